@@ -1,2 +1,38 @@
-// The setway command line. Placeholder until the scenarios land.
-console.log('setway: nothing to run yet');
+/**
+ * The `setway` command line. Each command is a module under src/cli/commands; this file only
+ * dispatches and turns errors into one line and an exit code (never a stack trace, unless
+ * SETWAY_DEBUG is set).
+ */
+import { COMMANDS, topLevelHelp } from './commands';
+import { classifyError } from './errors';
+import { EXIT } from './exit-codes';
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(topLevelHelp());
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (name === '--version') {
+    process.stdout.write('setway 0.1.0\n');
+    return EXIT.ok;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    process.stderr.write(`setway: unknown command '${name}'\n\n${topLevelHelp()}`);
+    return EXIT.usage;
+  }
+  return command.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    const { message, exitCode } = classifyError(error);
+    process.stderr.write(`setway: ${message}\n`);
+    if (process.env.SETWAY_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    process.exitCode = exitCode;
+  },
+);

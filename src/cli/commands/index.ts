@@ -1,0 +1,21 @@
+/** The command table: name -> module. `setway help` lists them in this order. */
+import type { Command } from './command';
+import { policiesCommand } from './policies';
+
+export const COMMANDS: Record<string, Command> = {
+  policies: policiesCommand,
+};
+
+export function topLevelHelp(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return [
+    'setway: guest cache maintenance by set/way under a virtual EL2',
+    '',
+    'usage: setway <command> [options]    (setway <command> --help for its options)',
+    '',
+    'commands:',
+    ...lines,
+    '',
+  ].join('\n');
+}
