@@ -18,7 +18,7 @@ export function parseCommandArgs<O extends Options>(command: string, args: strin
       allowPositionals: true,
       strict: true,
     });
-    return { values, positionals, help: values.help === true };
+    return { values, positionals, help: (values as Record<string, unknown>).help === true };
   } catch (error) {
     throw new CliError(`${command}: ${(error as Error).message} (see 'setway ${command} --help')`, EXIT.usage);
   }
