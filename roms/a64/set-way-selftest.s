@@ -1,0 +1,21 @@
+// Runs the three set/way routines once each with the MMU and caches off, then stops with
+// hvc #0 (x0 = 0). A smoke test for an executor: every S/W instruction a routine issues is
+// visible as a trap (HCR_EL2.TSW) or as a port call.
+
+    .include "layout.inc"
+
+    .section .text.start, "ax", %progbits
+    .global _start
+    .type   _start, %function
+_start:
+    ldr     x0, =STACK_TOP
+    mov     sp, x0
+    bl      invalidate_l1
+    bl      flush_dcache_louis
+    bl      flush_dcache_all
+    mov     x0, #0
+    hvc     #0
+halt:
+    b       halt
+    .size   _start, . - _start
+    .ltorg
