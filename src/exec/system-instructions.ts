@@ -26,6 +26,13 @@ export interface SystemAccessContext extends TrappedVcpu {
   readonly cond: number;
   /** True for a 16-bit T32 instruction (ISS IL = 0). */
   readonly is16bit: boolean;
+  /**
+   * AArch32 PSTATE.M[4:0] of the accessing code (0x10 usr, 0x13 svc, ...); undefined for AArch64.
+   * Needed because an AArch64 EL2 reports an AArch32 Rt in the AArch64 view of the registers
+   * (R14 in SVC mode is X18; Arm ARM "Mapping of the general-purpose registers between the
+   * Execution states"). Optional: without it the register number is reported as written.
+   */
+  readonly aarch32Mode?: number;
 }
 
 export interface SystemInstructionHandler {
