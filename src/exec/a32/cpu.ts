@@ -1,0 +1,611 @@
+/**
+ * The A32 (AArch32 ARM state) CPU at PL1/PL0 under a virtual EL2: register file with banking,
+ * CPSR/SPSRs, the fetch-decode-execute loop with a per-address decode cache, exception entry
+ * and return (Arm ARM G1.12 "Exception handling"), aborts and EL2 traps.
+ *
+ * Between instructions `r[15]` is the address of the next instruction. While an instruction
+ * executes, `r[15]` holds its address + 8 (the value an A32 instruction reads as PC, Arm ARM
+ * F1 "Use of the PC"); a handler that writes the PC sets `branched`.
+ */
+import { A32Instruction, A32Op, decodeA32 as decode } from '../../decode/a32/index';
+import { MemoryAbort, faultStatusCode, type FaultInfo } from '../../mmu/fault';
+import type { El2Gate } from '../el2-gate';
+import type { GuestMemory } from '../guest-memory';
+import { AccessOutcome, type SystemAccessContext, type SystemInstructionHandler } from '../system-instructions';
+import type { CoprocAccess, SysAccess } from '../../decode/system-access';
+import * as modes from './modes';
+import { GuestException, ThumbNotSupportedError, type GuestExceptionKind } from './errors';
+import { abortSyndrome, type AccessSyndrome } from './syndrome';
+import { HANDLERS as HANDLER_TABLE } from './handlers';
+
+// Bound once: under tsx, imported bindings are getters, too slow for the per-instruction path.
+const HANDLERS = HANDLER_TABLE;
+const decodeA32 = decode;
+const { bankOf, isGuestMode } = modes;
+const Bank = { ...modes.Bank };
+const Mode = { ...modes.Mode };
+const Psr = { ...modes.Psr };
+
+export type StopReason = 'budget' | 'halted' | 'wfi' | 'requested' | 'exception';
+
+/** A guest-visible abort, for the system-register model to record in DFSR/DFAR or IFSR/IFAR. */
+export interface GuestAbortInfo {
+  readonly kind: 'data' | 'prefetch';
+  readonly fault: FaultInfo;
+  /** Long-descriptor status code (Arm ARM G8 "DFSR", LPAE format). */
+  readonly status: number;
+  readonly address: number;
+  readonly write: boolean;
+}
+
+export interface A32CpuOptions {
+  readonly memory: GuestMemory;
+  readonly system?: SystemInstructionHandler;
+  readonly el2?: El2Gate;
+  /** Exception vector base: VBAR, or 0xFFFF0000 when SCTLR.V is set (Arm ARM G1.12.1). Default 0. */
+  readonly vectorBase?: () => number;
+  /** Called before a Data or Prefetch Abort is taken to PL1 (to set DFSR/DFAR, IFSR/IFAR). */
+  readonly onGuestAbort?: (info: GuestAbortInfo) => void;
+}
+
+/** Handles nothing: every coprocessor access is UNDEFINED (used when no system model is wired). */
+const NO_SYSTEM: SystemInstructionHandler = {
+  coproc: () => AccessOutcome.Undefined,
+  sys: () => AccessOutcome.Undefined,
+};
+
+const CACHE_SIZE = 1 << 14;
+const CACHE_MASK = CACHE_SIZE - 1;
+/** Executor handler index used for UNDEFINED and UNPREDICTABLE records (both raise UNDEFINED here). */
+const UNDEFINED_HANDLER = 0;
+
+/** Exception vector offsets (Arm ARM G1.12.1 "Exception vectors and the exception base address"). */
+const Vector = { UNDEFINED: 0x04, SVC: 0x08, PREFETCH_ABORT: 0x0c, DATA_ABORT: 0x10, IRQ: 0x18, FIQ: 0x1c } as const;
+
+export class A32Cpu implements SystemAccessContext {
+  /** R0-R15 as the current mode sees them. */
+  readonly r = new Uint32Array(16);
+  readonly memory: GuestMemory;
+  readonly system: SystemInstructionHandler;
+  readonly el2: El2Gate | undefined;
+  exceptionPolicy: 'take' | 'stop' = 'take';
+  /** SCTLR.A: alignment checking for every access (off: LDR/STR/LDRH/STRH may be unaligned). */
+  strictAlignment = false;
+  stopReason: StopReason = 'budget';
+  instructionsRetired = 0;
+
+  // ---- executor internals (read by the handlers) ----
+  /** NZCV flags, 0 or 1 each. */
+  flagN = 0;
+  flagZ = 0;
+  flagC = 0;
+  flagV = 0;
+  /** CPSR without NZCV. */
+  psrRest: number = Mode.SVC | Psr.A | Psr.I | Psr.F;
+  /** Set by a handler that wrote the PC. */
+  branched = false;
+  /** Address of the instruction executing (or that last executed). */
+  current = 0;
+  currentInsn: A32Instruction;
+  /** True while an MRC executes: a write of "R15" by the system model sets NZCV (MRC APSR_nzcv form). */
+  coprocReadToFlags = false;
+  /** Local exclusive monitor (Arm ARM E2.9 / G "Exclusive access instructions"): tagged address, -1 = open. */
+  exclusiveAddress = -1;
+  exclusiveSize = 0;
+  /** Scratch for LDM, so a faulting LDM changes no register. */
+  readonly scratch = new Uint32Array(16);
+
+  private readonly vectorBase: () => number;
+  private readonly onGuestAbort: ((info: GuestAbortInfo) => void) | undefined;
+  private readonly bankR13 = new Uint32Array(8);
+  private readonly bankR14 = new Uint32Array(8);
+  private readonly spsrs = new Uint32Array(8);
+  /** R8-R12 of every mode but FIQ, while FIQ is current; and FIQ's R8-R12 while it is not. */
+  private readonly usrHigh = new Uint32Array(5);
+  private readonly fiqHigh = new Uint32Array(5);
+  private bank: number = Bank.SVC;
+  private stopRequested = false;
+  /** T or IL set: the fast path must not run. */
+  private slowState = false;
+  private readonly decodeCache: A32Instruction[];
+  private readonly handlerCache = new Uint8Array(CACHE_SIZE);
+
+  constructor(options: A32CpuOptions) {
+    this.memory = options.memory;
+    this.system = options.system ?? NO_SYSTEM;
+    this.el2 = options.el2;
+    this.vectorBase = options.vectorBase ?? (() => 0);
+    this.onGuestAbort = options.onGuestAbort;
+    const sentinel = decodeA32(0);
+    this.currentInsn = sentinel;
+    this.decodeCache = new Array<A32Instruction>(CACHE_SIZE).fill(sentinel);
+    this.handlerCache.fill(handlerFor(sentinel));
+  }
+
+  // ---- CPSR, modes, banking ----
+
+  get cpsr(): number {
+    return ((this.flagN << 31) | (this.flagZ << 30) | (this.flagC << 29) | (this.flagV << 28) | this.psrRest) >>> 0;
+  }
+
+  /** Write the whole CPSR (test set-up, exception entry/return): switches the register bank with the mode. */
+  set cpsr(value: number) {
+    const mode = value & Psr.M_MASK;
+    if (bankOf(mode) < 0) throw new RangeError(`CPSR.M 0x${mode.toString(16)} is not an AArch32 mode`);
+    this.switchBank(bankOf(mode));
+    this.flagN = (value >>> 31) & 1;
+    this.flagZ = (value >>> 30) & 1;
+    this.flagC = (value >>> 29) & 1;
+    this.flagV = (value >>> 28) & 1;
+    this.psrRest = value & 0x0fffffff;
+    this.slowState = (value & (Psr.T | Psr.IL)) !== 0;
+  }
+
+  get mode(): number {
+    return this.psrRest & Psr.M_MASK;
+  }
+
+  get pc(): number {
+    return this.r[15];
+  }
+
+  set pc(value: number) {
+    this.r[15] = value;
+  }
+
+  /** SPSR of `mode` (default: the current mode). USR/SYS have none: reads 0. */
+  spsr(mode: number = this.mode): number {
+    const b = bankOf(mode);
+    return b <= 0 ? 0 : this.spsrs[b];
+  }
+
+  setSpsr(value: number, mode: number = this.mode): void {
+    const b = bankOf(mode);
+    if (b <= 0) throw new RangeError(`mode 0x${mode.toString(16)} has no SPSR`);
+    this.spsrs[b] = value >>> 0;
+  }
+
+  /** Current bank index (Bank.*). */
+  get currentBank(): number {
+    return this.bank;
+  }
+
+  private switchBank(to: number): void {
+    const from = this.bank;
+    if (from === to) return;
+    const r = this.r;
+    this.bankR13[from] = r[13];
+    this.bankR14[from] = r[14];
+    if (from === Bank.FIQ || to === Bank.FIQ) {
+      // FIQ banks R8-R12 too (Arm ARM G1.8 "Banked registers").
+      const save = from === Bank.FIQ ? this.fiqHigh : this.usrHigh;
+      const load = to === Bank.FIQ ? this.fiqHigh : this.usrHigh;
+      for (let k = 0; k < 5; k++) {
+        save[k] = r[8 + k];
+        r[8 + k] = load[k];
+      }
+    }
+    r[13] = this.bankR13[to];
+    r[14] = this.bankR14[to];
+    this.bank = to;
+  }
+
+  /** Register `n` (8-14) of the mode whose bank is `bank`, whichever mode is current. */
+  readBankedRegister(bank: number, n: number): number {
+    if (n < 8 || n === 15) return this.r[n];
+    if (n <= 12) {
+      const wantFiq = bank === Bank.FIQ;
+      const curFiq = this.bank === Bank.FIQ;
+      if (wantFiq === curFiq) return this.r[n];
+      return wantFiq ? this.fiqHigh[n - 8] : this.usrHigh[n - 8];
+    }
+    if (bank === this.bank) return this.r[n];
+    return n === 13 ? this.bankR13[bank] : this.bankR14[bank];
+  }
+
+  writeBankedRegister(bank: number, n: number, value: number): void {
+    if (n < 8 || n === 15) {
+      this.r[n] = value;
+      return;
+    }
+    if (n <= 12) {
+      const wantFiq = bank === Bank.FIQ;
+      const curFiq = this.bank === Bank.FIQ;
+      if (wantFiq === curFiq) this.r[n] = value;
+      else (wantFiq ? this.fiqHigh : this.usrHigh)[n - 8] = value;
+      return;
+    }
+    if (bank === this.bank) this.r[n] = value;
+    else (n === 13 ? this.bankR13 : this.bankR14)[bank] = value;
+  }
+
+  readSpsrOfBank(bank: number): number {
+    return this.spsrs[bank];
+  }
+
+  writeSpsrOfBank(bank: number, value: number): void {
+    this.spsrs[bank] = value >>> 0;
+  }
+
+  /**
+   * CPSR.M write by MSR/CPS (Arm ARM G1.9.4): a mode that is not reachable from the guest, or a
+   * change of mode from PL0, is an illegal mode change and leaves the mode unchanged.
+   */
+  writeModeByInstruction(mode: number): void {
+    if (this.el === 0 || !isGuestMode(mode)) return;
+    this.switchBank(bankOf(mode));
+    this.psrRest = (this.psrRest & ~Psr.M_MASK) | mode;
+  }
+
+  setNZCV(nzcv: number): void {
+    this.flagN = (nzcv >>> 3) & 1;
+    this.flagZ = (nzcv >>> 2) & 1;
+    this.flagC = (nzcv >>> 1) & 1;
+    this.flagV = nzcv & 1;
+  }
+
+  get bigEndian(): boolean {
+    return (this.psrRest & Psr.E) !== 0;
+  }
+
+  // ---- SystemAccessContext / TrappedVcpu ----
+
+  get el(): number {
+    return this.mode === Mode.USR ? 0 : 1;
+  }
+
+  get cond(): number {
+    return this.currentInsn.cond;
+  }
+
+  get is16bit(): boolean {
+    return false;
+  }
+
+  readRegister(n: number): number {
+    // An instruction reads PC as its address + 8.
+    return n === 15 ? (this.current + 8) >>> 0 : this.r[n];
+  }
+
+  readRegisterHigh(): number {
+    return 0;
+  }
+
+  writeRegister(n: number, low: number): void {
+    if (n === 15) {
+      if (this.coprocReadToFlags) {
+        this.setNZCV(low >>> 28);
+        return;
+      }
+      this.r[15] = low;
+      this.branched = true;
+      return;
+    }
+    this.r[n] = low;
+  }
+
+  skipInstruction(): void {
+    this.r[15] = (this.current + 4) >>> 0;
+    this.branched = true;
+  }
+
+  injectUndefined(): void {
+    this.r[15] = this.current;
+    this.takeException('undefined', Vector.UNDEFINED, Mode.UND, this.current + 4, false, false, 'injected by EL2');
+  }
+
+  injectDataAbort(va: number, fsc: number, write: boolean): void {
+    this.r[15] = this.current;
+    this.dataAbortToGuest({ kind: 'external', stage: 1, level: -1, access: write ? 'write' : 'read', va, ipa: va, s1ptw: false }, fsc);
+  }
+
+  halt(reason: string): void {
+    this.stopRequested = true;
+    this.stopReason = 'halted';
+    this.haltMessage = reason;
+  }
+
+  haltMessage = '';
+
+  /** WFI with nothing to wake it: stop the run; PC is past the WFI so a later run resumes after it. */
+  waitForInterrupt(): void {
+    this.stopRequested = true;
+    this.stopReason = 'wfi';
+  }
+
+  // ---- running ----
+
+  requestStop(): void {
+    this.stopRequested = true;
+    this.stopReason = 'requested';
+  }
+
+  /** Run up to `maxInstructions`; returns how many retired. */
+  run(maxInstructions: number): number {
+    const start = this.instructionsRetired;
+    this.stopRequested = false;
+    this.stopReason = 'budget';
+    for (;;) {
+      try {
+        const end = start + maxInstructions;
+        while (this.instructionsRetired < end && !this.stopRequested) this.step();
+        return this.instructionsRetired - start;
+      } catch (e) {
+        if (!(e instanceof MemoryAbort)) throw e;
+        this.handleAbort(e);
+      }
+    }
+  }
+
+  /** Execute one instruction (an abort it raises propagates as MemoryAbort; `run` handles it). */
+  step(): void {
+    const r = this.r;
+    const pc = r[15];
+    this.current = pc;
+    if (this.slowState && this.slowStateCheck(pc)) return;
+    const word = this.memory.fetch32(pc);
+    const slot = (pc >>> 2) & CACHE_MASK;
+    let insn = this.decodeCache[slot];
+    if (insn.word !== word) {
+      insn = decodeA32(word);
+      this.decodeCache[slot] = insn;
+      this.handlerCache[slot] = handlerFor(insn);
+    }
+    this.currentInsn = insn;
+    const cond = insn.cond;
+    if (cond !== 14 && !this.conditionPassed(cond)) {
+      r[15] = pc + 4;
+      this.instructionsRetired++;
+      return;
+    }
+    r[15] = pc + 8;
+    this.branched = false;
+    HANDLERS[this.handlerCache[slot]](this, insn);
+    if (!this.branched) r[15] = pc + 4;
+    this.instructionsRetired++;
+  }
+
+  /** Run `step` and turn an abort into its exception, as `run` does (for single-stepping tests). */
+  stepHandlingAborts(): void {
+    try {
+      this.step();
+    } catch (e) {
+      if (!(e instanceof MemoryAbort)) throw e;
+      this.handleAbort(e);
+    }
+  }
+
+  /** ConditionPassed (Arm ARM F2 "Conditional execution"). */
+  conditionPassed(cond: number): boolean {
+    switch (cond) {
+      case 0: return this.flagZ === 1;
+      case 1: return this.flagZ === 0;
+      case 2: return this.flagC === 1;
+      case 3: return this.flagC === 0;
+      case 4: return this.flagN === 1;
+      case 5: return this.flagN === 0;
+      case 6: return this.flagV === 1;
+      case 7: return this.flagV === 0;
+      case 8: return this.flagC === 1 && this.flagZ === 0;
+      case 9: return this.flagC === 0 || this.flagZ === 1;
+      case 10: return this.flagN === this.flagV;
+      case 11: return this.flagN !== this.flagV;
+      case 12: return this.flagZ === 0 && this.flagN === this.flagV;
+      case 13: return this.flagZ === 1 || this.flagN !== this.flagV;
+      default: return true;
+    }
+  }
+
+  /** T or IL is set. Returns true when an exception was taken instead of executing. */
+  private slowStateCheck(pc: number): boolean {
+    if (this.psrRest & Psr.IL) {
+      // PSTATE.IL set by an illegal exception return: the next instruction takes an Illegal
+      // State exception, reported as UNDEFINED at PL1 (Arm ARM G1.10 "Illegal return events").
+      this.currentInsn = this.decodeCache[0];
+      this.psrRest &= ~Psr.IL;
+      this.slowState = (this.psrRest & Psr.T) !== 0;
+      this.takeException('undefined', Vector.UNDEFINED, Mode.UND, pc + 4, false, false, 'illegal execution state (PSTATE.IL)');
+      return true;
+    }
+    if (this.psrRest & Psr.T) throw new ThumbNotSupportedError(pc);
+    return false;
+  }
+
+  // ---- PC writes (Arm ARM F1/G "Pseudocode details of operations on ARM core registers") ----
+
+  /** BranchWritePC: A32 state, word aligned. */
+  branchTo(address: number): void {
+    this.r[15] = address & ~3;
+    this.branched = true;
+  }
+
+  /** BXWritePC (also ALUWritePC and LoadWritePC in ARMv7+): bit 0 selects T32. */
+  bxWritePc(address: number): void {
+    if (address & 1) {
+      this.psrRest |= Psr.T;
+      this.slowState = true;
+      this.r[15] = address & ~1;
+    } else {
+      // address<1:0> == '10' is CONSTRAINED UNPREDICTABLE; the word-aligned address is used.
+      this.r[15] = address & ~3;
+    }
+    this.branched = true;
+  }
+
+  /**
+   * AArch32.ExceptionReturn: CPSR from `spsr` (SetPSTATEFromPSR, with the illegal-return check of
+   * G1.10), then branch to `address` in the state the new CPSR selects.
+   */
+  exceptionReturn(address: number, spsr: number): void {
+    const mode = spsr & Psr.M_MASK;
+    // Returning to a mode the guest cannot enter, or from PL0, or to a higher PL, is illegal:
+    // PSTATE.IL is set, the mode and T are unchanged (G1.10 "Illegal exception returns from AArch32 state").
+    if (!isGuestMode(mode) || this.el === 0) {
+      this.psrRest |= Psr.IL;
+      this.slowState = true;
+      this.branchTo(address);
+      return;
+    }
+    this.cpsr = spsr;
+    if (spsr & Psr.T) this.r[15] = address & ~1;
+    else this.r[15] = address & ~3;
+    this.branched = true;
+  }
+
+  // ---- exceptions ----
+
+  /**
+   * Take an exception to a PL1 mode (Arm ARM G1.12 "Exception handling", AArch32.EnterMode):
+   * SPSR_<mode> = CPSR, LR_<mode> = `lr`, CPSR.M = mode, I = 1 (A and F as given), T = 0 (SCTLR.TE
+   * is not modelled), IT cleared, E = 0 (SCTLR.EE), the local monitor cleared, PC = vector.
+   */
+  takeException(kind: GuestExceptionKind, offset: number, mode: number, lr: number, setA: boolean, setF: boolean, detail: string): void {
+    if (this.exceptionPolicy === 'stop') {
+      this.r[15] = this.current;
+      this.stopReason = 'exception';
+      throw new GuestException(kind, this.current, this.currentInsn.word, detail);
+    }
+    const old = this.cpsr;
+    this.switchBank(bankOf(mode));
+    this.spsrs[this.bank] = old;
+    this.r[14] = lr;
+    let rest = (this.psrRest & ~(Psr.M_MASK | Psr.T | Psr.IT_MASK | Psr.J | Psr.E | Psr.IL)) | mode | Psr.I;
+    if (setA) rest |= Psr.A;
+    if (setF) rest |= Psr.F;
+    this.psrRest = rest;
+    this.slowState = false;
+    this.exclusiveAddress = -1;
+    this.r[15] = (this.vectorBase() + offset) >>> 0;
+    this.branched = true;
+  }
+
+  /** UNDEFINED: the Undefined Instruction exception, LR = address + 4 (G1.12.3 "Undefined Instruction exception"). */
+  undefinedInstruction(detail: string): void {
+    this.takeException('undefined', Vector.UNDEFINED, Mode.UND, this.current + 4, false, false, detail);
+  }
+
+  supervisorCall(): void {
+    this.takeException('supervisor-call', Vector.SVC, Mode.SVC, this.current + 4, false, false, `SVC #${this.currentInsn.imm}`);
+  }
+
+  /** BKPT: a debug event taken as a Prefetch Abort (G2 "Breakpoint instructions"), LR = address + 4. */
+  breakpoint(): void {
+    this.takeException('breakpoint', Vector.PREFETCH_ABORT, Mode.ABT, this.current + 4, true, false, `BKPT #${this.currentInsn.imm}`);
+  }
+
+  /** Trap the current instruction to EL2: the handler sees PC = the instruction and normally skips it. */
+  trapToEl2(esr: number, far = 0, hpfar = 0): void {
+    const el2 = this.el2;
+    if (el2 === undefined) throw new Error('trapToEl2 with no EL2 gate');
+    this.r[15] = this.current;
+    this.branched = true;
+    el2.takeTrap(esr, { far, hpfar }, this);
+  }
+
+  private handleAbort(e: MemoryAbort): void {
+    const fault = e.fault;
+    this.r[15] = this.current;
+    if (fault.stage === 2 && this.el2 !== undefined) {
+      // Stage 2 abort: EC 0x20/0x24 to EL2 with HPFAR = IPA[39:12] << 4 (G8 "HPFAR"); the
+      // instruction is retried unless the handler skips it.
+      const syndrome = abortSyndrome(fault, fault.access === 'fetch' ? null : accessSyndromeOf(this.currentInsn));
+      this.el2.takeTrap(syndrome, { far: fault.va >>> 0, hpfar: Math.floor(fault.ipa / 4096) * 16 }, this);
+      return;
+    }
+    if (fault.stage === 2) throw e;
+    if (fault.access === 'fetch') {
+      this.onGuestAbort?.({ kind: 'prefetch', fault, status: faultStatusCode(fault), address: fault.va >>> 0, write: false });
+      this.takeException('prefetch-abort', Vector.PREFETCH_ABORT, Mode.ABT, this.current + 4, true, false, e.message);
+      return;
+    }
+    this.dataAbortToGuest(fault, faultStatusCode(fault), e.message);
+  }
+
+  /** Data Abort to PL1 (ABT mode, vector +0x10, LR = address + 8). */
+  private dataAbortToGuest(fault: FaultInfo, status: number, detail = 'data abort'): void {
+    this.onGuestAbort?.({ kind: 'data', fault, status, address: fault.va >>> 0, write: fault.access === 'write' });
+    this.takeException('data-abort', Vector.DATA_ABORT, Mode.ABT, this.current + 8, true, false, detail);
+  }
+
+  // ---- memory helpers with alignment and endianness (Arm ARM E2.4 "Alignment support", E2.5 "Endian support") ----
+
+  alignmentFault(address: number, write: boolean): never {
+    throw new MemoryAbort({ kind: 'alignment', stage: 1, level: -1, access: write ? 'write' : 'read', va: address >>> 0, ipa: 0, s1ptw: false });
+  }
+
+  read32(address: number, mustAlign: boolean): number {
+    if ((address & 3) !== 0 && (mustAlign || this.strictAlignment)) this.alignmentFault(address, false);
+    const v = this.memory.read32(address >>> 0);
+    return this.psrRest & Psr.E ? byteSwap32(v) : v;
+  }
+
+  read16(address: number, mustAlign: boolean): number {
+    if ((address & 1) !== 0 && (mustAlign || this.strictAlignment)) this.alignmentFault(address, false);
+    const v = this.memory.read16(address >>> 0);
+    return this.psrRest & Psr.E ? ((v >>> 8) | ((v & 0xff) << 8)) : v;
+  }
+
+  read8(address: number): number {
+    return this.memory.read8(address >>> 0);
+  }
+
+  write32(address: number, value: number, mustAlign: boolean): void {
+    if ((address & 3) !== 0 && (mustAlign || this.strictAlignment)) this.alignmentFault(address, true);
+    this.memory.write32(address >>> 0, this.psrRest & Psr.E ? byteSwap32(value) : value >>> 0);
+  }
+
+  write16(address: number, value: number, mustAlign: boolean): void {
+    if ((address & 1) !== 0 && (mustAlign || this.strictAlignment)) this.alignmentFault(address, true);
+    const v = value & 0xffff;
+    this.memory.write16(address >>> 0, this.psrRest & Psr.E ? ((v >>> 8) | ((v & 0xff) << 8)) : v);
+  }
+
+  write8(address: number, value: number): void {
+    this.memory.write8(address >>> 0, value & 0xff);
+  }
+
+  // ---- system instruction plumbing ----
+
+  /** MCR/MRC/MCRR/MRRC: hand the shared record to the system model and obey its outcome. */
+  coprocessorAccess(access: CoprocAccess): void {
+    this.r[15] = this.current;
+    this.branched = true;
+    this.coprocReadToFlags = access.read && !access.wide && access.rt === 15;
+    let outcome: AccessOutcome;
+    try {
+      outcome = this.system.coproc(access, this);
+    } finally {
+      this.coprocReadToFlags = false;
+    }
+    if (outcome === AccessOutcome.Done) this.r[15] = this.current + 4;
+    else if (outcome === AccessOutcome.Undefined) this.undefinedInstruction(`coprocessor access p${access.coproc} c${access.crn} c${access.crm} op1 ${access.opc1} op2 ${access.opc2} is UNDEFINED`);
+  }
+
+  /** Unused by A32 (AArch64 SYS instructions); present so the CPU is a full context. */
+  sysAccess(access: SysAccess): AccessOutcome {
+    return this.system.sys(access, this);
+  }
+}
+
+function handlerFor(insn: A32Instruction): number {
+  return insn.kind === 'ok' ? insn.op : UNDEFINED_HANDLER;
+}
+
+export function byteSwap32(v: number): number {
+  return (((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24)) >>> 0;
+}
+
+/** The ISS fields of a data abort for the instruction, or null when ISV must be 0 (D17 "ISV"). */
+export function accessSyndromeOf(insn: A32Instruction): AccessSyndrome | null {
+  const single = insn.op === A32Op.LoadStoreWordByte || insn.op === A32Op.LoadStoreExtra;
+  const acqRel = insn.op === A32Op.LoadAcquire || insn.op === A32Op.StoreRelease;
+  if (!single && !acqRel) return null;
+  // Instructions that write back the base register report ISV = 0.
+  if (single && insn.wback) return null;
+  return {
+    sizeLog2: insn.size === 1 ? 0 : insn.size === 2 ? 1 : 2,
+    signExtend: insn.signed,
+    rt: insn.rt,
+    acquireRelease: acqRel,
+  };
+}
