@@ -1,0 +1,133 @@
+/**
+ * QEMU user-mode speed on small integer loops, as the yardstick for our executors: the lead's
+ * bench runs the same loop bodies (`QEMU_BENCH_LOOPS[].words`) in A32Cpu/A64Cpu and reports the ratio.
+ *
+ * Each loop runs in a static Linux ELF (llvm-mc + ld.lld) under qemu-arm/qemu-aarch64. Process
+ * start-up is removed by timing the same program with zero iterations and subtracting; each
+ * time is the median of several runs.
+ */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { linkProgram } from '../test/oracles/link';
+import type { Isa } from '../test/oracles/llvm-mc';
+import { QEMU_USER_CPU } from '../test/oracles/qemu-user';
+import { LD_LLD, LLVM_MC, QEMU_AARCH64, QEMU_ARM, findTool, tool } from '../test/oracles/tools';
+
+export interface BenchResult {
+  readonly name: string;
+  readonly value: number;
+  readonly unit: string;
+}
+
+/**
+ * One loop. Entry state: R0/X0 = iteration count (at least 1), R1/X1 = address of a zeroed
+ * 4 KiB buffer plus 1024 (accesses stay within [-16, +1040) of it), every other register 0,
+ * flags clear. The body ends with the decrement and the backward branch to its first word, so
+ * one iteration executes every word once.
+ */
+export interface BenchLoop {
+  readonly name: string;
+  readonly isa: Isa;
+  readonly source: readonly string[];
+  /** The body as little-endian instruction words (checked against llvm-mc in test/oracles). */
+  readonly words: Uint32Array;
+  /** Iterations for the timed run. */
+  readonly iterations: number;
+}
+
+export const BENCH_BUFFER_BYTES = 4096;
+export const BENCH_BUFFER_BIAS = 1024;
+
+export const QEMU_BENCH_LOOPS: readonly BenchLoop[] = [
+  {
+    name: 'a32-alu',
+    isa: 'a32',
+    source: ['add r2, r2, r0', 'eor r3, r3, r2, lsl #3', 'orr r4, r4, r3, lsr #1', 'and r5, r4, #0xff00', 'sub r6, r6, r5, ror #7', 'bic r7, r6, r2', 'adds r9, r9, r7', 'movs r10, r9, asr #2', 'cmp r7, r3', 'addhi r8, r8, #1', 'subs r0, r0, #1', 'bne .-44'],
+    words: Uint32Array.of(0xe0822000, 0xe0233182, 0xe18440a3, 0xe2045cff, 0xe04663e5, 0xe1c67002, 0xe0999007, 0xe1b0a149, 0xe1570003, 0x82888001, 0xe2500001, 0x1afffff3),
+    iterations: 40_000_000,
+  },
+  {
+    name: 'a32-load-store',
+    isa: 'a32',
+    source: ['ldr r2, [r1, #4]', 'add r2, r2, r0', 'str r2, [r1, #8]', 'ldrb r3, [r1, #9]', 'strb r3, [r1, #16]', 'ldr r4, [r1, r3, lsl #2]', 'str r4, [r1, #-4]!', 'add r1, r1, #4', 'ldrh r5, [r1, #2]', 'strh r5, [r1, #32]', 'subs r0, r0, #1', 'bne .-44'],
+    words: Uint32Array.of(0xe5912004, 0xe0822000, 0xe5812008, 0xe5d13009, 0xe5c13010, 0xe7914103, 0xe5214004, 0xe2811004, 0xe1d150b2, 0xe1c152b0, 0xe2500001, 0x1afffff3),
+    iterations: 20_000_000,
+  },
+  {
+    name: 'a64-alu',
+    isa: 'a64',
+    source: ['add x2, x2, x0', 'eor x3, x3, x2, lsl #3', 'orr w4, w4, w3, lsr #1', 'and x5, x4, #0xff00', 'eon x6, x6, x5, ror #7', 'bic w7, w6, w2', 'adds x9, x9, x7', 'asr x10, x9, #2', 'cmp x7, x3', 'csinc x8, x8, x8, ls', 'subs x0, x0, #1', 'b.ne .-44'],
+    words: Uint32Array.of(0x8b000042, 0xca020c63, 0x2a430484, 0x92781c85, 0xcae51cc6, 0x0a2200c7, 0xab070129, 0x9342fd2a, 0xeb0300ff, 0x9a889508, 0xf1000400, 0x54fffea1),
+    iterations: 40_000_000,
+  },
+  {
+    name: 'a64-load-store',
+    isa: 'a64',
+    source: ['ldr x2, [x1, #8]', 'add x2, x2, x0', 'str x2, [x1, #16]', 'ldrb w3, [x1, #17]', 'strb w3, [x1, #32]', 'ldr w4, [x1, x3, lsl #2]', 'stp x2, x4, [x1, #-16]!', 'add x1, x1, #16', 'ldp w5, w6, [x1, #4]', 'str w5, [x1, #64]', 'subs x0, x0, #1', 'b.ne .-44'],
+    words: Uint32Array.of(0xf9400422, 0x8b000042, 0xf9000822, 0x39404423, 0x39008023, 0xb8637824, 0xa9bf1022, 0x91004021, 0x29409825, 0xb9004025, 0xf1000400, 0x54fffea1),
+    iterations: 20_000_000,
+  },
+];
+
+/** Source of the whole program: entry state, the loop (skipped for zero iterations), exit(0). */
+export function benchProgramSource(loop: BenchLoop, iterations: number): string {
+  const body = Array.from(loop.words, (w) => `  .inst 0x${w.toString(16)}`);
+  const buf = `.bss\n.balign 16\nbuf: .space ${BENCH_BUFFER_BYTES}\n`;
+  if (loop.isa === 'a32') {
+    const zero = Array.from({ length: 13 }, (_, i) => i + 2).map((r) => `  mov r${r}, #0`);
+    return ['.syntax unified', '.arm', '.text', '.globl _start', '_start:', `  ldr r0, =${iterations}`, `  ldr r1, =buf + ${BENCH_BUFFER_BIAS}`, ...zero.filter((z) => !z.includes('r13') && !z.includes('r14')), '  msr APSR_nzcvq, #0', '  cmp r0, #0', '  beq 2f', ...body, '2: mov r0, #0', '  mov r7, #1', '  svc #0', '.ltorg', buf].join('\n');
+  }
+  const zero = Array.from({ length: 29 }, (_, i) => `  mov x${i + 2}, #0`);
+  return ['.text', '.globl _start', '_start:', `  ldr x0, =${iterations}`, `  ldr x1, =buf + ${BENCH_BUFFER_BIAS}`, ...zero, '  cbz x0, 2f', '  msr nzcv, xzr', ...body, '2: mov x0, #0', '  mov x8, #93', '  svc #0', '.ltorg', buf].join('\n');
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1];
+}
+
+function timeRuns(qemu: string, cpu: string, path: string, runs: number): number {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    const r = spawnSync(qemu, ['-cpu', cpu, path], { timeout: 60_000 });
+    const t1 = performance.now();
+    if (r.status !== 0) throw new Error(`benchQemu: ${path} under ${qemu} ended with status ${r.status} signal ${r.signal}`);
+    times.push(t1 - t0);
+  }
+  return median(times);
+}
+
+/** Guest instructions per second of each loop under QEMU user mode (entries absent when the tools are). */
+export function benchQemu(options: { runs?: number } = {}): BenchResult[] {
+  const runs = options.runs ?? 5;
+  const results: BenchResult[] = [];
+  if (findTool(...LLVM_MC) === null || findTool(...LD_LLD) === null) return results;
+  const dir = mkdtempSync(join(tmpdir(), 'setway-bench-'));
+  try {
+    for (const loop of QEMU_BENCH_LOOPS) {
+      const group = loop.isa === 'a32' ? QEMU_ARM : QEMU_AARCH64;
+      if (findTool(...group) === null) continue;
+      const qemu = tool(group);
+      const paths = [loop.iterations, 0].map((n) => {
+        const p = join(dir, `${loop.name}-${n}.elf`);
+        writeFileSync(p, linkProgram(benchProgramSource(loop, n), loop.isa));
+        chmodSync(p, 0o755);
+        return p;
+      });
+      const full = timeRuns(qemu, QEMU_USER_CPU[loop.isa], paths[0], runs);
+      const empty = timeRuns(qemu, QEMU_USER_CPU[loop.isa], paths[1], runs);
+      const seconds = Math.max(full - empty, 1e-3) / 1000;
+      results.push({ name: `qemu-user ${loop.name}`, value: Math.round((loop.iterations * loop.words.length) / seconds), unit: 'insn/s' });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return results;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  for (const r of benchQemu()) console.log(`${r.name}: ${(r.value / 1e6).toFixed(0)} M${r.unit}`);
+}

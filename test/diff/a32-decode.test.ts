@@ -1,0 +1,113 @@
+/**
+ * A32 decoder versus llvm-mc (-triple=armv7a, Cortex-A15's integer extensions, no FP registers):
+ * validity, mnemonic, operands, over at least 100,000 seeded words per run, half uniform, half
+ * generated from our own table rows.
+ */
+import { describe, expect, it } from 'vitest';
+import { compilePattern } from '../../src/decode/bit-pattern';
+import { conditionalRows, decodeA32, disassembleA32, unconditionalRows } from '../../src/decode/a32';
+import { compareDecodes, formatDecodeReport, type Exclusion, type OurView } from '../oracles/decode-compare';
+import { normaliseA32 } from '../oracles/disasm-text';
+import { disassemble, type Target } from '../oracles/llvm-mc';
+import { Prng, testSeed } from '../oracles/prng';
+import { LLVM_MC, oraclesAvailable } from '../oracles/tools';
+
+const WORDS = 100_000;
+const have = oraclesAvailable('A32 decoder differential test', LLVM_MC);
+
+/** Our decoder leaves VFP and Advanced SIMD UNDEFINED (not modelled), so llvm-mc is told there are no FP registers. */
+const DECODE_TARGET: Target = { triple: 'armv7a-none-eabi', mattr: '+virtualization,+trustzone,+mp,+hwdiv-arm,-fpregs' };
+/** The same without FP, as Armv8-A AArch32: for the acquire/release instructions Armv7-A lacks. */
+const V8_TARGET: Target = { triple: 'armv8a-none-eabi', mattr: '+virtualization,+trustzone,+mp,+hwdiv-arm,-fpregs' };
+
+/** The coprocessor instruction classes: bits[27:25] = 110, or 1110 with bit 24 clear (Arm ARM F4 "Coprocessor instructions"). */
+function isCoprocessorInstruction(w: number): boolean {
+  const op = (w >>> 25) & 7;
+  return op === 0b110 || (op === 0b111 && ((w >>> 24) & 1) === 0);
+}
+
+/** MCR/MRC (1110 ... 1 at bit 4) or MCRR/MRRC (1100010), conditional, to p14 or p15: the ones setway decodes. */
+function isModelledCoprocessorMove(w: number): boolean {
+  if (w >>> 28 === 0xf) return false;
+  const cp = (w >>> 8) & 0xf;
+  if (cp !== 14 && cp !== 15) return false;
+  const mcrMrc = ((w >>> 24) & 0xf) === 0b1110 && ((w >>> 4) & 1) === 1;
+  const mcrrMrrc = ((w >>> 21) & 0x7f) === 0b1100010;
+  return mcrMrc || mcrrMrrc;
+}
+
+const EXCLUSIONS: readonly Exclusion[] = [
+  {
+    name: 'generic coprocessor space',
+    reason:
+      'setway decodes only MCR/MRC/MCRR/MRRC to CP14/CP15 (Armv7-A architects nothing else there but FP, CP10/11, and the CP14 debug DTR LDC/STC, not modelled); llvm-mc decodes CDP/LDC/STC/MCR2... for every coprocessor generically',
+    applies: (w, ours) => !ours.valid && isCoprocessorInstruction(w) && !isModelledCoprocessorMove(w),
+  },
+  {
+    name: 'Armv8 acquire/release',
+    reason: 'LDA/STL/LDAEX/STLEX and their B/H/D forms are Armv8 AArch32 (F5 "STLEX"); llvm-mc -triple=armv7a rejects them, so they are compared with -triple=armv8a below',
+    applies: (_w, ours, llvm) => ours.valid && !llvm.valid && /^(lda|stl)/.test(ours.mnemonic),
+  },
+  {
+    name: 'llvm-mc RFE text',
+    reason: 'llvm-mc 14 prints the base register of RFE as an immediate ("rfeia #1!" for "rfeia r1!")',
+    applies: (_w, ours, llvm) => ours.valid && llvm.valid && /^rfe/.test(llvm.mnemonicN) && /^#\d+!?$/.test(llvm.operandsN),
+  },
+  {
+    name: 'UNPREDICTABLE operand text',
+    reason: 'both decode an UNPREDICTABLE encoding (BFI/BFC with msb < lsb, CPS with M = 0, (0)/(1) bits flipped...) but print different operands; the encoding has no defined meaning, so neither text is wrong',
+    applies: (_w, ours, llvm) => ours.kind === 'unpredictable' && llvm.valid && ours.mnemonic === llvm.mnemonicN && ours.operands !== llvm.operandsN,
+  },
+  {
+    name: 'UNPREDICTABLE rejected by llvm-mc',
+    reason: 'our decoder marks the encoding UNPREDICTABLE and llvm-mc rejects it; either is a permitted reading (Arm ARM F1)',
+    applies: (_w, ours, llvm) => ours.kind === 'unpredictable' && !llvm.valid,
+  },
+];
+
+function ours(word: number): OurView {
+  const d = decodeA32(word);
+  if (d.kind === 'undefined') return { valid: false, kind: d.kind, mnemonic: '', operands: '' };
+  const n = normaliseA32(disassembleA32(d));
+  return { valid: true, kind: d.kind, mnemonic: n.mnemonic, operands: n.operands };
+}
+
+describe.skipIf(!have)('A32 decoder vs llvm-mc', () => {
+  it(`agrees on validity and text for ${WORDS} words`, () => {
+    const seed = testSeed();
+    console.log(`a32-decode seed ${seed} (replay with SETWAY_SEED=${seed})`);
+    const rng = new Prng(seed);
+    const rows = [...conditionalRows, ...unconditionalRows].map((r) => compilePattern(r.pattern));
+    const words = new Uint32Array(WORDS);
+    for (let i = 0; i < WORDS; i++) {
+      if (i % 2 === 0) words[i] = rng.u32();
+      else {
+        const row = rng.pick(rows);
+        let w = (row.value | (rng.u32() & ~row.mask)) >>> 0;
+        // A conditional row with a random condition field would land in the unconditional space 1/16 of the time.
+        if (row.bits.startsWith('cccc') && w >>> 28 === 0xf) w = (w & 0x0fffffff) | 0xe0000000;
+        words[i] = w >>> 0;
+      }
+    }
+    const llvm = disassemble(words, 'a32', DECODE_TARGET);
+    const report = compareDecodes(words, llvm, ours, normaliseA32, EXCLUSIONS);
+    console.log(formatDecodeReport('A32 decode vs llvm-mc', report, EXCLUSIONS));
+    expect(report.compared).toBeGreaterThan(WORDS / 2);
+    // The acquire/release words, against Armv8-A AArch32.
+    const acqRel = Array.from(words).filter((w) => {
+      const d = decodeA32(w);
+      return d.kind !== 'undefined' && /^(lda|stl)/.test(d.mnemonic);
+    });
+    const v8 = disassemble(acqRel, 'a32', V8_TARGET);
+    const v8Exclusions = EXCLUSIONS.filter((e) => e.name !== 'Armv8 acquire/release');
+    const v8Report = compareDecodes(acqRel, v8, ours, normaliseA32, v8Exclusions);
+    console.log(formatDecodeReport('A32 acquire/release vs llvm-mc -triple=armv8a', v8Report, v8Exclusions));
+    expect(v8Report.operandsAgree).toBe(v8Report.bothValid);
+    expect(v8Report.validityAgree).toBe(v8Report.compared);
+
+    // Observed with the decoder of this commit: 100% on all three (many seeds); the margins leave room for rare corners only.
+    expect(report.validityAgree / report.compared).toBeGreaterThanOrEqual(0.999);
+    expect(report.mnemonicAgree / report.bothValid).toBeGreaterThanOrEqual(0.999);
+    expect(report.operandsAgree / report.bothValid).toBeGreaterThanOrEqual(0.995);
+  });
+});

@@ -1,0 +1,124 @@
+/**
+ * Random straight-line A32 sequences for the execution differential test, generated from the
+ * decoder's own rows: data processing, shifts, multiplies, saturating and parallel arithmetic,
+ * loads and stores to the scratch buffer, flag setting and conditional execution.
+ */
+import { compilePattern, type CompiledPattern } from '../../src/decode/bit-pattern';
+import { A32Op, conditionalRows, decodeA32, type A32Instruction } from '../../src/decode/a32';
+import { SCRATCH_ADDRESS, SCRATCH_SIZE, type ExecCase } from '../oracles/exec-harness';
+import type { Prng } from '../oracles/prng';
+
+/** Operations a user-mode sequence may contain, and why the others are left out. */
+export const A32_SEQUENCE_OPS: ReadonlySet<number> = new Set<number>([
+  A32Op.DataProcessingImm,
+  A32Op.DataProcessingReg,
+  A32Op.DataProcessingRegShiftedReg,
+  A32Op.MovWide,
+  A32Op.CountLeadingZeros,
+  A32Op.Multiply,
+  A32Op.MultiplyLong,
+  A32Op.HalfwordMultiply,
+  A32Op.DualMultiply,
+  A32Op.MostSignificantMultiply,
+  A32Op.Divide,
+  A32Op.SaturatingAddSub,
+  A32Op.Saturate,
+  A32Op.Saturate16,
+  A32Op.ParallelAddSub,
+  A32Op.PackHalfword,
+  A32Op.Extend,
+  A32Op.Select,
+  A32Op.Reverse,
+  A32Op.SumAbsoluteDifferences,
+  A32Op.BitfieldExtract,
+  A32Op.BitfieldInsert,
+  A32Op.LoadStoreWordByte,
+  A32Op.LoadStoreExtra,
+  A32Op.LoadStoreDual,
+  A32Op.LoadStoreMultiple,
+  A32Op.Barrier,
+  A32Op.ClearExclusive,
+]);
+
+/** Left out, with the reason (reported by the test). */
+export const A32_SEQUENCE_EXCLUSIONS: readonly string[] = [
+  'branches and anything that writes or reads the PC (any register field = 15): the harness runs straight-line code, and PC values differ between harness and executor',
+  'UNPREDICTABLE encodings (decoder kind "unpredictable"): the architecture allows QEMU and us to differ',
+  'exclusives (LDREX/STREX...), SWP: monitor state and SWP support are not part of a straight-line register comparison',
+  'MRS/MSR/CPS/SETEND, hints that wait (WFI/WFE), SVC/BKPT/UDF, coprocessor moves: privileged, mode- or OS-dependent',
+  'loads/stores outside the scratch buffer and unaligned LDRD/STRD/LDM/STM (found by a pre-run in our executor): they fault in QEMU',
+];
+
+const MEMORY_OPS: ReadonlySet<number> = new Set<number>([A32Op.LoadStoreWordByte, A32Op.LoadStoreExtra, A32Op.LoadStoreDual, A32Op.LoadStoreMultiple]);
+/** Base registers for loads/stores; they start pointing into the middle of the scratch buffer. */
+export const A32_POINTER_REGISTERS = [8, 9, 10, 11] as const;
+
+interface GenRow {
+  readonly pattern: CompiledPattern;
+  readonly op: number;
+}
+
+let rowsCache: GenRow[] | null = null;
+function rows(): GenRow[] {
+  if (rowsCache === null) {
+    rowsCache = conditionalRows.filter((r) => A32_SEQUENCE_OPS.has(r.op)).map((r) => ({ pattern: compilePattern(r.pattern), op: r.op }));
+  }
+  return rowsCache;
+}
+
+function touchesPc(d: A32Instruction): boolean {
+  return d.rd === 15 || d.rn === 15 || d.rm === 15 || d.rs === 15 || d.rt === 15 || d.rt2 === 15 || d.ra === 15 || d.rdHi === 15 || ((d.registers >>> 15) & 1) === 1;
+}
+
+/** One instruction word: from a random row, retried until it is acceptable. */
+export function randomA32Instruction(rng: Prng): number {
+  const all = rows();
+  for (let attempt = 0; attempt < 1000; attempt++) {
+    const r = rng.pick(all);
+    let w = (r.pattern.value | (rng.u32() & ~r.pattern.mask)) >>> 0;
+    // Condition: AL half the time, otherwise any of EQ..LE (0xF is the unconditional space).
+    w = ((w & 0x0fffffff) | ((rng.chance(0.5) ? 0xe : rng.below(15)) << 28)) >>> 0;
+    if (MEMORY_OPS.has(r.op)) {
+      // Base register bits[19:16] (all A32 load/store classes) -> a scratch pointer.
+      w = ((w & ~(0xf << 16)) | (rng.pick(A32_POINTER_REGISTERS) << 16)) >>> 0;
+      // Keep immediate offsets small: imm12 bits[11:7] of the word/byte immediate form.
+      if (r.op === A32Op.LoadStoreWordByte && ((w >>> 25) & 1) === 0) w = (w & ~0xf80) >>> 0;
+      // Load/store multiple: at most eight registers, so most lists stay inside the buffer.
+      if (r.op === A32Op.LoadStoreMultiple) w = (w & ~(rng.u32() & 0xff00)) >>> 0;
+    }
+    const d = decodeA32(w);
+    if (d.kind !== 'ok' || !A32_SEQUENCE_OPS.has(d.op) || touchesPc(d)) continue;
+    if (MEMORY_OPS.has(d.op) && d.registers === 0 && d.op === A32Op.LoadStoreMultiple) continue;
+    return w;
+  }
+  throw new Error('randomA32Instruction: no acceptable word in 1000 attempts (are the decoder rows there?)');
+}
+
+function randomRegisterValue(rng: Prng): number {
+  const k = rng.below(10);
+  if (k < 4) return rng.u32();
+  if (k < 7) return rng.below(64);
+  if (k < 8) return (-1 - rng.below(64)) >>> 0;
+  return [0, 1, 0x7fffffff, 0x80000000, 0xffffffff, 0x8000, 0xffff][rng.below(7)];
+}
+
+/** A sequence of 1..maxLength instructions with a random initial state. */
+export function randomA32Case(rng: Prng, maxLength = 8): ExecCase {
+  const n = 1 + rng.below(maxLength);
+  const code = new Uint32Array(n);
+  for (let i = 0; i < n; i++) code[i] = randomA32Instruction(rng);
+  const regs = new Uint32Array(15);
+  for (let r = 0; r < 15; r++) regs[r] = randomRegisterValue(rng);
+  for (const p of A32_POINTER_REGISTERS) regs[p] = SCRATCH_ADDRESS + 128 + 8 * rng.below(32);
+  const scratch = new Uint8Array(SCRATCH_SIZE);
+  for (let i = 0; i < SCRATCH_SIZE; i += 4) {
+    const v = rng.u32();
+    scratch[i] = v;
+    scratch[i + 1] = v >>> 8;
+    scratch[i + 2] = v >>> 16;
+    scratch[i + 3] = v >>> 24;
+  }
+  // NZCVQ [31:27] and GE [19:16] random; the rest of the CPSR is the harness's business.
+  const flags = (rng.u32() & 0xf80f0000) >>> 0;
+  return { code, initial: { regs, flags, scratch } };
+}
