@@ -7,6 +7,12 @@ import { COMMANDS, topLevelHelp } from './commands';
 import { classifyError } from './errors';
 import { EXIT } from './exit-codes';
 
+// A closed pipe (`setway trace ... | head`) is a normal way to stop reading, not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {

@@ -1,8 +1,18 @@
 /** The command table: name -> module. `setway help` lists them in this order. */
 import type { Command } from './command';
+import { demoCommand } from './demo';
+import { decodeCommand } from './decode';
 import { policiesCommand } from './policies';
+import { runCommand, traceCommand } from './run';
+import { esrCommand, hsrCommand } from './syndrome';
 
 export const COMMANDS: Record<string, Command> = {
+  demo: demoCommand,
+  run: runCommand,
+  trace: traceCommand,
+  hsr: hsrCommand,
+  esr: esrCommand,
+  decode: decodeCommand,
   policies: policiesCommand,
 };
 

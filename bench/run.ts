@@ -1,0 +1,100 @@
+/**
+ * `npm run bench`: one table, and bench/results.json for comparing across commits. Every figure is
+ * a median of several runs; every comparison with QEMU is a ratio measured in this same run.
+ * Tests never time anything: targets are reported here, not asserted.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { benchCache } from './cache';
+import { benchInterpreter } from './interpreter';
+import { benchMmu } from './mmu';
+import { benchFlushPerPolicy, benchScaling, benchTrapPath } from './policies';
+import type { BenchRow } from './measure';
+
+const rows: BenchRow[] = [];
+const add = (name: string, value: number, unit: string, target?: string, met?: boolean) => {
+  rows.push({ name, value, unit, target, met });
+  process.stderr.write(`  ${name}: ${format(value)} ${unit}\n`);
+};
+const format = (v: number) => (Math.abs(v) >= 1000 ? Math.round(v).toLocaleString('en-US') : Number(v.toPrecision(3)).toString());
+
+function haveQemu(): boolean {
+  try {
+    execFileSync('qemu-arm', ['--version'], { stdio: 'ignore' });
+    execFileSync('llvm-mc', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+process.stderr.write('interpreter throughput (stage 1 + stage 2 + caches on)...\n');
+const ours = benchInterpreter();
+const qemu = new Map<string, number>();
+if (haveQemu()) {
+  process.stderr.write('QEMU user mode, same loops...\n');
+  const { benchQemu } = await import('./qemu');
+  for (const r of benchQemu()) qemu.set(r.name.replace(/^qemu-user /, ''), r.value);
+} else {
+  process.stderr.write('  qemu-user or llvm-mc missing (apt-get install qemu-user llvm): QEMU column skipped\n');
+}
+for (const r of ours) {
+  const target = r.name === 'a32-alu' ? 100e6 : r.name === 'a64-alu' ? 60e6 : undefined;
+  add(`${r.name} setway`, r.instructionsPerSecond, 'insn/s', target && `>= ${target / 1e6}M`, target ? r.instructionsPerSecond >= target : undefined);
+  const q = qemu.get(r.name);
+  if (q !== undefined) {
+    add(`${r.name} qemu-user`, q, 'insn/s');
+    const ratio = r.instructionsPerSecond / q;
+    add(`${r.name} setway/qemu`, ratio, 'ratio', r.name === 'a32-alu' ? '>= 0.3' : undefined, r.name === 'a32-alu' ? ratio >= 0.3 : undefined);
+  }
+}
+
+process.stderr.write('trap path (xen, qemu-cortex-a15 geometry)...\n');
+const trap = benchTrapPath();
+add('trapped S/W ops handled (xen)', trap.opsPerSecond, 'ops/s', '>= 2M', trap.opsPerSecond >= 2e6);
+
+process.stderr.write('full flush_dcache_all on cubietruck, per policy...\n');
+for (const f of benchFlushPerPolicy(['passthrough', 'kvm-2013', 'kvm', 'xen', 'jailhouse', 'misconfig', 'dirty', 'dirty:tid2', 'oracle'])) {
+  add(`flush cubietruck ${f.policy}`, f.ms, 'ms', f.policy === 'passthrough' ? '< 5 ms' : undefined, f.policy === 'passthrough' ? f.ms < 5 : undefined);
+}
+
+process.stderr.write('memory system...\n');
+for (const r of benchMmu()) add(r.name, r.value, r.unit);
+for (const r of benchCache()) add(r.name, r.value, r.unit);
+
+process.stderr.write('scaling with guest size (256 KiB working set)...\n');
+const GiB = 2 ** 30;
+const sizes = [GiB / 4, GiB, 4 * GiB, 16 * GiB];
+const scaling = benchScaling(['kvm', 'xen', 'dirty'], sizes);
+for (const s of scaling) {
+  const label = s.guestBytes >= GiB ? `${s.guestBytes / GiB} GiB` : `${s.guestBytes / 2 ** 20} MiB`;
+  add(`scaling ${s.policy} ${label} wall`, s.ms, 'ms');
+  add(`scaling ${s.policy} ${label} lines by VA`, s.linesByAddress, 'lines');
+}
+for (const policy of ['xen', 'dirty']) {
+  const small = scaling.find((s) => s.policy === policy && s.guestBytes === GiB / 4)!;
+  const big = scaling.find((s) => s.policy === policy && s.guestBytes === 16 * GiB)!;
+  const growth = big.linesByAddress / small.linesByAddress;
+  add(`scaling ${policy} lines 16 GiB / 256 MiB`, growth, 'ratio', '<= 1.5', growth <= 1.5);
+}
+
+process.stderr.write('peak RSS of a 16 GiB sparse guest touching 64 MiB (child process)...\n');
+const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./rss-child.ts', import.meta.url))], { encoding: 'utf8' });
+if (child.status === 0) {
+  const rss = JSON.parse(child.stdout.trim()).maxRssMiB as number;
+  add('peak RSS, 16 GiB guest touching 64 MiB', rss, 'MiB', '< 400', rss < 400);
+} else {
+  process.stderr.write(`  RSS child failed: ${child.stderr.split('\n')[0]}\n`);
+}
+
+const machine = { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / GiB), node: process.version, platform: `${os.platform()} ${os.arch()}` };
+const width = Math.max(...rows.map((r) => r.name.length));
+const lines = rows.map((r) => {
+  const target = r.target ? `  target ${r.target}: ${r.met ? 'met' : 'NOT met'}` : '';
+  return `${r.name.padEnd(width)}  ${format(r.value).padStart(14)} ${r.unit}${target}`;
+});
+process.stdout.write(`setway bench  (${machine.cpu}, ${machine.cores} cores, node ${machine.node}, ${new Date().toISOString()})\n\n${lines.join('\n')}\n`);
+writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify({ date: new Date().toISOString(), machine, results: rows }, null, 2)}\n`);
+process.stderr.write('\nwrote bench/results.json\n');

@@ -1,0 +1,103 @@
+/**
+ * `setway run <image>`: execute a function (with the boot-handoff harness around it) or a whole
+ * program under a chosen machine, policy and migration schedule. `setway trace` is the same with
+ * one line per trap and policy action.
+ */
+import { addressFlag, intFlag, parseCommandArgs } from '../args';
+import { CliError, EXIT } from '../exit-codes';
+import { makePolicy } from '../../hyp/policies';
+import { parseMigrationMode } from '../../hyp/scheduler';
+import { cachePreset } from '../../cache/presets';
+import { loadGuestImage } from '../../scenarios/load-image';
+import { runFunction } from '../../scenarios/function-harness';
+import { runProgram } from '../../scenarios/program';
+import { TracePrinter } from '../trace-printer';
+import type { Command } from './command';
+
+const OPTIONS = {
+  symbol: { type: 'string' },
+  entry: { type: 'string' },
+  isa: { type: 'string' },
+  load: { type: 'string' },
+  preset: { type: 'string' },
+  policy: { type: 'string' },
+  migrate: { type: 'string' },
+  seed: { type: 'string' },
+  'buffer-kib': { type: 'string' },
+  budget: { type: 'string' },
+  'system-map': { type: 'string' },
+  trace: { type: 'boolean' },
+  json: { type: 'boolean' },
+  'expect-no-loss': { type: 'boolean' },
+} as const;
+
+function usage(name: string): string {
+  return (
+    `usage: setway ${name} <image> [--symbol NAME | --entry ADDR] [--isa a32|t32|a64] [--load ADDR]\n` +
+    '         [--preset NAME] [--policy NAME[:opts]] [--migrate MODE] [--seed N] [--buffer-kib N]\n' +
+    `         [--budget N] [--system-map FILE]${name === 'run' ? ' [--trace]' : ''} [--json] [--expect-no-loss]\n\n` +
+    'Images: ELF (vmlinux, U-Boot ELF, .o), Linux ARM zImage (symbols from its kallsyms, or --system-map),\n' +
+    'raw binaries (--load and --isa). With --symbol/--entry the function runs inside the boot-handoff\n' +
+    'harness: caches on, pattern written, function called, caches off, buffer read back (--buffer-kib 0\n' +
+    'just calls it). Without them the image runs from its entry point, caches off, until HVC #0.\n\n' +
+    'migration modes: never, every:N, after-sw:K, random[:N], adversarial[:N]\n' +
+    'exit codes: 0 ok, 1 --expect-no-loss and lines were lost, 2 usage, 3 bad image, 4 guest failed\n'
+  );
+}
+
+function runLike(name: 'run' | 'trace'): Command {
+  return {
+    summary: name === 'run' ? 'run a flush function or a program from an image under a policy' : 'like run, printing one line per trap and policy action',
+    async run(args) {
+      const { values: v, positionals, help } = parseCommandArgs(name, args, OPTIONS);
+      if (help) {
+        process.stdout.write(usage(name));
+        return EXIT.ok;
+      }
+      if (positionals.length !== 1) throw new CliError(`${name}: give exactly one image (see 'setway ${name} --help')`, EXIT.usage);
+      const isaText = v.isa as string | undefined;
+      if (isaText !== undefined && !['a32', 't32', 'a64'].includes(isaText)) throw new CliError(`${name}: --isa must be a32, t32 or a64`, EXIT.usage);
+      const policy = makePolicy((v.policy as string | undefined) ?? 'kvm');
+      const migration = parseMigrationMode((v.migrate as string | undefined) ?? 'never');
+      if (v.preset !== undefined) cachePreset(v.preset as string);
+      const seed = intFlag(name, 'seed', v.seed as string | undefined, 1);
+      const budget = intFlag(name, 'budget', v.budget as string | undefined, 100_000_000);
+      const image = await loadGuestImage(positionals[0], {
+        load: addressFlag(name, 'load', v.load as string | undefined),
+        isa: isaText as 'a32' | 't32' | 'a64' | undefined,
+        systemMap: v['system-map'] as string | undefined,
+      });
+      const tracing = name === 'trace' || v.trace === true;
+      const trace = tracing ? new TracePrinter((line) => process.stdout.write(line)) : undefined;
+      const common = { image, preset: v.preset as string | undefined, policy, migration, seed, budget, trace };
+      let entry = addressFlag(name, 'entry', v.entry as string | undefined);
+      let thumb = false;
+      if (v.symbol !== undefined) {
+        const sym = image.findSymbol(v.symbol as string);
+        entry = sym.address;
+        thumb = sym.isa === 't32';
+      }
+      const result =
+        entry === undefined
+          ? runProgram(common)
+          : runFunction({ ...common, entry, thumb, bufferBytes: intFlag(name, 'buffer-kib', v['buffer-kib'] as string | undefined, 128) * 1024 });
+      if (v.json) {
+        process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      } else {
+        const what = v.symbol ?? (entry === undefined ? `entry 0x${image.entry.toString(16)}` : `0x${entry.toString(16)}`);
+        process.stdout.write(
+          `${tracing ? '\n' : ''}${positionals[0]} ${what}: ${result.instructions.toLocaleString('en-US')} instructions, policy ${result.policy}, preset ${result.preset}, migration ${result.migration} (seed ${seed})\n` +
+            (result.bufferLines > 0 ? `  lines lost: ${result.linesLost} of ${result.bufferLines}\n` : '') +
+            ('haltReason' in result ? `  halted (${result.haltReason}) with ${image.isa === 'a64' ? 'x0' : 'r0'} = ${result.result} (0x${result.result.toString(16)})\n` : '') +
+            `  traps ${result.traps}, S/W ops ${result.setWayOps} (${result.setWayOpsTrapped} trapped), lines cleaned by VA ${result.linesByAddress}, ` +
+            `pages flushed ${result.pagesFlushed}, stage-2 faults ${result.stage2Faults}, migrations ${result.migrations}\n` +
+            `  simulated ${result.simulatedUs.toFixed(1)} us (longest EL2 stretch ${result.longestEl2Us.toFixed(1)} us), wall ${result.wallMs.toFixed(0)} ms\n`,
+        );
+      }
+      return v['expect-no-loss'] && result.linesLost > 0 ? EXIT.checkFailed : EXIT.ok;
+    },
+  };
+}
+
+export const runCommand = runLike('run');
+export const traceCommand = runLike('trace');

@@ -1,0 +1,30 @@
+/** One line per trap and per policy action, with the decoded syndrome: `setway trace` and `run --trace`. */
+import { decodeSyndrome } from '../exec/syndrome/decode';
+import { formatSyndrome } from '../exec/syndrome/format';
+import type { TrappedVcpu } from '../exec/el2-gate';
+import { geometryFromIdRegisters } from '../hyp/cache-geometry-view';
+import type { Vcpu, VcpuTraceSink } from '../hyp/vcpu';
+
+export class TracePrinter implements VcpuTraceSink {
+  lines = 0;
+  constructor(private readonly write: (line: string) => void) {}
+
+  trap(vcpu: Vcpu, esr: number, regs: TrappedVcpu): void {
+    const s = decodeSyndrome(esr);
+    let rtValue: number | undefined;
+    if ((s.kind === 'coproc' || s.kind === 'sys') && !s.access.read) rtValue = regs.readRegister(s.access.rt) >>> 0;
+    const caches = vcpu.port.caches;
+    const pcpu = vcpu.port.pcpu;
+    const geometry = geometryFromIdRegisters({ clidr: () => caches.clidr(pcpu), ccsidr: (c) => caches.ccsidr(pcpu, c) });
+    this.emit(vcpu, `trap 0x${(esr >>> 0).toString(16).padStart(8, '0')} ${formatSyndrome(s, { rtValue, geometry })}`);
+  }
+
+  action(vcpu: Vcpu, message: string): void {
+    this.emit(vcpu, `  ${vcpu.policy.name}: ${message}`);
+  }
+
+  private emit(vcpu: Vcpu, text: string): void {
+    this.lines++;
+    this.write(`[${String(vcpu.cpu.instructionsRetired).padStart(9)} vCPU${vcpu.id}@pCPU${vcpu.pcpu} pc=${(vcpu.cpu.pc >>> 0).toString(16).padStart(8, '0')}] ${text}\n`);
+  }
+}

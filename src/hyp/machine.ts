@@ -1,0 +1,171 @@
+/**
+ * The machine: host physical memory, the cache hierarchy, physical CPUs, VMs with genuine
+ * stage-2 tables, their vCPUs, one set/way policy, a scheduler and a cost meter. `run` executes a
+ * vCPU slice by slice, moving it between pCPUs as the scheduler says (and the policy allows).
+ */
+import { CacheSystem } from '../cache/cache-system';
+import { cachePreset } from '../cache/presets';
+import { HCR } from '../exec/el2-gate';
+import { A32Cpu } from '../exec/a32';
+import { A64Cpu } from '../exec/a64';
+import { SystemRegisters } from '../exec/sysregs/system-registers';
+import { TranslatedMemory } from '../exec/translated-memory';
+import { FrameAllocator } from '../mmu/frame-allocator';
+import { P2m } from '../mmu/p2m';
+import { PhysicalMemory } from '../mmu/physical-memory';
+import { S2_NORMAL_RW } from '../mmu/stage2-descriptor';
+import { stage2RegimeFor } from '../mmu/stage2-regime';
+import { Tlb } from '../mmu/tlb';
+import { Translator } from '../mmu/translator';
+import { CostMeter, DEFAULT_COST_MODEL, type CostModel } from './cost-model';
+import { BudgetExceeded } from './guest-error';
+import type { SetWayPolicy } from './policy';
+import { makePolicy } from './policies';
+import { VcpuPolicyHost } from './policy-host';
+import { Scheduler, type MigrationMode } from './scheduler';
+import { Vcpu, type VcpuTraceSink } from './vcpu';
+import { VcpuSystemPort } from './vcpu-system-port';
+import { Vm } from './vm';
+
+/** Guest RAM starts at 0x4000_0000 in IPA space, as on QEMU's `virt` machine (and in our ROMs). */
+export const GUEST_RAM_IPA = 0x4000_0000;
+/** Host physical layout: guest RAM from 0x4000_0000, VM after VM; hypervisor heap far above. */
+const HOST_RAM_BASE = 0x4000_0000;
+const HYP_HEAP_BASE = 0x100_0000_0000; // 1 TiB
+const HYP_HEAP_BYTES = 0x1_0000_0000; // 4 GiB of frames for p2m tables
+
+export interface MachineOptions {
+  /** Cache preset name (`cubietruck`, `server`, `qemu-cortex-a15`...). */
+  readonly preset: string;
+  readonly isa: 'a32' | 'a64';
+  /** Policy spec (`kvm`, `passthrough:swio`, `dirty:dbm,tid2`) or a policy object. */
+  readonly policy: string | SetWayPolicy;
+  readonly migration?: MigrationMode;
+  readonly seed?: number;
+  /** VMs to create (each with one vCPU). Default 1. */
+  readonly vms?: number;
+  /** Guest RAM per VM in bytes. Default 256 MiB. */
+  readonly guestRamBytes?: number;
+  readonly costModel?: CostModel;
+  readonly trace?: VcpuTraceSink;
+}
+
+export interface RunResult {
+  readonly instructions: number;
+  readonly haltReason: string;
+}
+
+export class Machine {
+  readonly memory: PhysicalMemory;
+  readonly caches: CacheSystem;
+  readonly tlb = new Tlb();
+  readonly frames: FrameAllocator;
+  readonly pcpuCount: number;
+  readonly vms: Vm[] = [];
+  readonly policy: SetWayPolicy;
+  readonly cost: CostMeter;
+  readonly scheduler: Scheduler;
+  readonly isa: 'a32' | 'a64';
+
+  constructor(readonly options: MachineOptions) {
+    const config = cachePreset(options.preset);
+    const vmCount = options.vms ?? 1;
+    const ramBytes = options.guestRamBytes ?? 256 * 2 ** 20;
+    this.isa = options.isa;
+    this.memory = new PhysicalMemory([
+      { base: HOST_RAM_BASE, size: ramBytes * vmCount },
+      { base: HYP_HEAP_BASE, size: HYP_HEAP_BYTES },
+    ]);
+    this.caches = new CacheSystem(config, this.memory, { seed: options.seed ?? 1 });
+    this.pcpuCount = this.caches.cpus;
+    this.frames = new FrameAllocator(this.memory, HYP_HEAP_BASE, HYP_HEAP_BYTES);
+    this.policy = typeof options.policy === 'string' ? makePolicy(options.policy) : options.policy;
+    this.cost = new CostMeter(options.costModel ?? DEFAULT_COST_MODEL);
+    this.scheduler = new Scheduler(options.migration ?? { kind: 'never' }, this.pcpuCount, options.seed ?? 1);
+    for (let i = 0; i < vmCount; i++) this.createVm(i + 1, HOST_RAM_BASE + i * ramBytes, ramBytes);
+  }
+
+  private createVm(vmid: number, ramPa: number, ramBytes: number): Vm {
+    const p2m = new P2m(this.memory, this.frames, { vmid, hardwareDirty: this.policy.stage2HardwareDirty, hardwareAccessFlag: this.policy.stage2HardwareDirty });
+    p2m.map(GUEST_RAM_IPA, ramPa, ramBytes, S2_NORMAL_RW);
+    const vm = new Vm(vmid, p2m, GUEST_RAM_IPA, ramPa, ramBytes);
+    this.vms.push(vm);
+    vm.vcpus.push(this.createVcpu(vm, this.vms.length - 1));
+    return vm;
+  }
+
+  private createVcpu(vm: Vm, id: number): Vcpu {
+    const aarch64 = this.isa === 'a64';
+    const vcpu = new Vcpu(id, aarch64, this.policy, this.cost, this.options.trace);
+    // Stage-1 table walks with cacheable attributes read through the caches of the vCPU's pCPU.
+    const readDescriptor = (pa: number, cacheable: boolean): number => (cacheable ? this.caches.read(port.pcpu, pa, 4) : this.memory.read32(pa));
+    const translator = new Translator(this.memory, this.tlb, readDescriptor);
+    const port = new TranslatedMemory(translator, this.caches, this.memory);
+    port.pcpu = id % this.pcpuCount;
+    vcpu.pcpu = port.pcpu;
+    const systemPort = new VcpuSystemPort(vcpu, port, this.caches);
+    vcpu.sysregs = new SystemRegisters({ port: systemPort, el2: vcpu, aarch64, mpidr: (0x80000000 | id) >>> 0 });
+    vcpu.host = new VcpuPolicyHost(vcpu, vm, port, this);
+    vcpu.onStage2Change = () =>
+      translator.setStage2(
+        stage2RegimeFor(vm.p2m, {
+          enabled: (vcpu.hcrValue & HCR.VM) !== 0,
+          dc: (vcpu.hcrValue & HCR.DC) !== 0,
+          ptw: (vcpu.hcrValue & HCR.PTW) !== 0,
+        }),
+      );
+    if (aarch64) {
+      const cpu = new A64Cpu({ memory: port, system: vcpu.sysregs, el2: vcpu });
+      port.currentEl = () => (cpu.el === 0 ? 0 : 1);
+      vcpu.cpu = cpu;
+    } else {
+      const cpu = new A32Cpu({ memory: port, system: vcpu.sysregs, el2: vcpu });
+      port.currentEl = () => (cpu.el === 0 ? 0 : 1);
+      vcpu.cpu = cpu;
+    }
+    vcpu.port = port;
+    // HCR at vCPU reset: stage 2 on, plus the policy's traps (`novm` experiments clear VM).
+    const novm = this.policy.name.includes('novm');
+    vcpu.setHcr((novm ? 0 : HCR.VM) | this.policy.resetHcr() | (aarch64 ? HCR.RW : 0));
+    vcpu.onStage2Change();
+    systemPort.translationControlChanged();
+    this.policy.onVcpuReset?.(vcpu.host);
+    return vcpu;
+  }
+
+  get vcpus(): Vcpu[] {
+    return this.vms.flatMap((vm) => vm.vcpus);
+  }
+
+  /** Move a vCPU to another pCPU: its registers go along, the caches it filled stay behind. */
+  migrate(vcpu: Vcpu, pcpu: number): void {
+    if (pcpu === vcpu.pcpu) return;
+    vcpu.traceAction(`migrate vCPU ${vcpu.id}: pCPU ${vcpu.pcpu} -> pCPU ${pcpu}`);
+    vcpu.pcpu = pcpu;
+    vcpu.port.pcpu = pcpu;
+    this.cost.migrations++;
+    this.policy.beforeRun?.(vcpu.host, pcpu);
+  }
+
+  /** Run `vcpu` until it halts; throws GuestError, BudgetExceeded or the executor's GuestException. */
+  run(vcpu: Vcpu, budget: number): RunResult {
+    let executed = 0;
+    this.policy.beforeRun?.(vcpu.host, vcpu.pcpu);
+    for (;;) {
+      const state = { setWayOps: vcpu.setWayOps, cachesOn: vcpu.guestCachesOn, inSetWayLoop: vcpu.setWayLoopActive };
+      const slice = this.scheduler.sliceLength(state);
+      vcpu.stopAtSetWay = slice.stopAtSetWay ?? Infinity;
+      const n = vcpu.cpu.run(Math.min(slice.instructions, budget - executed));
+      executed += n;
+      this.cost.guestInstructions += n;
+      this.cost.endEl2Run();
+      if (vcpu.error) throw vcpu.error;
+      const reason = vcpu.cpu.stopReason;
+      if (reason === 'halted' || reason === 'wfi') return { instructions: executed, haltReason: reason };
+      if (executed >= budget) throw new BudgetExceeded(budget, vcpu.cpu.pc);
+      const after = { setWayOps: vcpu.setWayOps, cachesOn: vcpu.guestCachesOn, inSetWayLoop: vcpu.setWayLoopActive };
+      const next = this.scheduler.nextPcpu(vcpu.pcpu, after);
+      if (next !== vcpu.pcpu && (this.policy.mayMigrate?.(vcpu.host) ?? true)) this.migrate(vcpu, next);
+    }
+  }
+}

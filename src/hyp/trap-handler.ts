@@ -1,0 +1,103 @@
+/**
+ * The virtual EL2's synchronous exception handler. Like a real hypervisor it decides from the
+ * syndrome (ESR_EL2/HSR), FAR/HPFAR and the guest's registers alone: it decodes the syndrome,
+ * finds the register row the trapped encoding names, and either hands a set/way op, a cache
+ * toggle or a stage-2 fault to the policy, or emulates the access as the hardware would have
+ * performed it untrapped.
+ */
+import { coprocKey, sysKey } from '../decode/system-access';
+import type { TrapDetail, TrappedVcpu } from '../exec/el2-gate';
+import { decodeSyndrome } from '../exec/syndrome/decode';
+import { AccessOutcome } from '../exec/system-instructions';
+import { lookupCoproc, lookupSys, type SysRegRow } from '../exec/sysregs/table';
+import type { Vcpu } from './vcpu';
+
+/** DFSC/IFSC to the stage-2 fault kinds a policy handles (D17 "ESR_EL2", ISS DFSC). */
+function stage2FaultKind(fsc: number): 'translation' | 'permission' | 'access-flag' | undefined {
+  switch (fsc & 0b111100) {
+    case 0b000100:
+      return 'translation';
+    case 0b001000:
+      return 'access-flag';
+    case 0b001100:
+      return 'permission';
+    default:
+      return undefined;
+  }
+}
+
+export function handleTrap(vcpu: Vcpu, esr: number, detail: TrapDetail, regs: TrappedVcpu): void {
+  try {
+    dispatch(vcpu, esr >>> 0, detail, regs);
+  } finally {
+    // Back to the guest: the non-preemptible stretch of EL2 work ends here.
+    vcpu.cost.endEl2Run();
+  }
+}
+
+function dispatch(vcpu: Vcpu, esr: number, detail: TrapDetail, regs: TrappedVcpu): void {
+  const cost = vcpu.cost;
+  cost.traps++;
+  cost.el2Work(cost.model.trapRoundTrip);
+  const s = decodeSyndrome(esr);
+  vcpu.traceTrap(esr, regs);
+  switch (s.kind) {
+    case 'coproc': {
+      const entry = lookupCoproc(coprocKey(s.access));
+      const operand = s.access.read ? 0 : regs.readRegister(s.access.rt);
+      systemAccess(vcpu, entry?.row, operand, regs, () => vcpu.emulate((ctx) => vcpu.sysregs.coproc(s.access, ctx), regs));
+      break;
+    }
+    case 'sys': {
+      const entry = lookupSys(sysKey(s.access));
+      const operand = s.access.read ? 0 : regs.readRegister(s.access.rt);
+      systemAccess(vcpu, entry?.row, operand, regs, () => vcpu.emulate((ctx) => vcpu.sysregs.sys(s.access, ctx), regs));
+      break;
+    }
+    case 'data-abort':
+    case 'instruction-abort': {
+      const fsc = s.kind === 'data-abort' ? s.dfsc : s.ifsc;
+      const write = s.kind === 'data-abort' && s.wnr;
+      // HPFAR_EL2.FIPA holds IPA[47:12] in bits [43:4]; the page offset comes from FAR (D17 "HPFAR_EL2").
+      const ipa = Math.floor(detail.hpfar / 16) * 4096 + (detail.far & 0xfff);
+      const kind = stage2FaultKind(fsc);
+      cost.stage2Faults++;
+      cost.el2Work(cost.model.stage2Fault);
+      if (kind !== undefined && vcpu.policy.onStage2Fault?.(vcpu.host, ipa, write, kind)) return; // retried
+      vcpu.fail(
+        `stage-2 ${kind ?? `fault 0x${fsc.toString(16)}`} on ${write ? 'write to' : s.kind === 'instruction-abort' ? 'fetch from' : 'read of'} ` +
+          `IPA 0x${ipa.toString(16)} (VA 0x${(detail.far >>> 0).toString(16)}): outside the guest's memory`,
+        regs,
+      );
+      return;
+    }
+    case 'hvc':
+      regs.skipInstruction();
+      if (s.imm16 === 0) regs.halt('hvc #0');
+      else vcpu.fail(`unknown hypercall HVC #0x${s.imm16.toString(16)}`, regs);
+      return;
+    case 'wfx':
+      regs.skipInstruction();
+      return;
+    default:
+      vcpu.fail(`unexpected trap to EL2: syndrome 0x${(esr >>> 0).toString(16)} (${s.kind})`, regs);
+  }
+}
+
+function systemAccess(vcpu: Vcpu, row: SysRegRow | undefined, operand: number, regs: TrappedVcpu, emulate: () => AccessOutcome): void {
+  const behaviour = row?.behaviour;
+  if (behaviour?.kind === 'set-way') {
+    vcpu.noteSetWay(behaviour.op, operand, true);
+    vcpu.policy.onSetWay(vcpu.host, behaviour.op, operand);
+    regs.skipInstruction();
+    return;
+  }
+  const wasOn = vcpu.guestCachesOn;
+  const outcome = emulate();
+  if (outcome === AccessOutcome.Undefined) {
+    regs.injectUndefined();
+    return;
+  }
+  if (row?.key === 'SCTLR') vcpu.policy.onCacheToggle(vcpu.host, wasOn, vcpu.guestCachesOn);
+  regs.skipInstruction();
+}

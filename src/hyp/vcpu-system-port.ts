@@ -1,0 +1,57 @@
+/**
+ * What the vCPU's own untrapped system instructions reach: the caches and TLB of the physical CPU
+ * it is on now, and the cache ID registers (the policy's virtual geometry when it traps them with
+ * HCR.TID2, the pCPU's real one otherwise).
+ */
+import type { CacheSystem } from '../cache/cache-system';
+import { HCR } from '../exec/el2-gate';
+import type { CacheIdentification, InstructionCacheOp, SetWayOp, SystemPort, VaCacheOp } from '../exec/system-port';
+import type { TranslatedMemory } from '../exec/translated-memory';
+import { stage1FromSysregs } from '../exec/stage1-from-sysregs';
+import type { Vcpu } from './vcpu';
+
+export class VcpuSystemPort implements SystemPort {
+  readonly cacheId: CacheIdentification;
+
+  constructor(
+    private readonly vcpu: Vcpu,
+    private readonly memory: TranslatedMemory,
+    private readonly caches: CacheSystem,
+  ) {
+    const real = (): CacheIdentification | undefined =>
+      (vcpu.hcrValue & HCR.TID2) !== 0 ? vcpu.policy.virtualCacheId?.(vcpu.host) : undefined;
+    this.cacheId = {
+      clidr: () => real()?.clidr() ?? caches.clidr(memory.pcpu),
+      ccsidr: (csselr) => real()?.ccsidr(csselr) ?? caches.ccsidr(memory.pcpu, csselr),
+      ctr: () => real()?.ctr() ?? caches.ctr(memory.pcpu),
+    };
+  }
+
+  dataCacheSetWay(op: SetWayOp, operand: number): void {
+    this.vcpu.noteSetWay(op, operand, false);
+    this.caches.setWay(this.memory.pcpu, op, operand);
+  }
+
+  dataCacheByVa(op: VaCacheOp, va: number): void {
+    if (op === 'zva') {
+      // DC ZVA writes zeros like a store (D7.5.10): through the translation for a write.
+      const pa = this.memory.translator.translate(va, 'write', this.memory.currentEl()).pa;
+      this.caches.byAddress(this.memory.pcpu, 'zva', pa);
+      return;
+    }
+    this.caches.byAddress(this.memory.pcpu, op, this.memory.physicalAddress(va));
+  }
+
+  instructionCache(op: InstructionCacheOp): void {
+    // The instruction side fills from the point of coherency (translated-memory.ts): nothing to drop.
+    if (op === 'iallu' || op === 'ialluis') this.caches.instructionInvalidateAll(this.memory.pcpu, op === 'ialluis');
+  }
+
+  tlbInvalidate(op: string, operand: number, operandHi: number): void {
+    this.memory.translator.tlbMaintenance(op, operand, operandHi);
+  }
+
+  translationControlChanged(): void {
+    this.memory.translator.setStage1(stage1FromSysregs(this.vcpu.sysregs, this.vcpu.aarch64));
+  }
+}

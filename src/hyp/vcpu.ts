@@ -1,0 +1,127 @@
+/**
+ * A virtual CPU: the guest's registers (inside the executor), its system registers, its HCR_EL2,
+ * and which physical CPU it runs on now. It is the El2Gate its executor traps through. A
+ * migration changes `pcpu` and nothing else: the registers move, the caches stay behind.
+ */
+import { HCR, type El2Gate, type TrapDetail, type TrappedVcpu } from '../exec/el2-gate';
+import type { SystemRegisters } from '../exec/sysregs/system-registers';
+import { SysReg } from '../exec/sysregs/ids';
+import type { AccessOutcome } from '../exec/system-instructions';
+import type { SetWayOp } from '../exec/system-port';
+import type { TranslatedMemory } from '../exec/translated-memory';
+import type { CostMeter } from './cost-model';
+import { EmulationContext } from './emulation-context';
+import type { GuestCpu } from './guest-cpu';
+import { GuestError } from './guest-error';
+import type { PolicyHost, SetWayPolicy } from './policy';
+import { handleTrap } from './trap-handler';
+
+/** HCR bits that make an access trap; EL2 clears them while it performs a trapped access itself. */
+const TRAP_BITS =
+  HCR.TSW | HCR.TVM | HCR.TRVM | HCR.TID1 | HCR.TID2 | HCR.TID3 | HCR.TPC | HCR.TPU | HCR.TTLB | HCR.TAC | HCR.TIDCP | HCR.TDZ | HCR.TWI | HCR.TWE | HCR.TSC;
+
+/** A S/W op within this many guest instructions of the last one means a S/W loop is still running. */
+const SET_WAY_LOOP_WINDOW = 4096;
+
+export interface SetWayRecord {
+  readonly op: SetWayOp;
+  readonly operand: number;
+  readonly pcpu: number;
+  readonly trapped: boolean;
+}
+
+export interface VcpuTraceSink {
+  trap(vcpu: Vcpu, esr: number, regs: TrappedVcpu): void;
+  action(vcpu: Vcpu, message: string): void;
+}
+
+export class Vcpu implements El2Gate {
+  cpu!: GuestCpu;
+  port!: TranslatedMemory;
+  sysregs!: SystemRegisters;
+  host!: PolicyHost;
+  hcrValue = 0;
+  hcrHigh = 0;
+  pcpu = 0;
+  setWayOps = 0;
+  /** `requestStop` the executor once this many S/W ops have run (the scheduler's after-sw mode). */
+  stopAtSetWay = Infinity;
+  error: GuestError | undefined;
+  /** When set, every S/W op the vCPU issues is appended here (tests, traces). */
+  setWayLog: SetWayRecord[] | undefined;
+  haltReason: string | undefined;
+  private lastSetWayAt = -Infinity;
+  private emulating = false;
+  private readonly emulation = new EmulationContext();
+
+  constructor(
+    readonly id: number,
+    readonly aarch64: boolean,
+    readonly policy: SetWayPolicy,
+    readonly cost: CostMeter,
+    private readonly traceSink: VcpuTraceSink | undefined,
+  ) {}
+
+  /** HCR_EL2 as the hardware applies it; trap bits read as clear while EL2 emulates an access. */
+  get hcr(): number {
+    return this.emulating ? this.hcrValue & ~TRAP_BITS : this.hcrValue;
+  }
+
+  takeTrap(esr: number, detail: TrapDetail, regs: TrappedVcpu): void {
+    handleTrap(this, esr, detail, regs);
+  }
+
+  /** Guest stage 1 and data cache enabled: SCTLR.M (bit 0) and SCTLR.C (bit 2), same in SCTLR_EL1. */
+  get guestCachesOn(): boolean {
+    return (this.sysregs.get(SysReg.SCTLR) & 0b101) === 0b101;
+  }
+
+  /** Change HCR_EL2; stage 2 follows VM and DC at once (the hypervisor writes HCR before ERET). */
+  setHcr(value: number): void {
+    const changed = (this.hcrValue ^ value) & (HCR.VM | HCR.DC | HCR.PTW);
+    this.hcrValue = value | 0;
+    if (changed !== 0) this.onStage2Change?.();
+  }
+
+  /** Set by the machine: re-install the stage-2 regime after HCR.VM/DC/PTW change. */
+  onStage2Change: (() => void) | undefined;
+
+  get setWayLoopActive(): boolean {
+    return this.cpu.instructionsRetired - this.lastSetWayAt < SET_WAY_LOOP_WINDOW;
+  }
+
+  /** A S/W op ran on this vCPU (trapped or straight on the hardware). */
+  noteSetWay(op: SetWayOp, operand: number, trapped: boolean): void {
+    this.setWayLog?.push({ op, operand: operand >>> 0, pcpu: this.pcpu, trapped });
+    this.setWayOps++;
+    this.cost.setWayOps++;
+    if (trapped) this.cost.setWayOpsTrapped++;
+    this.lastSetWayAt = this.cpu.instructionsRetired;
+    if (this.setWayOps >= this.stopAtSetWay) this.cpu.requestStop();
+  }
+
+  /** Perform a trapped access the way the hardware would have without the trap. */
+  emulate(access: (ctx: EmulationContext) => AccessOutcome, regs: TrappedVcpu): AccessOutcome {
+    this.emulation.target = regs;
+    this.emulating = true;
+    try {
+      return access(this.emulation);
+    } finally {
+      this.emulating = false;
+    }
+  }
+
+  /** Stop the guest with an error the run reports. */
+  fail(message: string, regs: TrappedVcpu): void {
+    this.error ??= new GuestError(`vCPU ${this.id} at PC 0x${(this.cpu.pc >>> 0).toString(16)}: ${message}`);
+    regs.halt(message);
+  }
+
+  traceTrap(esr: number, regs: TrappedVcpu): void {
+    this.traceSink?.trap(this, esr, regs);
+  }
+
+  traceAction(message: string): void {
+    this.traceSink?.action(this, message);
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * Run any flush function from any image under the boot-handoff harness: the host loads the image,
+ * writes identity (and, for a kernel, link-address) stage-1 tables, and starts the harness stub,
+ * which turns MMU and caches on, writes the pattern, calls the function with a valid stack and
+ * LR, turns caches off, reads back uncached and stops. `bufferBytes: 0` just calls the function.
+ */
+import { performance } from 'node:perf_hooks';
+import { Machine, GUEST_RAM_IPA, type MachineOptions } from '../hyp/machine';
+import { formatMigrationMode, type MigrationMode } from '../hyp/scheduler';
+import { GuestError } from '../hyp/guest-error';
+import type { SetWayRecord } from '../hyp/vcpu';
+import type { Vm } from '../hyp/vm';
+import type { LoadedImage } from '../rom/loaded-image';
+import { enterEl1, guestRegister, linesLost, loadImageIntoVm, setGuestRegister } from './guest-setup';
+import { HANDOFF_STUB_A32, HANDOFF_STUB_A64 } from './harness-stub';
+import { summarise, type ScenarioResult } from './result';
+import { installA64Tables, installShortDescriptorTables, type ExtraWindow } from './stage1-identity';
+
+/** Harness layout in guest RAM (IPA = VA): stub, stack, tables, buffer; images from 16 MiB up. */
+export const HARNESS = {
+  stub: GUEST_RAM_IPA,
+  stackTop: GUEST_RAM_IPA + 0x2_0000,
+  tables: GUEST_RAM_IPA + 0x2_0000,
+  buffer: GUEST_RAM_IPA + 0x10_0000,
+  imageArea: GUEST_RAM_IPA + 0x100_0000,
+  seed: 0x5eed_5eeb,
+} as const;
+
+const MIB = 2 ** 20;
+
+export interface FunctionRunOptions {
+  readonly image: LoadedImage;
+  /** Address of the function (link address); Thumb functions have isa 't32'. */
+  readonly entry: number;
+  readonly thumb?: boolean;
+  readonly preset?: string;
+  readonly policy: MachineOptions['policy'];
+  readonly migration?: MigrationMode;
+  readonly seed?: number;
+  /** Pattern buffer in bytes (default 128 KiB); 0 runs the function alone. */
+  readonly bufferBytes?: number;
+  readonly budget?: number;
+  readonly trace?: MachineOptions['trace'];
+  /** Record every S/W op (operand, pCPU, trapped) into the result. */
+  readonly recordSetWay?: boolean;
+  /** Called after the image is loaded and before the guest runs (tests and benches touch memory here). */
+  readonly prepare?: (machine: Machine, vm: Vm) => void;
+  /** Guest RAM (default: 64 MiB, or enough for the image). */
+  readonly guestRamBytes?: number;
+}
+
+export interface FunctionRunResult extends ScenarioResult {
+  readonly guestMismatches: number;
+  readonly setWayLog?: readonly SetWayRecord[];
+}
+
+/** Where each part of the image goes: identity if it lies in RAM above the harness area, else a window. */
+function placeImage(image: LoadedImage, isa: 'a32' | 'a64', ramEnd: number): { windows: ExtraWindow[]; shift: number } {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const s of image.segments) {
+    lo = Math.min(lo, s.address);
+    hi = Math.max(hi, s.address + s.bytes.length);
+  }
+  if (lo >= HARNESS.imageArea && hi <= ramEnd) return { windows: [], shift: 0 };
+  if (isa === 'a64') {
+    throw new GuestError(
+      `A64 image at 0x${lo.toString(16)}-0x${hi.toString(16)} is outside guest RAM 0x${HARNESS.imageArea.toString(16)}-0x${ramEnd.toString(16)} ` +
+        '(link it there or load a raw image with --load)',
+    );
+  }
+  // AArch32: map the image's 1 MiB-aligned link window onto IPAs in the image area.
+  const va = Math.floor(lo / MIB) * MIB;
+  const bytes = Math.ceil((hi - va) / MIB) * MIB;
+  if (HARNESS.imageArea + bytes > ramEnd) throw new GuestError(`image of ${bytes >> 20} MiB does not fit guest RAM`);
+  if (va < ramEnd && va + bytes > GUEST_RAM_IPA) throw new GuestError(`image link window 0x${va.toString(16)} overlaps guest RAM`);
+  return { windows: [{ va, ipa: HARNESS.imageArea, bytes }], shift: HARNESS.imageArea - va };
+}
+
+export function runFunction(options: FunctionRunOptions): FunctionRunResult {
+  const isa = options.image.isa === 'a64' ? 'a64' : 'a32';
+  const preset = options.preset ?? (isa === 'a32' ? 'cubietruck' : 'server');
+  const migration = options.migration ?? { kind: 'never' };
+  const seed = options.seed ?? 1;
+  const bytes = options.bufferBytes ?? 128 * 1024;
+  const t0 = performance.now();
+  let imageBytes = 0;
+  for (const s of options.image.segments) imageBytes += s.bytes.length;
+  const guestRamBytes = options.guestRamBytes ?? Math.max(64 * MIB, Math.ceil((16 * MIB + imageBytes + 2 * MIB) / (16 * MIB)) * 16 * MIB);
+  const machine = new Machine({ preset, isa, policy: options.policy, migration, seed, guestRamBytes, trace: options.trace });
+  const vm: Vm = machine.vms[0];
+  const vcpu = vm.vcpus[0];
+  if (options.recordSetWay) vcpu.setWayLog = [];
+  const ramEnd = vm.ramIpa + vm.ramBytes;
+  const { windows, shift } = placeImage(options.image, isa, ramEnd);
+  const shifted = shift === 0 ? options.image : { ...options.image, segments: options.image.segments.map((s) => ({ ...s, address: s.address + shift })) };
+  loadImageIntoVm(machine, vm, shifted as LoadedImage);
+  const stub = isa === 'a32' ? HANDOFF_STUB_A32 : HANDOFF_STUB_A64;
+  machine.memory.writeBytes(vm.ipaToPa(HARNESS.stub), new Uint8Array(stub.buffer.slice(0)));
+  if (isa === 'a32') installShortDescriptorTables(machine, vm, vcpu, HARNESS.tables, windows);
+  else installA64Tables(machine, vm, vcpu, HARNESS.tables);
+  const [rBuf, rSize, rSeed, rFn] = isa === 'a32' ? [4, 5, 6, 7] : [19, 20, 21, 22];
+  setGuestRegister(vcpu, rBuf, HARNESS.buffer);
+  setGuestRegister(vcpu, rSize, bytes);
+  setGuestRegister(vcpu, rSeed, HARNESS.seed);
+  setGuestRegister(vcpu, rFn, (options.entry | (options.thumb ? 1 : 0)) >>> 0);
+  enterEl1(vcpu, HARNESS.stub, HARNESS.stackTop);
+  options.prepare?.(machine, vm);
+  const tRun = performance.now();
+  const run = machine.run(vcpu, options.budget ?? 100_000_000);
+  if (run.haltReason !== 'halted') throw new GuestError(`harness stopped with '${run.haltReason}' before its final HVC`);
+  const lost = bytes === 0 ? 0 : linesLost(machine, vm, HARNESS.buffer, bytes, HARNESS.seed, isa === 'a64' ? 8 : 4);
+  return {
+    ...summarise(machine, {
+      scenario: 'function',
+      isa,
+      preset,
+      migration: formatMigrationMode(migration),
+      seed,
+      linesLost: lost,
+      bufferLines: bytes / machine.caches.lineBytes,
+      instructions: run.instructions,
+      wallMs: performance.now() - t0,
+      guestMs: performance.now() - tRun,
+    }),
+    guestMismatches: guestRegister(vcpu, 0),
+    setWayLog: vcpu.setWayLog,
+  };
+}

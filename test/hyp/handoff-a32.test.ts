@@ -1,0 +1,3 @@
+import { describeBootHandoff } from './handoff-helpers';
+
+describeBootHandoff('a32');

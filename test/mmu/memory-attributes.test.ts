@@ -1,0 +1,94 @@
+/**
+ * Attribute decoding and the stage 1 x stage 2 combination with HCR_EL2.FWB = 0 (Arm ARM D8
+ * "Combining the stage 1 and stage 2 attributes"; pseudocode S2CombineS1MemAttrs). The expected
+ * matrix was written by hand from the rules: Device beats Normal, the stronger Device type wins,
+ * NC beats WT beats WB.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  attributeCode,
+  attributesOf,
+  combineStages,
+  decodeMairAttribute,
+  decodeStage2MemAttr,
+  describeAttributes,
+} from '../../src/mmu/memory-attributes';
+
+const TYPES = ['nGnRnE', 'nGnRE', 'nGRE', 'GRE', 'NC', 'WT', 'WB'] as const;
+type T = (typeof TYPES)[number];
+function code(t: T, share: 'non' | 'inner' | 'outer' = 'inner'): number {
+  if (t === 'NC' || t === 'WT' || t === 'WB') {
+    const c = t.toLowerCase() as 'nc' | 'wt' | 'wb';
+    return attributeCode({ device: false, innerCacheable: c, outerCacheable: c, shareability: share });
+  }
+  return attributeCode({ device: true, deviceType: t });
+}
+function label(c: number): string {
+  const a = attributesOf(c);
+  if (a.device) return a.deviceType as string;
+  return a.innerCacheable.toUpperCase();
+}
+
+// Rows: stage 1 type; columns: stage 2 type, in TYPES order.
+const EXPECTED: Record<T, T[]> = {
+  nGnRnE: ['nGnRnE', 'nGnRnE', 'nGnRnE', 'nGnRnE', 'nGnRnE', 'nGnRnE', 'nGnRnE'],
+  nGnRE: ['nGnRnE', 'nGnRE', 'nGnRE', 'nGnRE', 'nGnRE', 'nGnRE', 'nGnRE'],
+  nGRE: ['nGnRnE', 'nGnRE', 'nGRE', 'nGRE', 'nGRE', 'nGRE', 'nGRE'],
+  GRE: ['nGnRnE', 'nGnRE', 'nGRE', 'GRE', 'GRE', 'GRE', 'GRE'],
+  NC: ['nGnRnE', 'nGnRE', 'nGRE', 'GRE', 'NC', 'NC', 'NC'],
+  WT: ['nGnRnE', 'nGnRE', 'nGRE', 'GRE', 'NC', 'WT', 'WT'],
+  WB: ['nGnRnE', 'nGnRE', 'nGRE', 'GRE', 'NC', 'WT', 'WB'],
+};
+
+describe('combining stage 1 and stage 2 memory types (all 49 pairs)', () => {
+  for (const s1 of TYPES) {
+    it(`stage 1 ${s1}`, () => {
+      expect(TYPES.map((s2) => label(combineStages(code(s1), code(s2))))).toEqual(EXPECTED[s1]);
+    });
+  }
+
+  it('only Normal Write-Back at both stages is `cacheable`', () => {
+    let n = 0;
+    for (const s1 of TYPES) for (const s2 of TYPES) if (attributesOf(combineStages(code(s1), code(s2))).cacheable) n++;
+    expect(n).toBe(1);
+  });
+
+  it('inner and outer cacheability combine separately', () => {
+    const s1 = attributeCode({ device: false, innerCacheable: 'wb', outerCacheable: 'nc', shareability: 'inner' });
+    const s2 = attributeCode({ device: false, innerCacheable: 'wt', outerCacheable: 'wb', shareability: 'inner' });
+    expect(describeAttributes(combineStages(s1, s2))).toBe('Normal inner wt outer nc inner-shareable');
+  });
+
+  it('shareability: Outer beats Inner beats Non-shareable; Device and NC/NC are Outer Shareable', () => {
+    expect(attributesOf(combineStages(code('WB', 'non'), code('WB', 'inner'))).shareability).toBe('inner');
+    expect(attributesOf(combineStages(code('WB', 'outer'), code('WB', 'inner'))).shareability).toBe('outer');
+    expect(attributesOf(combineStages(code('WB', 'non'), code('WB', 'non'))).shareability).toBe('non');
+    expect(attributesOf(combineStages(code('NC', 'non'), code('WB', 'non'))).shareability).toBe('outer');
+    expect(attributesOf(combineStages(code('GRE'), code('WB', 'non'))).shareability).toBe('outer');
+  });
+});
+
+describe('decoding (D17 "MAIR_EL1" Attr<n>; D8 stage 2 MemAttr with FWB = 0)', () => {
+  it('MAIR attributes', () => {
+    expect(describeAttributes(decodeMairAttribute(0x00, 0))).toBe('Device-nGnRnE');
+    expect(describeAttributes(decodeMairAttribute(0x04, 0))).toBe('Device-nGnRE');
+    expect(describeAttributes(decodeMairAttribute(0x08, 0))).toBe('Device-nGRE');
+    expect(describeAttributes(decodeMairAttribute(0x0c, 0))).toBe('Device-GRE');
+    expect(describeAttributes(decodeMairAttribute(0x44, 0b11))).toBe('Normal inner nc outer nc outer-shareable');
+    expect(describeAttributes(decodeMairAttribute(0xff, 0b11))).toBe('Normal inner wb outer wb inner-shareable');
+    expect(describeAttributes(decodeMairAttribute(0xbb, 0b10))).toBe('Normal inner wt outer wt outer-shareable');
+    expect(describeAttributes(decodeMairAttribute(0x4f, 0b00))).toBe('Normal inner wb outer nc non-shareable');
+    expect(describeAttributes(decodeMairAttribute(0x77, 0b00))).toBe('Normal inner wb outer wb non-shareable'); // WB transient
+  });
+
+  it('stage 2 MemAttr', () => {
+    expect(describeAttributes(decodeStage2MemAttr(0b0000, 0))).toBe('Device-nGnRnE');
+    expect(describeAttributes(decodeStage2MemAttr(0b0001, 0))).toBe('Device-nGnRE');
+    expect(describeAttributes(decodeStage2MemAttr(0b0010, 0))).toBe('Device-nGRE');
+    expect(describeAttributes(decodeStage2MemAttr(0b0011, 0))).toBe('Device-GRE');
+    expect(describeAttributes(decodeStage2MemAttr(0b0101, 0b11))).toBe('Normal inner nc outer nc outer-shareable');
+    expect(describeAttributes(decodeStage2MemAttr(0b1010, 0b11))).toBe('Normal inner wt outer wt inner-shareable');
+    expect(describeAttributes(decodeStage2MemAttr(0b1111, 0b11))).toBe('Normal inner wb outer wb inner-shareable');
+    expect(describeAttributes(decodeStage2MemAttr(0b1101, 0b10))).toBe('Normal inner nc outer wb outer-shareable');
+  });
+});
