@@ -3,6 +3,8 @@ import type { Command } from './command';
 import { demoCommand } from './demo';
 import { decodeCommand } from './decode';
 import { policiesCommand } from './policies';
+import { presetsCommand } from './presets';
+import { sweepCommand } from './sweep';
 import { runCommand, traceCommand } from './run';
 import { esrCommand, hsrCommand } from './syndrome';
 
@@ -10,10 +12,12 @@ export const COMMANDS: Record<string, Command> = {
   demo: demoCommand,
   run: runCommand,
   trace: traceCommand,
+  sweep: sweepCommand,
   hsr: hsrCommand,
   esr: esrCommand,
   decode: decodeCommand,
   policies: policiesCommand,
+  presets: presetsCommand,
 };
 
 export function topLevelHelp(): string {

@@ -1,0 +1,26 @@
+/**
+ * The setway library API: the same operations as the command line, typed.
+ *
+ *   import { machine, scenarios, policies, syndromes, arbitraries } from 'setway';
+ *
+ * Nothing below src/api imports it; it only re-exports.
+ */
+import * as machineModule from './machine';
+import * as scenariosModule from './scenarios';
+import * as policiesModule from './policies';
+import * as syndromesModule from './syndromes';
+import * as arbitrariesModule from './arbitraries';
+
+export const machine = machineModule;
+export const scenarios = scenariosModule;
+export const policies = policiesModule;
+export const syndromes = syndromesModule;
+export const arbitraries = arbitrariesModule;
+
+export type { SetWayPolicy, PolicyHost, FlushScope, FlushResult, PolicyOptions } from '../hyp/policy';
+export type { MachineOptions, RunResult } from '../hyp/machine';
+export type { MigrationMode } from '../hyp/scheduler';
+export type { ScenarioResult } from '../scenarios/result';
+export type { TrappedVcpu, TrapDetail, El2Gate } from '../exec/el2-gate';
+export type { CoprocAccess, SysAccess } from '../decode/system-access';
+export type { Syndrome } from '../exec/syndrome/decode';
