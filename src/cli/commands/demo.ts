@@ -63,8 +63,8 @@ export const demoCommand: Command = {
     );
     process.stdout.write(renderTable(results, RESULT_COLUMNS));
     process.stdout.write(
-      '\nPolicies that let S/W ops run on whatever pCPU the vCPU happens to be on lose the lines still dirty on the pCPU it left: the guest reads stale memory with caches off.\n' +
-        'Trapping policies clean by address instead and lose nothing; they differ in what that costs (traps, lines cleaned, stage-2 faults), against the oracle lower bound.\n',
+      '\nWhere S/W ops only run on the pCPU the vCPU happens to be on (passthrough, kvm-2013), the lines still dirty on the pCPU it left are lost: the guest reads stale memory with its caches off.\n' +
+        'Policies that clean by address to PoC lose nothing; they differ in what it costs (traps, lines cleaned, stage-2 faults, EL2 latency) against the oracle lower bound.\n',
     );
     return EXIT.ok;
   },
