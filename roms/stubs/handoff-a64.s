@@ -1,7 +1,7 @@
 // setway function harness stub (A64): the boot-handoff scenario around any flush function.
 // Entered at EL1 with stage 1 set up by the host (TTBR0_EL1, TCR_EL1, MAIR_EL1) but MMU and
 // caches off.  x19 = buffer VA (identity mapped), x20 = size in bytes (multiple of 8; 0: no
-// buffer), x21 = pattern seed, x22 = function to call (blr); x19-x22 are kept on the stack across the call.
+// buffer), x21 = pattern seed, x22 = function to call (blr); the function must preserve x19-x21 (AAPCS64).
 // Turns MMU and caches on (SCTLR_EL1.M, C, I: HCR_EL2.TVM traps the write), writes
 // dword[a] = a ^ seed over the buffer, calls the function, turns MMU and caches off, reads the
 // buffer back uncached, leaves the mismatched doubleword count in x0 and stops with HVC #0.
@@ -21,11 +21,7 @@ handoff_stub:
 2:      cmp     x0, x1
         b.lo    1b
         dsb     sy
-        stp     x19, x20, [sp, #-32]!   // kept across the call, whatever the function does
-        stp     x21, x22, [sp, #16]
-        blr     x22
-        ldp     x21, x22, [sp, #16]
-        ldp     x19, x20, [sp], #32
+        blr     x22                     // x19-x21 are callee-saved (AAPCS64): no stack, which a S/W invalidate could discard
         mrs     x0, sctlr_el1
         mov     x1, #0x1005
         bic     x0, x0, x1
