@@ -24,6 +24,10 @@ const TRAP_BITS =
 const SET_WAY_LOOP_WINDOW = 4096;
 
 export interface SetWayRecord {
+  /**
+   * Trapped: the op the guest issued (from the syndrome). Untrapped: the op the cache performed,
+   * after HCR.VM/SWIO upgraded DC ISW to clean+invalidate (D7.5.9).
+   */
   readonly op: SetWayOp;
   readonly operand: number;
   readonly pcpu: number;
