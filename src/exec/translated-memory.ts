@@ -12,9 +12,10 @@
 import type { CacheSystem } from '../cache/cache-system';
 import type { PhysicalMemory } from '../mmu/physical-memory';
 import type { Translator } from '../mmu/translator';
+import { codePageTableOf, type CodePageSource, type CodePageTable, type HostCodePage } from './code-page';
 import type { GuestMemory } from './guest-memory';
 
-export class TranslatedMemory implements GuestMemory {
+export class TranslatedMemory implements GuestMemory, CodePageSource {
   /** The physical CPU whose caches this vCPU uses now; the scheduler changes it on migration. */
   pcpu = 0;
   /** Exception level of the running code (0 or 1); set by the machine from the executor's state. */
@@ -24,7 +25,11 @@ export class TranslatedMemory implements GuestMemory {
     readonly translator: Translator,
     readonly caches: CacheSystem,
     readonly memory: PhysicalMemory,
-  ) {}
+  ) {
+    this.codePages = codePageTableOf(memory);
+  }
+
+  private readonly codePages: CodePageTable;
 
   read8(va: number): number {
     const t = this.translator.translate(va, 'read', this.currentEl());
@@ -79,6 +84,12 @@ export class TranslatedMemory implements GuestMemory {
   fetch32(va: number): number {
     if ((va & 0xfff) > 0xffc) return (this.fetch16(va) | (this.fetch16(va + 2) << 16)) >>> 0;
     return this.memory.read32(this.translator.translate(va, 'fetch', this.currentEl()).pa);
+  }
+
+  /** The host code page for a fetch at `va`: the same translation (and faults) as `fetch32`. */
+  codePage(va: number): HostCodePage | null {
+    const pa = this.translator.translate(va, 'fetch', this.currentEl()).pa;
+    return this.codePages.get(Math.floor(pa / 4096));
   }
 
   /** Physical address a data access to `va` would use (for maintenance by VA). */

@@ -133,6 +133,14 @@ export class PhysicalMemory {
     }
   }
 
+  /**
+   * The host bytes of page `ppn` (pa >> 12) if it has been allocated, else undefined. The array
+   * is the page itself for its whole life: executors read code straight from it.
+   */
+  allocatedPage(ppn: number): Uint8Array | undefined {
+    return this.pages.get(ppn);
+  }
+
   /** Page numbers (pa >> 12) of every allocated page, ascending. */
   allocatedPageNumbers(): number[] {
     return [...this.pages.keys()].sort((a, b) => a - b);

@@ -17,6 +17,8 @@ import * as modes from './modes';
 import { GuestException, ThumbNotSupportedError, type GuestExceptionKind } from './errors';
 import { abortSyndrome, type AccessSyndrome } from './syndrome';
 import { HANDLERS as HANDLER_TABLE } from './handlers';
+import { codePageSourceOf, type CodePageSource, type HostCodePage } from '../code-page';
+import { compileA32Block, type CompiledA32Block } from './block-compiler';
 
 // Bound once: under tsx, imported bindings are getters, too slow for the per-instruction path.
 const HANDLERS = HANDLER_TABLE;
@@ -58,6 +60,42 @@ const CACHE_SIZE = 1 << 14;
 const CACHE_MASK = CACHE_SIZE - 1;
 /** Executor handler index used for UNDEFINED and UNPREDICTABLE records (both raise UNDEFINED here). */
 const UNDEFINED_HANDLER = 0;
+
+/**
+ * How an instruction relates to the block it runs in (see `runBlock`): Straight ones may neither
+ * change the translation regime, the mode nor request a stop; Branch (B, BL) may continue in the
+ * same page after branching; Ends returns to the run loop after it (system instructions, UNDEFINED).
+ */
+const Flow = { Straight: 0, Branch: 1, Ends: 2 } as const;
+
+function flowOf(insn: A32Instruction): number {
+  const op = insn.op;
+  if (insn.kind !== 'ok' || op === A32Op.Undefined) return Flow.Ends;
+  if (op === A32Op.Branch) return Flow.Branch;
+  return op < A32Op.Branch ? Flow.Straight : Flow.Ends;
+}
+
+/** Decoded records of one code page, indexed by word offset in the page. */
+class A32PageRecords {
+  readonly insns: A32Instruction[];
+  readonly handlers = new Uint8Array(1024);
+  readonly flows = new Uint8Array(1024);
+  /** Compiled blocks by entry offset, for code mapped at VA `blocksVa` (PCs are compiled in). */
+  blocks: (CompiledA32Block | undefined)[] = [];
+  blocksVa = -1;
+  /** Entries seen per offset until the block there is compiled; NOT_COMPILABLE once it cannot be. */
+  readonly heat = new Uint8Array(1024);
+
+  constructor(sentinel: A32Instruction) {
+    this.insns = new Array<A32Instruction>(1024).fill(sentinel);
+    this.handlers.fill(handlerFor(sentinel));
+    this.flows.fill(flowOf(sentinel));
+  }
+}
+
+/** Block entries before a run is compiled (compiling costs far more than interpreting once). */
+const HOT_ENTRIES = 16;
+const NOT_COMPILABLE = 255;
 
 /** Exception vector offsets (Arm ARM G1.12.1 "Exception vectors and the exception base address"). */
 const Vector = { UNDEFINED: 0x04, SVC: 0x08, PREFETCH_ABORT: 0x0c, DATA_ABORT: 0x10, IRQ: 0x18, FIQ: 0x1c } as const;
@@ -109,6 +147,9 @@ export class A32Cpu implements SystemAccessContext {
   private slowState = false;
   private readonly decodeCache: A32Instruction[];
   private readonly handlerCache = new Uint8Array(CACHE_SIZE);
+  /** Page-at-a-time fetch when the memory offers it (TranslatedMemory), else null. */
+  private readonly codePages: CodePageSource | null;
+  private readonly sentinel: A32Instruction;
 
   constructor(options: A32CpuOptions) {
     this.memory = options.memory;
@@ -117,6 +158,8 @@ export class A32Cpu implements SystemAccessContext {
     this.vectorBase = options.vectorBase ?? (() => 0);
     this.onGuestAbort = options.onGuestAbort;
     const sentinel = decodeA32(0);
+    this.sentinel = sentinel;
+    this.codePages = codePageSourceOf(options.memory);
     this.currentInsn = sentinel;
     this.decodeCache = new Array<A32Instruction>(CACHE_SIZE).fill(sentinel);
     this.handlerCache.fill(handlerFor(sentinel));
@@ -328,7 +371,14 @@ export class A32Cpu implements SystemAccessContext {
     for (;;) {
       try {
         const end = start + maxInstructions;
-        while (this.instructionsRetired < end && !this.stopRequested) this.step();
+        if (this.codePages === null) {
+          while (this.instructionsRetired < end && !this.stopRequested) this.step();
+        } else {
+          while (this.instructionsRetired < end && !this.stopRequested) {
+            if (this.slowState) this.step();
+            else this.runBlock(this.codePages, end);
+          }
+        }
         return this.instructionsRetired - start;
       } catch (e) {
         if (!(e instanceof MemoryAbort)) throw e;
@@ -363,6 +413,127 @@ export class A32Cpu implements SystemAccessContext {
     HANDLERS[this.handlerCache[slot]](this, insn);
     if (!this.branched) r[15] = pc + 4;
     this.instructionsRetired++;
+  }
+
+  /**
+   * Run instructions from one code page until one leaves it, branches other than by B/BL, is a
+   * system instruction, or the budget ends. The page is translated once, on entry (Straight and
+   * Branch instructions cannot change the translation regime, the mode or the stop request);
+   * every word is still read from the page and checked against its decoded record, so a write to
+   * the code is seen by the next instruction. Does exactly what `step` would, instruction by
+   * instruction.
+   */
+  private runBlock(source: CodePageSource, end: number): void {
+    const r = this.r;
+    let pc = r[15];
+    this.current = pc;
+    const host = source.codePage(pc);
+    if (host === null) {
+      this.step();
+      return;
+    }
+    const records = this.recordsOf(host);
+    const words = host.words;
+    const insns = records.insns;
+    const handlers = records.handlers;
+    const flows = records.flows;
+    const pageBase = (pc & ~0xfff) >>> 0;
+    if (records.blocksVa !== pageBase) {
+      records.blocks = new Array<CompiledA32Block | undefined>(1024);
+      records.blocksVa = pageBase;
+      records.heat.fill(0);
+    }
+    const blocks = records.blocks;
+    const heat = records.heat;
+    let off = (pc & 0xfff) >>> 2;
+    let entry = true;
+    for (;;) {
+      if (entry) {
+        // A block entry (run start or branch target): run its compiled block, or count it.
+        const block = blocks[off];
+        if (block !== undefined) {
+          if (end - this.instructionsRetired >= block.length) {
+            const exit = block.run(this, r, words);
+            if (exit === 0) return;
+            if (exit === 2) {
+              blocks[off] = undefined;
+              heat[off] = 0;
+            }
+            pc = r[15];
+            if (((pc & ~0xfff) >>> 0) !== pageBase || this.instructionsRetired >= end) return;
+            off = (pc & 0xfff) >>> 2;
+            continue;
+          }
+        } else if (heat[off] < NOT_COMPILABLE && ++heat[off] >= HOT_ENTRIES) {
+          const compiled = this.compileBlock(records, words, pageBase, off);
+          if (compiled === null) heat[off] = NOT_COMPILABLE;
+          else {
+            blocks[off] = compiled;
+            continue;
+          }
+        }
+        entry = false;
+      }
+      const word = words[off];
+      let insn = insns[off];
+      if (insn.word !== word) {
+        insn = decodeA32(word);
+        insns[off] = insn;
+        handlers[off] = handlerFor(insn);
+        flows[off] = flowOf(insn);
+      }
+      this.current = pc;
+      this.currentInsn = insn;
+      const cond = insn.cond;
+      if (cond !== 14 && !this.conditionPassed(cond)) {
+        pc = pc + 4;
+        r[15] = pc;
+        this.instructionsRetired++;
+      } else {
+        r[15] = pc + 8;
+        this.branched = false;
+        HANDLERS[handlers[off]](this, insn);
+        this.instructionsRetired++;
+        const flow = flows[off];
+        if (this.branched) {
+          if (flow !== Flow.Branch) return;
+          pc = r[15];
+          if (((pc & ~0xfff) >>> 0) !== pageBase) return;
+          if (this.instructionsRetired >= end) return;
+          off = (pc & 0xfff) >>> 2;
+          entry = true;
+          continue;
+        }
+        pc = pc + 4;
+        r[15] = pc;
+        if (flow === Flow.Ends) return;
+      }
+      if (off === 1023 || this.instructionsRetired >= end) return;
+      off++;
+    }
+  }
+
+  private compileBlock(records: A32PageRecords, words: Uint32Array, pageBase: number, start: number): CompiledA32Block | null {
+    const decodeAt = (off: number): A32Instruction => {
+      let insn = records.insns[off];
+      if (insn.word !== words[off]) {
+        insn = decodeA32(words[off]);
+        records.insns[off] = insn;
+        records.handlers[off] = handlerFor(insn);
+        records.flows[off] = flowOf(insn);
+      }
+      return insn;
+    };
+    return compileA32Block(words, pageBase, start, decodeAt, (insn) => flowOf(insn) === Flow.Straight, (insn) => HANDLERS[handlerFor(insn)]);
+  }
+
+  private recordsOf(host: HostCodePage): A32PageRecords {
+    let records = host.a32 as A32PageRecords | null;
+    if (records === null) {
+      records = new A32PageRecords(this.sentinel);
+      host.a32 = records;
+    }
+    return records;
   }
 
   /** Run `step` and turn an abort into its exception, as `run` does (for single-stepping tests). */

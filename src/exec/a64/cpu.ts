@@ -18,6 +18,7 @@ import { AccessOutcome } from '../system-instructions';
 import type { SystemAccessContext, SystemInstructionHandler } from '../system-instructions';
 import { bswap32, divS64, divU64, mulHighS64, mulHighU64, mulLow64, mulS32, mulU32, rbit32, rev16x32, wide } from './arith64';
 import { GuestException } from './guest-exception';
+import { codePageSourceOf, type CodePageSource, type HostCodePage } from '../code-page';
 import { dataAbortIss, EC, fpAccessSyndrome, instructionAbortIss, syndrome, sysTrapSyndrome, wfxSyndrome } from './syndrome';
 
 export type StopReason = 'budget' | 'halted' | 'wfi' | 'requested' | 'exception';
@@ -49,6 +50,34 @@ const CACHE_MASK = (1 << CACHE_BITS) - 1;
 const ATTN_STOP = 1;
 const ATTN_ILLEGAL = 2;
 const ATTN_BAD_PC = 4;
+
+/**
+ * How an instruction relates to the block it runs in (see `runBlock`): Straight ones cannot change
+ * the exception level, the translation regime or request a stop, and fall through unless they
+ * take an exception; Branch ones (B..RET) may continue in the same page; Ends returns to the run
+ * loop after it (system instructions, exception generation, hints, UNDEFINED).
+ */
+const Flow = { Straight: 0, Branch: 1, Ends: 2 } as const;
+
+function flowOf(insn: A64Instruction): number {
+  const op = insn.op;
+  if ((op >= Op.ADR && op <= Op.EXTR) || op >= Op.LOGIC_SHIFTED) return Flow.Straight;
+  if (op >= Op.B && op <= Op.RET) return Flow.Branch;
+  return Flow.Ends;
+}
+
+/** Decoded records of one code page, indexed by word offset; `words` are the words they were made from. */
+class A64PageRecords {
+  readonly insns: A64Instruction[];
+  readonly words = new Uint32Array(1024);
+  readonly flows = new Uint8Array(1024);
+
+  constructor(blank: A64Instruction) {
+    // Word 0 is what `blank` decodes from, so every slot starts consistent.
+    this.insns = new Array<A64Instruction>(1024).fill(blank);
+    this.flows.fill(flowOf(blank));
+  }
+}
 
 /** Encodings (sysKey) of the registers the executor serves itself (D17; C5.2 for the PSTATE ones). */
 const KEY = {
@@ -140,8 +169,14 @@ export class A64Cpu implements SystemAccessContext {
     this.system = options.system ?? UNDEFINED_SYSTEM;
     this.el2 = options.el2 ?? null;
     const blank = decodeA64(0);
+    this.blank = blank;
     this.cacheInsn.fill(blank);
+    this.codePages = codePageSourceOf(options.memory);
   }
+
+  /** Page-at-a-time fetch when the memory offers it (TranslatedMemory), else null. */
+  private readonly codePages: CodePageSource | null;
+  private readonly blank: A64Instruction;
 
   // ---------------------------------------------------------------- registers
 
@@ -314,13 +349,20 @@ export class A64Cpu implements SystemAccessContext {
   run(maxInstructions: number): number {
     const start = this.instructionsRetired;
     this.stopReason = 'budget';
-    for (let k = 0; k < maxInstructions; k++) {
+    const source = this.codePages;
+    for (let k = 0; k < maxInstructions; ) {
       if (this.attention !== 0) {
         // A stop ends the run; a pending fault is taken and counts as this step.
         if (this.serviceAttention()) break;
+        k++;
         continue;
       }
-      this.stepOne();
+      if (source === null) {
+        this.stepOne();
+        k++;
+      } else {
+        k += this.runBlock(source, maxInstructions - k);
+      }
     }
     if (this.attention !== 0 && this.stopPending !== null) this.serviceAttention();
     return this.instructionsRetired - start;
@@ -395,6 +437,85 @@ export class A64Cpu implements SystemAccessContext {
     }
     if (this.retireSuppressed) this.retireSuppressed = false;
     else this.instructionsRetired++;
+  }
+
+  /**
+   * Up to `limit` steps from one code page, exactly as that many `stepOne` calls would run them,
+   * until an instruction leaves the page, branches other than by B..RET, ends the block (system
+   * instructions, exceptions) or raises attention. The page is translated once, on entry: the
+   * instructions run in between cannot change the translation regime or the exception level.
+   * Every word is read from the page and checked against its decoded record, so a write to the
+   * code is seen by the next instruction. Returns the steps taken.
+   */
+  private runBlock(source: CodePageSource, limit: number): number {
+    let pc = this.pc;
+    this.curPc = pc;
+    let host: HostCodePage | null;
+    try {
+      host = source.codePage(pc);
+    } catch (e) {
+      this.curWord = 0;
+      this.abort(e, null);
+      return 1;
+    }
+    if (host === null) {
+      this.stepOne();
+      return 1;
+    }
+    const records = this.recordsOf(host);
+    const words = host.words;
+    const recWords = records.words;
+    const insns = records.insns;
+    const flows = records.flows;
+    const pageBase = Math.floor(pc / 4096) * 4096;
+    let off = (pc - pageBase) >>> 2;
+    let steps = 0;
+    let insn = this.blank;
+    try {
+      for (;;) {
+        const word = words[off];
+        insn = insns[off];
+        if (recWords[off] !== word) {
+          insn = decodeA64(word | 0);
+          insns[off] = insn;
+          recWords[off] = word;
+          flows[off] = flowOf(insn);
+        }
+        this.curPc = pc;
+        this.curWord = word | 0;
+        this.pc = pc + 4;
+        steps++;
+        this.execute(insn);
+        if (this.retireSuppressed) this.retireSuppressed = false;
+        else this.instructionsRetired++;
+        if (this.attention !== 0 || steps >= limit) return steps;
+        const flow = flows[off];
+        if (flow === Flow.Straight) {
+          if (this.pc !== pc + 4 || off === 1023) return steps;
+          pc += 4;
+          off++;
+        } else if (flow === Flow.Branch) {
+          pc = this.pc;
+          const delta = pc - pageBase;
+          if (delta < 0 || delta >= 4096) return steps;
+          off = delta >>> 2;
+        } else {
+          return steps;
+        }
+      }
+    } catch (e) {
+      this.abort(e, insn);
+      return steps;
+    }
+  }
+
+  private recordsOf(host: HostCodePage): A64PageRecords {
+    let records = host.a64 as A64PageRecords | null;
+    if (records === null) {
+      records = new A64PageRecords(this.blank);
+      host.a64 = records;
+    }
+    return records;
   }
 
   // ---------------------------------------------------------------- exceptions
