@@ -1,9 +1,10 @@
 /**
- * The few syndromes the A32 executor builds itself (HSR / ESR_EL2, Arm ARM G8 "HSR" and D17
- * "ESR_EL2": EC[31:26], IL[25], ISS[24:0]). Coprocessor-access syndromes belong to the
- * system-register model (src/exec/sysregs).
+ * The few syndromes the A32 executor raises itself (HSR / ESR_EL2, Arm ARM G8 "HSR" and D17
+ * "ESR_EL2"), as thin adapters over the shared encoder in src/exec/syndrome, so that one bit
+ * layout serves the executors, the register model and the trace printer.
  */
-import { faultStatusCode, type FaultInfo } from '../../mmu/fault';
+import type { FaultInfo } from '../../mmu/fault';
+import { abortSyndrome as sharedAbortSyndrome, encodeHvc, encodeSmcTrap, encodeWfxTrap, WfxKind } from '../syndrome/encode';
 
 export const ExceptionClass = {
   WFX: 0x01,
@@ -13,21 +14,19 @@ export const ExceptionClass = {
   DataAbortLower: 0x24,
 } as const;
 
-const IL = 1 << 25;
-
 /** EC 0x12: HVC from AArch32, imm16 in ISS[15:0]. */
 export function hvcSyndrome(imm16: number): number {
-  return ((ExceptionClass.HVC32 << 26) | IL | (imm16 & 0xffff)) >>> 0;
+  return encodeHvc(imm16, false);
 }
 
 /** EC 0x13: SMC from AArch32 (ISS: CV[24], COND[23:20], CCKNOWNPASS[19] = 0). */
 export function smcSyndrome(cond: number): number {
-  return ((ExceptionClass.SMC32 << 26) | IL | (1 << 24) | ((cond & 15) << 20)) >>> 0;
+  return encodeSmcTrap(false, cond);
 }
 
 /** EC 0x01: WFI/WFE trapped; CV[24]=1, COND[23:20], TI[0] = 1 for WFE. */
 export function wfxSyndrome(cond: number, wfe: boolean): number {
-  return ((ExceptionClass.WFX << 26) | IL | (1 << 24) | ((cond & 15) << 20) | (wfe ? 1 : 0)) >>> 0;
+  return encodeWfxTrap(wfe ? WfxKind.WFE : WfxKind.WFI, false, cond);
 }
 
 /** What the syndrome of a data abort says about the instruction (ISV=1 forms only). */
@@ -49,16 +48,9 @@ export interface AccessSyndrome {
  * writeback, exclusive, dual transfers): the hypervisor must then decode the instruction itself.
  */
 export function abortSyndrome(fault: FaultInfo, access: AccessSyndrome | null): number {
-  const fsc = faultStatusCode(fault);
-  if (fault.access === 'fetch') {
-    return ((ExceptionClass.InstructionAbortLower << 26) | IL | (fault.s1ptw ? 1 << 7 : 0) | fsc) >>> 0;
-  }
-  let iss = fsc | (fault.s1ptw ? 1 << 7 : 0);
-  // WnR: a fault on a stage-1 walk reports the walk's access (a read), per D17 WnR.
-  if (fault.access === 'write' && !fault.s1ptw) iss |= 1 << 6;
-  if (access !== null && !fault.s1ptw) {
-    iss |= (1 << 24) | ((access.sizeLog2 & 3) << 22) | (access.signExtend ? 1 << 21 : 0) | ((access.rt & 15) << 16);
-    if (access.acquireRelease) iss |= 1 << 14;
-  }
-  return ((ExceptionClass.DataAbortLower << 26) | IL | iss) >>> 0;
+  const transfer =
+    access === null
+      ? undefined
+      : { size: (1 << access.sizeLog2) as 1 | 2 | 4 | 8, signExtend: access.signExtend, register: access.rt, sixtyFour: false, acquireRelease: access.acquireRelease, is16bit: false };
+  return sharedAbortSyndrome(fault, false, transfer);
 }
