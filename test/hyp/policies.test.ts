@@ -64,8 +64,12 @@ describe('kvm (kvm_set_way_flush / kvm_toggle_cache)', () => {
 });
 
 describe('xen (p2m_set_way_flush)', () => {
+  it('invalidates the p2m roots when the domain is built, so the first flush sees only touched pages', () => {
+    expect(booted('xen').host.calls).toEqual(['invalidate roots']);
+  });
   it('first S/W op sets TVM and flushes valid entries in batches, then invalidates the roots', () => {
     const { policy, host } = booted('xen');
+    host.calls.length = 0;
     expect(host.hcr & HCR.TVM).toBe(0);
     policy.onSetWay(host, 'cisw', 2);
     expect(host.calls).toEqual(['flush valid batch 512', 'invalidate roots']);

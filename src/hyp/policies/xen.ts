@@ -3,7 +3,9 @@
  * S/W op with TVM clear sets TVM and requests a flush that runs before returning to the guest, in
  * preemptible batches. Only p2m entries still valid are flushed (touched since the last flush);
  * afterwards every root entry is invalidated again and stage-2 translation faults re-validate the
- * tables lazily, one level per fault. Cache toggles flush; caches on clears TVM.
+ * tables lazily, one level per fault. Cache toggles flush; caches on clears TVM. The roots are
+ * already invalidated when the domain is built (Xen's p2m_domain_creation_finished), so even the
+ * first flush visits only what the guest touched since it started.
  */
 import { HCR } from '../../exec/el2-gate';
 import type { PolicyOptions, SetWayPolicy } from '../policy';
@@ -20,6 +22,7 @@ export function xen(_options: PolicyOptions): SetWayPolicy {
     name: 'xen',
     summary: 'first S/W op and cache toggles: flush pages touched since the last flush (p2m valid bits)',
     resetHcr: () => HCR.TSW,
+    onVcpuReset: (host) => host.invalidateP2mRoots(),
     onSetWay(host) {
       if ((host.hcr & HCR.TVM) !== 0) return;
       host.hcr |= HCR.TVM;
