@@ -12,7 +12,7 @@ import { A64Cpu } from '../../src/exec/a64/index';
 import { codePageTableOf, type CodePageSource, type HostCodePage } from '../../src/exec/code-page';
 import { FlatMemory } from '../../src/exec/flat-memory';
 import { PhysicalMemory } from '../../src/mmu/physical-memory';
-import { randomA64Case, randomA64Instruction } from '../diff/a64-sequences';
+import { A64_POINTER_REGISTERS, randomA64Case, randomA64Instruction } from '../diff/a64-sequences';
 import { SCRATCH_ADDRESS, type ExecCase } from '../oracles/exec-harness';
 import { Prng } from '../oracles/prng';
 
@@ -93,6 +93,19 @@ function cpuFor(memory: FlatMemory, c: ExecCase): A64Cpu {
   return cpu;
 }
 
+/** New values for X0..X30 except the load/store bases, the same on every CPU; halves are often 0 or all ones. */
+function freshRegisters(rng: Prng, cpus: A64Cpu[]): void {
+  const half = (): number => [0, 0xffffffff, 0x80000000, 1][rng.below(8)] ?? rng.u32();
+  for (let r = 0; r < 31; r++) {
+    if ((A64_POINTER_REGISTERS as readonly number[]).includes(r)) continue;
+    const lo = half();
+    const hi = half();
+    for (const cpu of cpus) cpu.setX(r, lo, hi);
+  }
+  const flags = rng.below(16);
+  for (const cpu of cpus) cpu.nzcv = flags;
+}
+
 function state(cpu: A64Cpu): number[] {
   return [cpu.pc, cpu.pstate, cpu.instructionsRetired, cpu.spLo, cpu.spHi, cpu.elrLo, cpu.esr, ...Array.from({ length: 31 }, (_, r) => [cpu.xLo(r), cpu.xHi(r)]).flat()];
 }
@@ -127,18 +140,65 @@ describe('A64 compiled blocks against the word-by-word interpreter', () => {
       const [slowMem, fastMem] = memories(c);
       const cpus = [cpuFor(slowMem, c), cpuFor(fastMem, c)];
       if (k % 2 === 1) for (const cpu of cpus) cpu.exceptionPolicy = 'stop';
-      for (const budget of BUDGETS) {
-        const outcomes = cpus.map((cpu) => outcome(cpu, budget));
-        expect(outcomes[1], `case ${k}`).toBe(outcomes[0]);
-        expect(state(cpus[1]), `case ${k}`).toEqual(state(cpus[0]));
-        compared++;
+      for (let round = 0; round < 3; round++) {
+        // Later rounds give the (now compiled) loop fresh register values, zero halves included.
+        if (round > 0) freshRegisters(rng, cpus);
+        for (const budget of BUDGETS) {
+          const outcomes = cpus.map((cpu) => outcome(cpu, budget));
+          expect(outcomes[1], `case ${k} round ${round}`).toBe(outcomes[0]);
+          expect(state(cpus[1]), `case ${k} round ${round}`).toEqual(state(cpus[0]));
+          compared++;
+        }
       }
       expect(scratchOf(fastMem), `case ${k} memory`).toEqual(scratchOf(slowMem));
       if (compiledBlocks(fastMem) > 0) withBlocks++;
     }
-    expect(compared).toBe(CASES * BUDGETS.length);
+    expect(compared).toBe(CASES * BUDGETS.length * 3);
     // Most loops must really have run compiled code (else this test compares the interpreter with itself).
     expect(withBlocks).toBeGreaterThan(CASES / 2);
+  });
+
+  it('agrees on every shift amount, extend option and bitfield immediate, on fresh register values', () => {
+    // Encodings from the C4.1 encoding index (data processing, register / immediate).
+    const words: number[] = [];
+    for (const sf of [0, 1]) {
+      const amounts = sf ? 64 : 32;
+      for (let amount = 0; amount < amounts; amount++) {
+        for (let shift = 0; shift < 4; shift++) {
+          for (const opc of [0, 3]) for (const n of [0, 1]) words.push(((sf << 31) | (opc << 29) | 0x0a000000 | (shift << 22) | (n << 21) | (5 << 16) | (amount << 10) | (4 << 5) | 3) >>> 0);
+          if (shift < 3) for (const op of [0, 1]) words.push(((sf << 31) | (op << 30) | (1 << 29) | 0x0b000000 | (shift << 22) | (5 << 16) | (amount << 10) | (4 << 5) | 4) >>> 0);
+        }
+        for (const opc of [0, 1, 2]) words.push(((sf << 31) | (opc << 29) | 0x13000000 | (sf << 22) | (amount << 16) | ((amount * 7) % amounts << 10) | (4 << 5) | 3) >>> 0);
+        for (const opc of [0, 1, 2]) words.push(((sf << 31) | (opc << 29) | 0x13000000 | (sf << 22) | (((amount * 5) % amounts) << 16) | (amount << 10) | (6 << 5) | 6) >>> 0);
+        // TBZ/TBNZ x5, #bit, .+8
+        words.push(((amount >>> 5) << 31 | (sf ? 0x37000000 : 0x36000000) | ((amount & 31) << 19) | (2 << 5) | 5) >>> 0);
+      }
+      for (let option = 0; option < 8; option++) {
+        for (let imm3 = 0; imm3 <= 4; imm3++) {
+          for (const op of [0, 1]) words.push(((sf << 31) | (op << 30) | (1 << 29) | 0x0b200000 | (5 << 16) | (option << 13) | (imm3 << 10) | (31 << 5) | 3) >>> 0);
+        }
+      }
+    }
+    const rng = new Prng(SEED + 3);
+    let compared = 0;
+    for (const word of words) {
+      if (decodeA64(word | 0).kind !== 'ok') continue;
+      const body = Uint32Array.of(word, 0x8b030084 /* add x4, x4, x3 */, branchBack(2));
+      const c: ExecCase = { code: body, initial: { regs: new Uint32Array(64), flags: 0, scratch: new Uint8Array(512) } };
+      const [slowMem, fastMem] = memories(c);
+      const cpus = [cpuFor(slowMem, c), cpuFor(fastMem, c)];
+      for (let round = 0; round < 4; round++) {
+        freshRegisters(rng, cpus);
+        const [spLo, spHi] = [rng.u32() & ~15, rng.u32()];
+        for (const cpu of cpus) cpu.setSpEl1(spLo, spHi);
+        const budget = round === 0 ? 60 : 7;
+        expect(cpus[1].run(budget)).toBe(cpus[0].run(budget));
+        expect(state(cpus[1]), `word ${word.toString(16)} round ${round}`).toEqual(state(cpus[0]));
+        compared++;
+      }
+      expect(compiledBlocks(fastMem), `word ${word.toString(16)}`).toBeGreaterThan(0);
+    }
+    expect(compared).toBeGreaterThan(4 * 1000);
   });
 
   it('runs exactly n instructions for every budget that ends inside a block', () => {
@@ -155,6 +215,29 @@ describe('A64 compiled blocks against the word-by-word interpreter', () => {
       cpus[0].run(budget);
       expect(state(cpus[1]), `budget ${budget}`).toEqual(state(cpus[0]));
     }
+  });
+
+  it('agrees on calls and returns (BL, BLR, RET) for budgets 1..60 once the blocks are hot', () => {
+    const body = Uint32Array.of(
+      0x91000400, // add x0, x0, #1
+      0x94000004, // bl f
+      0xd63f0120, // blr x9   (x9 = f)
+      0x8b000063, // add x3, x3, x0
+      branchBack(4),
+      0x8b1e0084, // f: add x4, x4, x30
+      0xd65f03c0, // ret
+    );
+    const c: ExecCase = { code: body, initial: { regs: new Uint32Array(64), flags: 0, scratch: new Uint8Array(512) } };
+    c.initial.regs[18] = CODE + 20;
+    const [slowMem, fastMem] = memories(c);
+    const cpus = [cpuFor(slowMem, c), cpuFor(fastMem, c)];
+    for (const cpu of cpus) expect(cpu.run(9 * 40)).toBe(9 * 40);
+    expect(compiledBlocks(fastMem)).toBeGreaterThan(2);
+    for (let budget = 1; budget <= 60; budget++) {
+      expect(cpus[1].run(budget)).toBe(cpus[0].run(budget));
+      expect(state(cpus[1]), `budget ${budget}`).toEqual(state(cpus[0]));
+    }
+    expect(cpus[0].x(4)).toBeGreaterThan(0);
   });
 
   it('sees a store that rewrites a later instruction of the same compiled block', () => {
