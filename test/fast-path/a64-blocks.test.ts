@@ -298,6 +298,22 @@ describe('A64 compiled blocks against the word-by-word interpreter', () => {
     expect(cpus[0].x(7)).toBeGreaterThan(20); // the handler ran often enough to be compiled
     const handlerBlock = (codePageTableOf(fastMem.physical).get(VBAR / 4096)?.a64 as { blocks: unknown[] } | null)?.blocks[0x200 / 4];
     expect(handlerBlock).toBeDefined();
+    // Step to the next abort one instruction at a time: the abort retires nothing, the handler's
+    // first instruction retires (D1.10: the aborted instruction does not complete).
+    for (const cpu of cpus) {
+      let guard = 0;
+      while (cpu.pc !== CODE || cpu.x(1) !== 0xf00000) {
+        cpu.run(1);
+        expect(++guard).toBeLessThan(200);
+      }
+      expect(cpu.run(1)).toBe(1); // ldr (last good address)
+      expect(cpu.run(1)).toBe(1); // add x1
+      expect(cpu.run(1)).toBe(1); // add x4
+      expect(cpu.run(1)).toBe(1); // b
+      expect(cpu.run(1)).toBe(0); // ldr faults
+      expect(cpu.pc).toBe(VBAR + 0x200);
+      expect(cpu.run(1)).toBe(1); // mov x1, x9
+    }
   });
 
   it('stops at the instruction boundary a memory access requests, as the interpreter does', () => {

@@ -407,12 +407,14 @@ export class A64Cpu implements SystemAccessContext {
       this.farHi = this.badPcHi;
       if (this.badPcLo & 3) this.takeException(EC.PC_ALIGN, 0, this.pc, true, true);
       else this.takeException(this.currentEl === 0 ? EC.IABT_LOWER : EC.IABT_SAME, instructionAbortIss(0b000100, false), this.pc, true, true);
+      this.retireSuppressed = false; // nothing retired this step; the handler's first instruction will be
       return this.stopPending !== null;
     }
     if (this.attention & ATTN_ILLEGAL) {
       // PSTATE.IL set: the next instruction takes an Illegal Execution State exception (D1.11.4).
       this.curPc = this.pc;
       this.takeException(EC.ILLEGAL_STATE, 0, this.pc, true);
+      this.retireSuppressed = false;
       return this.stopPending !== null;
     }
     return false;
@@ -495,7 +497,7 @@ export class A64Cpu implements SystemAccessContext {
       for (;;) {
         if (entry) {
           // A block entry (run start or branch target): run its compiled block, or count it.
-          // A pending suppressed retirement is left to the interpreter (the block would count it).
+          // A pending suppressed retirement (none is left between steps) would be left to the interpreter.
           const block = blocks[off];
           if (block !== undefined) {
             if (limit - steps >= block.length && !this.retireSuppressed) {
@@ -594,12 +596,13 @@ export class A64Cpu implements SystemAccessContext {
    */
   private takeException(ec: number, iss: number, returnAddress: number, fault: boolean, pcFault = false): void {
     const esr = syndrome(ec, iss);
-    if (fault) this.retireSuppressed = true;
     if (this.exceptionPolicy === 'stop') {
       this.pc = this.curPc;
       this.stopReason = 'exception';
       throw new GuestException(ec, esr, this.curPc, pcFault ? 0 : this.curWord, exceptionName(ec));
     }
+    // Read (and cleared) by the retire check after `execute`; callers outside it clear it themselves.
+    if (fault) this.retireSuppressed = true;
     const offset = this.currentEl === 1 ? (this.spSel ? 0x200 : 0x000) : 0x400;
     this.spsr = this.pstate;
     this.elrLo = returnAddress >>> 0;
@@ -682,6 +685,8 @@ export class A64Cpu implements SystemAccessContext {
       const iss = dataAbortIss(this.abortInfo(insn, f.access === 'write', fsc, false, false));
       this.takeException(this.currentEl === 0 ? EC.DABT_LOWER : EC.DABT_SAME, iss, this.curPc, true);
     }
+    // The aborted instruction is not retired (its step ends here); the next one must be.
+    this.retireSuppressed = false;
   }
 
   /** Data Abort syndrome fields for `insn` (D17 "ESR_EL2" ISS for a Data Abort; ISV rules). */
