@@ -42,6 +42,7 @@ const { SP, DISCARD } = RegIndex;
 // CommonJS interop (tsx), and the dispatch switch reads these on every instruction.
 const Op: typeof A64Op = { ...A64Op };
 const Mode: typeof AddrMode = { ...AddrMode };
+const Exit: typeof BlockExit = { ...BlockExit };
 const TWO32 = 4294967296;
 /** Decode cache: direct-mapped by PC. */
 const CACHE_BITS = 14;
@@ -504,8 +505,8 @@ export class A64Cpu implements SystemAccessContext {
               const out = block.run(this, lo, hi, words);
               steps += out >>> 2;
               const exit = out & 3;
-              if (exit === BlockExit.Leave) return steps;
-              if (exit === BlockExit.Stale) {
+              if (exit === Exit.Leave) return steps;
+              if (exit === Exit.Stale) {
                 blocks[off] = undefined;
                 heat[off] = 0;
               } else if (steps >= limit) return steps;
@@ -514,7 +515,7 @@ export class A64Cpu implements SystemAccessContext {
               if (delta < 0 || delta >= 4096) return steps;
               off = delta >>> 2;
               // After a stale exit the changed word is interpreted before any block runs again.
-              if (exit === BlockExit.Continue) continue;
+              if (exit === Exit.Continue) continue;
             }
           } else if (heat[off] < NOT_COMPILABLE && ++heat[off] >= HOT_ENTRIES) {
             const compiled = this.compileBlock(records, words, pageBase, off);
