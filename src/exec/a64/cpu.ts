@@ -19,6 +19,7 @@ import type { SystemAccessContext, SystemInstructionHandler } from '../system-in
 import { bswap32, divS64, divU64, mulHighS64, mulHighU64, mulLow64, mulS32, mulU32, rbit32, rev16x32, wide } from './arith64';
 import { GuestException } from './guest-exception';
 import { codePageSourceOf, type CodePageSource, type HostCodePage } from '../code-page';
+import { BlockExit, compileA64Block, type CompiledA64Block } from './block-compiler';
 import { dataAbortIss, EC, fpAccessSyndrome, instructionAbortIss, syndrome, sysTrapSyndrome, wfxSyndrome } from './syndrome';
 
 export type StopReason = 'budget' | 'halted' | 'wfi' | 'requested' | 'exception';
@@ -41,6 +42,7 @@ const { SP, DISCARD } = RegIndex;
 // CommonJS interop (tsx), and the dispatch switch reads these on every instruction.
 const Op: typeof A64Op = { ...A64Op };
 const Mode: typeof AddrMode = { ...AddrMode };
+const Exit: typeof BlockExit = { ...BlockExit };
 const TWO32 = 4294967296;
 /** Decode cache: direct-mapped by PC. */
 const CACHE_BITS = 14;
@@ -71,6 +73,11 @@ class A64PageRecords {
   readonly insns: A64Instruction[];
   readonly words = new Uint32Array(1024);
   readonly flows = new Uint8Array(1024);
+  /** Compiled blocks by entry offset, for code mapped at VA `blocksVa` (PCs are compiled in). */
+  blocks: (CompiledA64Block | undefined)[] = [];
+  blocksVa = -1;
+  /** Entries seen per offset until the block there is compiled; NOT_COMPILABLE once it cannot be. */
+  readonly heat = new Uint8Array(1024);
 
   constructor(blank: A64Instruction) {
     // Word 0 is what `blank` decodes from, so every slot starts consistent.
@@ -78,6 +85,10 @@ class A64PageRecords {
     this.flows.fill(flowOf(blank));
   }
 }
+
+/** Block entries before a run is compiled (compiling costs far more than interpreting once). */
+const HOT_ENTRIES = 16;
+const NOT_COMPILABLE = 255;
 
 /** Encodings (sysKey) of the registers the executor serves itself (D17; C5.2 for the PSTATE ones). */
 const KEY = {
@@ -397,12 +408,14 @@ export class A64Cpu implements SystemAccessContext {
       this.farHi = this.badPcHi;
       if (this.badPcLo & 3) this.takeException(EC.PC_ALIGN, 0, this.pc, true, true);
       else this.takeException(this.currentEl === 0 ? EC.IABT_LOWER : EC.IABT_SAME, instructionAbortIss(0b000100, false), this.pc, true, true);
+      this.retireSuppressed = false; // nothing retired this step; the handler's first instruction will be
       return this.stopPending !== null;
     }
     if (this.attention & ATTN_ILLEGAL) {
       // PSTATE.IL set: the next instruction takes an Illegal Execution State exception (D1.11.4).
       this.curPc = this.pc;
       this.takeException(EC.ILLEGAL_STATE, 0, this.pc, true);
+      this.retireSuppressed = false;
       return this.stopPending !== null;
     }
     return false;
@@ -468,11 +481,52 @@ export class A64Cpu implements SystemAccessContext {
     const insns = records.insns;
     const flows = records.flows;
     const pageBase = Math.floor(pc / 4096) * 4096;
+    if (records.blocksVa !== pageBase) {
+      records.blocks = new Array<CompiledA64Block | undefined>(1024);
+      records.blocksVa = pageBase;
+      records.heat.fill(0);
+    }
+    const blocks = records.blocks;
+    const heat = records.heat;
+    const lo = this.lo;
+    const hi = this.hi;
     let off = (pc - pageBase) >>> 2;
     let steps = 0;
     let insn = this.blank;
+    let entry = true;
     try {
       for (;;) {
+        if (entry) {
+          // A block entry (run start or branch target): run its compiled block, or count it.
+          // A pending suppressed retirement (none is left between steps) would be left to the interpreter.
+          const block = blocks[off];
+          if (block !== undefined) {
+            if (limit - steps >= block.length && !this.retireSuppressed) {
+              const out = block.run(this, lo, hi, words);
+              steps += out >>> 2;
+              const exit = out & 3;
+              if (exit === Exit.Leave) return steps;
+              if (exit === Exit.Stale) {
+                blocks[off] = undefined;
+                heat[off] = 0;
+              } else if (steps >= limit) return steps;
+              pc = this.pc;
+              const delta = pc - pageBase;
+              if (delta < 0 || delta >= 4096) return steps;
+              off = delta >>> 2;
+              // After a stale exit the changed word is interpreted before any block runs again.
+              if (exit === Exit.Continue) continue;
+            }
+          } else if (heat[off] < NOT_COMPILABLE && ++heat[off] >= HOT_ENTRIES) {
+            const compiled = this.compileBlock(records, words, pageBase, off);
+            if (compiled === null) heat[off] = NOT_COMPILABLE;
+            else {
+              blocks[off] = compiled;
+              continue;
+            }
+          }
+          entry = false;
+        }
         const word = words[off];
         insn = insns[off];
         if (recWords[off] !== word) {
@@ -499,6 +553,7 @@ export class A64Cpu implements SystemAccessContext {
           const delta = pc - pageBase;
           if (delta < 0 || delta >= 4096) return steps;
           off = delta >>> 2;
+          entry = true;
         } else {
           return steps;
         }
@@ -507,6 +562,20 @@ export class A64Cpu implements SystemAccessContext {
       this.abort(e, insn);
       return steps;
     }
+  }
+
+  /** Compile the block entered at word `start`, decoding (and recording) its words as they are now. */
+  private compileBlock(records: A64PageRecords, words: Uint32Array, pageBase: number, start: number): CompiledA64Block | null {
+    const decodeAt = (off: number): A64Instruction => {
+      const word = words[off];
+      if (records.words[off] !== word) {
+        records.insns[off] = decodeA64(word | 0);
+        records.words[off] = word;
+        records.flows[off] = flowOf(records.insns[off]);
+      }
+      return records.insns[off];
+    };
+    return compileA64Block(words, pageBase, start, decodeAt, (i) => flowOf(i) === Flow.Straight, (i) => flowOf(i) === Flow.Branch);
   }
 
   private recordsOf(host: HostCodePage): A64PageRecords {
@@ -528,12 +597,13 @@ export class A64Cpu implements SystemAccessContext {
    */
   private takeException(ec: number, iss: number, returnAddress: number, fault: boolean, pcFault = false): void {
     const esr = syndrome(ec, iss);
-    if (fault) this.retireSuppressed = true;
     if (this.exceptionPolicy === 'stop') {
       this.pc = this.curPc;
       this.stopReason = 'exception';
       throw new GuestException(ec, esr, this.curPc, pcFault ? 0 : this.curWord, exceptionName(ec));
     }
+    // Read (and cleared) by the retire check after `execute`; callers outside it clear it themselves.
+    if (fault) this.retireSuppressed = true;
     const offset = this.currentEl === 1 ? (this.spSel ? 0x200 : 0x000) : 0x400;
     this.spsr = this.pstate;
     this.elrLo = returnAddress >>> 0;
@@ -616,6 +686,8 @@ export class A64Cpu implements SystemAccessContext {
       const iss = dataAbortIss(this.abortInfo(insn, f.access === 'write', fsc, false, false));
       this.takeException(this.currentEl === 0 ? EC.DABT_LOWER : EC.DABT_SAME, iss, this.curPc, true);
     }
+    // The aborted instruction is not retired (its step ends here); the next one must be.
+    this.retireSuppressed = false;
   }
 
   /** Data Abort syndrome fields for `insn` (D17 "ESR_EL2" ISS for a Data Abort; ISV rules). */
