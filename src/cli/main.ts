@@ -25,7 +25,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = COMMANDS[name];
   if (command === undefined) {
-    process.stderr.write(`setway: unknown command '${name}'\n\n${topLevelHelp()}`);
+    process.stderr.write(`setway: unknown command '${name}' (commands: ${Object.keys(COMMANDS).join(', ')}; see 'setway --help')\n`);
     return EXIT.usage;
   }
   return command.run(rest);

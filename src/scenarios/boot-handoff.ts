@@ -31,6 +31,8 @@ export interface BootHandoffOptions {
   readonly flush?: HandoffFlush;
   readonly guestRamBytes?: number;
   readonly budget?: number;
+  /** Vector guest exceptions through the guest's own table instead of stopping with a GuestException. */
+  readonly takeExceptions?: boolean;
   readonly trace?: MachineOptions['trace'];
 }
 
@@ -52,6 +54,8 @@ export function runBootHandoff(options: BootHandoffOptions): ScenarioResult & { 
   });
   const vm = machine.vms[0];
   const vcpu = vm.vcpus[0];
+  // A guest exception (UNDEFINED, abort, SVC) stops the run with its kind, PC and word, unless asked to vector it.
+  vcpu.cpu.exceptionPolicy = options.takeExceptions ? 'take' : 'stop';
   const image = loadRom(`${isa}-boot-handoff.elf`);
   loadImageIntoVm(machine, vm, image);
   // Patch the parameter block the way a host loader would (roms/README.md).

@@ -40,6 +40,8 @@ export interface FunctionRunOptions {
   /** Pattern buffer in bytes (default 128 KiB); 0 runs the function alone. */
   readonly bufferBytes?: number;
   readonly budget?: number;
+  /** Vector guest exceptions through the guest's own table instead of stopping with a GuestException. */
+  readonly takeExceptions?: boolean;
   readonly trace?: MachineOptions['trace'];
   /** Record every S/W op (operand, pCPU, trapped) into the result. */
   readonly recordSetWay?: boolean;
@@ -90,6 +92,8 @@ export function runFunction(options: FunctionRunOptions): FunctionRunResult {
   const machine = new Machine({ preset, isa, policy: options.policy, migration, seed, guestRamBytes, trace: options.trace });
   const vm: Vm = machine.vms[0];
   const vcpu = vm.vcpus[0];
+  // A guest exception (UNDEFINED, abort, SVC) stops the run with its kind, PC and word, unless asked to vector it.
+  vcpu.cpu.exceptionPolicy = options.takeExceptions ? 'take' : 'stop';
   if (options.recordSetWay) vcpu.setWayLog = [];
   const ramEnd = vm.ramIpa + vm.ramBytes;
   const { windows, shift } = placeImage(options.image, isa, ramEnd);

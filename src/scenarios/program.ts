@@ -17,6 +17,8 @@ export interface ProgramRunOptions {
   readonly migration?: MigrationMode;
   readonly seed?: number;
   readonly budget?: number;
+  /** Vector guest exceptions through the guest's own table instead of stopping with a GuestException. */
+  readonly takeExceptions?: boolean;
   /** Initial stack pointer (default: 128 KiB into RAM, as our ROMs expect). */
   readonly stackTop?: number;
   readonly guestRamBytes?: number;
@@ -38,6 +40,8 @@ export function runProgram(options: ProgramRunOptions): ProgramRunResult {
   const machine = new Machine({ preset, isa, policy: options.policy, migration, seed, guestRamBytes: options.guestRamBytes ?? 64 * 2 ** 20, trace: options.trace });
   const vm = machine.vms[0];
   const vcpu = vm.vcpus[0];
+  // A guest exception (UNDEFINED, abort, SVC) stops the run with its kind, PC and word, unless asked to vector it.
+  vcpu.cpu.exceptionPolicy = options.takeExceptions ? 'take' : 'stop';
   loadImageIntoVm(machine, vm, options.image);
   const entry = options.entry ?? options.image.entry;
   enterEl1(vcpu, entry, options.stackTop ?? GUEST_RAM_IPA + 0x2_0000, options.image.isa === 't32');

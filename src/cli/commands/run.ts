@@ -29,17 +29,21 @@ const OPTIONS = {
   trace: { type: 'boolean' },
   json: { type: 'boolean' },
   'expect-no-loss': { type: 'boolean' },
+  'take-exceptions': { type: 'boolean' },
 } as const;
 
 function usage(name: string): string {
   return (
     `usage: setway ${name} <image> [--symbol NAME | --entry ADDR] [--isa a32|t32|a64] [--load ADDR]\n` +
     '         [--preset NAME] [--policy NAME[:opts]] [--migrate MODE] [--seed N] [--buffer-kib N]\n' +
-    `         [--budget N] [--system-map FILE]${name === 'run' ? ' [--trace]' : ''} [--json] [--expect-no-loss]\n\n` +
+    `         [--budget N] [--system-map FILE]${name === 'run' ? ' [--trace]' : ''} [--json] [--expect-no-loss]\n` +
+    '         [--take-exceptions]\n\n' +
     'Images: ELF (vmlinux, U-Boot ELF, .o), Linux ARM zImage (symbols from its kallsyms, or --system-map),\n' +
     'raw binaries (--load and --isa). With --symbol/--entry the function runs inside the boot-handoff\n' +
     'harness: caches on, pattern written, function called, caches off, buffer read back (--buffer-kib 0\n' +
-    'just calls it). Without them the image runs from its entry point, caches off, until HVC #0.\n\n' +
+    'just calls it). Without them the image runs from its entry point, caches off, until HVC #0.\n' +
+    'A guest exception (UNDEFINED, abort, SVC) stops the run with its PC and instruction unless\n' +
+    '--take-exceptions vectors it through the guest\'s own table.\n\n' +
     'migration modes: never, every:N, after-sw:K, random[:N], adversarial[:N]\n' +
     'exit codes: 0 ok, 1 --expect-no-loss and lines were lost, 2 usage, 3 bad image, 4 guest failed\n'
   );
@@ -69,7 +73,7 @@ function runLike(name: 'run' | 'trace'): Command {
       });
       const tracing = name === 'trace' || v.trace === true;
       const trace = tracing ? new TracePrinter((line) => process.stdout.write(line)) : undefined;
-      const common = { image, preset: v.preset as string | undefined, policy, migration, seed, budget, trace };
+      const common = { image, preset: v.preset as string | undefined, policy, migration, seed, budget, trace, takeExceptions: v['take-exceptions'] === true };
       let entry = addressFlag(name, 'entry', v.entry as string | undefined);
       let thumb = false;
       if (v.symbol !== undefined) {

@@ -1,0 +1,85 @@
+/** The `setway` command as a user runs it: output, --json, one-line errors and exit codes (README). */
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const BIN = fileURLToPath(new URL('../../bin/setway.js', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+function setway(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe('setway command line', () => {
+  it('demo --json: every policy, passthrough loses lines, the cleaning policies lose none', () => {
+    const r = setway('demo', '--json', '--buffer-kib', '32');
+    expect(r.code).toBe(0);
+    const results = JSON.parse(r.out).results as { policy: string; linesLost: number }[];
+    const lost = Object.fromEntries(results.map((x) => [x.policy, x.linesLost]));
+    expect(lost.passthrough).toBeGreaterThan(0);
+    for (const p of ['kvm', 'xen', 'jailhouse', 'misconfig', 'dirty', 'dirty:dbm', 'dirty:tid2', 'oracle']) expect(lost[p], p).toBe(0);
+  });
+
+  it('hsr decodes the worked example with set/way from --rt and a preset', () => {
+    const r = setway('hsr', '0x0FE41CBC', '--rt', '0x40000c02', '--preset', 'cubietruck');
+    expect(r.code).toBe(0);
+    expect(r.out.trim()).toBe('0x0fe41cbc  EC=0x03 MCR p15,0,r5,c7,c14,2 DCCISW level=2 set=48 way=2');
+  });
+
+  it('decode prints llvm-mc style text', () => {
+    const r = setway('decode', 'ee070f5e', '--isa', 'a32');
+    expect(r.out.trim()).toBe('ee070f5e  mcr p15, #0, r0, c7, c14, #2');
+    expect(setway('decode', 'd5087e42', '--isa', 'a64').out.trim()).toBe('d5087e42  dc cisw, x2');
+  });
+
+  it('run --json on a ROM function reports the documented fields', () => {
+    const r = setway('run', 'roms/build/a32-set-way.o', '--load', '0x41000000', '--symbol', 'flush_dcache_all', '--policy', 'xen', '--buffer-kib', '16', '--json');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    for (const k of ['policy', 'linesLost', 'traps', 'setWayOps', 'linesByAddress', 'pagesFlushed', 'stage2Faults', 'simulatedUs', 'guestMismatches']) expect(j).toHaveProperty(k);
+    expect(j.setWayOps).toBe(4608);
+  });
+
+  it('--expect-no-loss exits 1 when lines are lost', () => {
+    const args = ['run', 'roms/build/a32-set-way.o', '--load', '0x41000000', '--symbol', 'flush_dcache_all', '--buffer-kib', '16', '--expect-no-loss'];
+    expect(setway(...args, '--policy', 'passthrough', '--migrate', 'after-sw:100').code).toBe(1);
+    expect(setway(...args, '--policy', 'kvm', '--migrate', 'after-sw:100').code).toBe(0);
+  });
+
+  it.each([
+    [['frobnicate'], 2, /unknown command/],
+    [['run', 'roms/build/a32-set-way.o', '--policy', 'vmware'], 2, /unknown policy 'vmware'/],
+    [['run', 'roms/build/a32-set-way.o', '--migrate', 'sometimes'], 2, /unknown migration mode/],
+    [['run', 'roms/build/a32-set-way.o', '--preset', 'pdp11'], 2, /no such preset/],
+    [['run', 'roms/build/a32-set-way.o', '--load', '0x41000000', '--symbol', 'flush_all_the_things'], 3, /symbol .*not found/],
+    [['run', '/nonexistent/image'], 3, /ENOENT|no such file/],
+    [['run', 'roms/build/a32-boot-handoff.elf', '--budget', '1000'], 4, /BudgetExceeded/],
+    [['hsr', 'zz'], 2, /not a hexadecimal value/],
+  ])('setway %j exits %i with one line', (args, code, message) => {
+    const r = setway(...args);
+    expect(r.code).toBe(code);
+    expect(r.err).toMatch(message);
+    expect(r.err.trim().split('\n').filter((l) => !l.startsWith('npm warn')).length).toBe(1);
+    expect(r.err).not.toMatch(/\n\s+at /);
+  });
+
+  it('an undefined instruction stops the guest with its PC and word (exit 4)', () => {
+    const file = join(tmpdir(), `setway-udf-${process.pid}.bin`);
+    writeFileSync(file, Uint8Array.of(0xf0, 0x00, 0xf0, 0xe7));
+    const r = setway('run', file, '--load', '0x40000000', '--isa', 'a32');
+    expect(r.code).toBe(4);
+    expect(r.err).toMatch(/PC 0x40000000.*0xe7f000f0/);
+  });
+
+  it('--help works for every command', () => {
+    for (const c of ['demo', 'run', 'trace', 'sweep', 'hsr', 'esr', 'decode', 'policies', 'presets']) {
+      const r = setway(c, '--help');
+      expect(r.code, c).toBe(0);
+      expect(r.out, c).toMatch(/usage: setway/);
+    }
+  });
+});
