@@ -51,7 +51,7 @@ for (const r of ours) {
   }
 }
 
-process.stderr.write('trap path (xen, qemu-cortex-a15 geometry)...\n');
+process.stderr.write('trap path (xen, a 200,000-op DCCISW loop)...\n');
 const trap = benchTrapPath();
 add('trapped S/W ops handled (xen)', trap.opsPerSecond, 'ops/s', '>= 2M', trap.opsPerSecond >= 2e6);
 

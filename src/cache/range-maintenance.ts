@@ -18,7 +18,8 @@ export function cleanInvalidateRangeToPoC(caches: CacheSystem, pa: number, size:
   const end = Math.ceil((pa + size) / lb);
   let cachedLines = 0;
   for (const c of caches.caches) cachedLines += c.state.length;
-  if (end - first <= cachedLines) {
+  // A lookup per line costs several slot probes; a scan costs one test per slot: scan early.
+  if (end - first <= cachedLines / 8) {
     for (let line = first; line < end; line++) {
       caches.cleanInvalidateLineToPoC(line * lb);
     }

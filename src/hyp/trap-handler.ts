@@ -35,23 +35,41 @@ export function handleTrap(vcpu: Vcpu, esr: number, detail: TrapDetail, regs: Tr
   }
 }
 
+// A S/W loop traps with the same syndrome thousands of times in a row: keep the last decoding
+// (syndromes are immutable values, so this changes nothing but the time).
+let lastEsr = -1;
+let lastSyndrome: ReturnType<typeof decodeSyndrome> | undefined;
+let lastRow: SysRegRow | undefined;
+
+function decodeCached(esr: number): ReturnType<typeof decodeSyndrome> {
+  if (esr !== lastEsr || lastSyndrome === undefined) {
+    lastSyndrome = decodeSyndrome(esr);
+    lastRow =
+      lastSyndrome.kind === 'coproc'
+        ? lookupCoproc(coprocKey(lastSyndrome.access))?.row
+        : lastSyndrome.kind === 'sys'
+          ? lookupSys(sysKey(lastSyndrome.access))?.row
+          : undefined;
+    lastEsr = esr;
+  }
+  return lastSyndrome;
+}
+
 function dispatch(vcpu: Vcpu, esr: number, detail: TrapDetail, regs: TrappedVcpu): void {
   const cost = vcpu.cost;
   cost.traps++;
   cost.el2Work(cost.model.trapRoundTrip);
-  const s = decodeSyndrome(esr);
+  const s = decodeCached(esr);
   vcpu.traceTrap(esr, regs);
   switch (s.kind) {
     case 'coproc': {
-      const entry = lookupCoproc(coprocKey(s.access));
       const operand = s.access.read ? 0 : regs.readRegister(s.access.rt);
-      systemAccess(vcpu, entry?.row, operand, regs, () => vcpu.emulate((ctx) => vcpu.sysregs.coproc(s.access, ctx), regs));
+      systemAccess(vcpu, lastRow, operand, regs, () => vcpu.emulate((ctx) => vcpu.sysregs.coproc(s.access, ctx), regs));
       break;
     }
     case 'sys': {
-      const entry = lookupSys(sysKey(s.access));
       const operand = s.access.read ? 0 : regs.readRegister(s.access.rt);
-      systemAccess(vcpu, entry?.row, operand, regs, () => vcpu.emulate((ctx) => vcpu.sysregs.sys(s.access, ctx), regs));
+      systemAccess(vcpu, lastRow, operand, regs, () => vcpu.emulate((ctx) => vcpu.sysregs.sys(s.access, ctx), regs));
       break;
     }
     case 'data-abort':
