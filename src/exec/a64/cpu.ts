@@ -826,16 +826,8 @@ export class A64Cpu implements SystemAccessContext {
           h = (h | 0) >> s;
         }
       } else {
-        if (amount >= 32) {
-          const t = l;
-          l = h;
-          h = t;
-        }
-        if (s !== 0) {
-          const nl = (l >>> s) | (h << (32 - s));
-          h = (h >>> s) | (l << (32 - s));
-          l = nl;
-        }
+        this.shiftOperandValue(l, h, 3, amount);
+        return;
       }
     }
     this.opLo = l >>> 0;
