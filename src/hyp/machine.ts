@@ -125,8 +125,7 @@ export class Machine {
     }
     vcpu.port = port;
     // HCR at vCPU reset: stage 2 on, plus the policy's traps (`novm` experiments clear VM).
-    const novm = this.policy.name.includes('novm');
-    vcpu.setHcr((novm ? 0 : HCR.VM) | this.policy.resetHcr() | (aarch64 ? HCR.RW : 0));
+    vcpu.setHcr((this.policy.withoutStage2 ? 0 : HCR.VM) | this.policy.resetHcr() | (aarch64 ? HCR.RW : 0));
     vcpu.onStage2Change();
     systemPort.translationControlChanged();
     this.policy.onVcpuReset?.(vcpu.host);

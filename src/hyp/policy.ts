@@ -73,6 +73,8 @@ export interface SetWayPolicy {
   readonly name: string;
   /** One line: what the policy does (shown by `setway policies` and the demo). */
   readonly summary: string;
+  /** Run the guest with HCR.VM clear (no stage 2): the experiment that shows why SWIO exists. */
+  readonly withoutStage2?: boolean;
   /** Stage-2 features the policy needs of the p2m (VTCR_EL2.HA/HD for FEAT_HAFDBS dirty state). */
   readonly stage2HardwareDirty?: boolean;
   /** HCR_EL2 bits the policy sets at vCPU reset (VM is always added by the machine). */

@@ -18,12 +18,13 @@ export class VcpuSystemPort implements SystemPort {
     private readonly memory: TranslatedMemory,
     private readonly caches: CacheSystem,
   ) {
-    const real = (): CacheIdentification | undefined =>
+    // The policy's virtual geometry when it traps the ID registers (HCR.TID2), else the pCPU's own.
+    const virtual = (): CacheIdentification | undefined =>
       (vcpu.hcrValue & HCR.TID2) !== 0 ? vcpu.policy.virtualCacheId?.(vcpu.host) : undefined;
     this.cacheId = {
-      clidr: () => real()?.clidr() ?? caches.clidr(memory.pcpu),
-      ccsidr: (csselr) => real()?.ccsidr(csselr) ?? caches.ccsidr(memory.pcpu, csselr),
-      ctr: () => real()?.ctr() ?? caches.ctr(memory.pcpu),
+      clidr: () => virtual()?.clidr() ?? caches.clidr(memory.pcpu),
+      ccsidr: (csselr) => virtual()?.ccsidr(csselr) ?? caches.ccsidr(memory.pcpu, csselr),
+      ctr: () => virtual()?.ctr() ?? caches.ctr(memory.pcpu),
     };
   }
 

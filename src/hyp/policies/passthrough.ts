@@ -10,6 +10,7 @@ import type { PolicyOptions, SetWayPolicy } from '../policy';
 export function passthrough(options: PolicyOptions): SetWayPolicy {
   return {
     name: 'passthrough',
+    withoutStage2: options.has('novm'),
     summary: 'no trapping: S/W ops act on whichever pCPU the vCPU is on',
     resetHcr: () => (options.has('swio') ? HCR.SWIO : 0),
     onSetWay: (host, op, operand) => host.setWayOnPcpu(op, operand),
