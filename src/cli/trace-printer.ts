@@ -2,7 +2,7 @@
 import { decodeSyndrome } from '../exec/syndrome/decode';
 import { formatSyndrome } from '../exec/syndrome/format';
 import type { TrappedVcpu } from '../exec/el2-gate';
-import { geometryFromIdRegisters } from '../hyp/cache-geometry-view';
+import { geometryOfCaches } from '../hyp/cache-geometry-view';
 import type { Vcpu, VcpuTraceSink } from '../hyp/vcpu';
 
 export class TracePrinter implements VcpuTraceSink {
@@ -13,9 +13,7 @@ export class TracePrinter implements VcpuTraceSink {
     const s = decodeSyndrome(esr);
     let rtValue: number | undefined;
     if ((s.kind === 'coproc' || s.kind === 'sys') && !s.access.read) rtValue = regs.readRegister(s.access.rt) >>> 0;
-    const caches = vcpu.port.caches;
-    const pcpu = vcpu.port.pcpu;
-    const geometry = geometryFromIdRegisters({ clidr: () => caches.clidr(pcpu), ccsidr: (c) => caches.ccsidr(pcpu, c) });
+    const geometry = geometryOfCaches(vcpu.port.caches, vcpu.port.pcpu);
     this.emit(vcpu, `trap 0x${(esr >>> 0).toString(16).padStart(8, '0')} ${formatSyndrome(s, { rtValue, geometry })}`);
   }
 

@@ -1,10 +1,8 @@
 /** `setway presets`: the machine presets and the cache ID registers a guest reads on them. */
 import { parseCommandArgs } from '../args';
 import { EXIT } from '../exit-codes';
-import { CacheSystem } from '../../cache/cache-system';
 import { CACHE_PRESETS } from '../../cache/presets';
-import { PhysicalMemory } from '../../mmu/physical-memory';
-import { geometryFromIdRegisters } from '../../hyp/cache-geometry-view';
+import { geometryOfCaches, presetCaches } from '../../hyp/cache-geometry-view';
 import type { Command } from './command';
 
 const hex = (v: number) => `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
@@ -18,8 +16,8 @@ export const presetsCommand: Command = {
       return EXIT.ok;
     }
     const out = Object.keys(CACHE_PRESETS).map((name) => {
-      const caches = new CacheSystem(name as keyof typeof CACHE_PRESETS, new PhysicalMemory([{ base: 0, size: 4096 }]));
-      const levels = geometryFromIdRegisters({ clidr: () => caches.clidr(0), ccsidr: (s) => caches.ccsidr(0, s) });
+      const caches = presetCaches(name);
+      const levels = geometryOfCaches(caches, 0);
       return {
         name,
         cpus: caches.cpus,

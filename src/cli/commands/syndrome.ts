@@ -3,10 +3,7 @@ import { parseCommandArgs } from '../args';
 import { CliError, EXIT } from '../exit-codes';
 import { decodeSyndrome } from '../../exec/syndrome/decode';
 import { formatSyndrome } from '../../exec/syndrome/format';
-import { CacheSystem } from '../../cache/cache-system';
-import { cachePreset } from '../../cache/presets';
-import { PhysicalMemory } from '../../mmu/physical-memory';
-import { geometryFromIdRegisters } from '../../hyp/cache-geometry-view';
+import { geometryOfCaches, presetCaches } from '../../hyp/cache-geometry-view';
 import type { Command } from './command';
 
 function parseHex(command: string, flag: string, text: string | undefined): number | undefined {
@@ -40,10 +37,9 @@ function syndromeCommand(name: 'hsr' | 'esr'): Command {
       const rt = parseHex(name, '--rt', values.rt as string | undefined);
       const far = parseHex(name, '--far', values.far as string | undefined);
       const hpfar = parseHex(name, '--hpfar', values.hpfar as string | undefined);
-      let geometry: ReturnType<typeof geometryFromIdRegisters> | undefined;
+      let geometry: ReturnType<typeof geometryOfCaches> | undefined;
       if (values.preset !== undefined) {
-        const caches = new CacheSystem(cachePreset(values.preset as string), new PhysicalMemory([{ base: 0, size: 4096 }]));
-        geometry = geometryFromIdRegisters({ clidr: () => caches.clidr(0), ccsidr: (s) => caches.ccsidr(0, s) });
+        geometry = geometryOfCaches(presetCaches(values.preset as string), 0);
       }
       const out = positionals.map((text) => {
         const value = parseHex(name, 'value', text)!;
