@@ -20,6 +20,7 @@ export interface InterpreterResult {
   readonly instructionsPerSecond: number;
 }
 
+/** Guest instructions per second of one run of `iterations` passes. */
 function runLoop(isa: 'a32' | 'a64', words: Uint32Array, iterations: number): number {
   const machine = new Machine({ preset: isa === 'a32' ? 'cubietruck' : 'qemu-cortex-a53', isa, policy: 'passthrough', guestRamBytes: 32 * 2 ** 20 });
   const vm = machine.vms[0];
@@ -41,12 +42,20 @@ function runLoop(isa: 'a32' | 'a64', words: Uint32Array, iterations: number): nu
   return (run.instructions / ms) * 1000;
 }
 
+/** Each timed run lasts about this long, so start-up and V8's tiering are noise, as for QEMU's runs. */
+const RUN_MS = 250;
+
 export function benchInterpreter(runs = 3): InterpreterResult[] {
   return QEMU_BENCH_LOOPS.map((loop) => {
     const isa = loop.isa as 'a32' | 'a64';
-    const iterations = Math.max(1, Math.round(loop.iterations / 40));
+    // Calibrate: double a run until it lasts RUN_MS (the short runs also let V8 optimise).
+    let iterations = 20_000;
+    while (iterations < loop.iterations) {
+      const rate = runLoop(isa, loop.words, iterations);
+      if ((iterations * loop.words.length * 1000) / rate >= RUN_MS) break;
+      iterations *= 2;
+    }
     const rates: number[] = [];
-    runLoop(isa, loop.words, Math.round(iterations / 10)); // warm-up: let V8 optimise the handlers
     for (let i = 0; i < runs; i++) rates.push(runLoop(isa, loop.words, iterations));
     return { name: loop.name, isa, instructionsPerSecond: median(rates) };
   });

@@ -3,11 +3,23 @@
  * ending at a B/BL (included), before the first instruction that must go back to the run loop,
  * or at the page end, becomes one JavaScript function (`new Function`).
  *
- * Data-processing instructions with an immediate or immediate-shifted register operand are
- * emitted inline (Arm ARM F5 data-processing pseudocode, AddWithCarry and Shift_C of F2); every
- * other instruction calls its ordinary handler with the same bookkeeping `A32Cpu.runBlock` does.
- * Each instruction first checks its word is still the one compiled, so self-modifying code is
- * seen exactly where the interpreter would see it.
+ * Data-processing instructions with an immediate or immediate-shifted register operand, and
+ * MOVW/MOVT, are emitted inline (Arm ARM F5 data-processing pseudocode, AddWithCarry and Shift_C
+ * of F2) over JavaScript locals: the registers they use and NZCV are loaded once on entry, kept as
+ * int32 locals (TurboFan keeps them in machine registers and drops flag results nobody reads),
+ * and written back at every exit and before every other instruction, which calls its ordinary
+ * handler with the same bookkeeping `A32Cpu.runBlock` does and may read or write anything; the
+ * locals are reloaded after it returns.
+ *
+ * A block whose closing branch targets its own first instruction is a loop and runs in place
+ * while the branch is taken and the budget covers another whole pass, as QEMU chains a
+ * translation block to itself.
+ *
+ * Self-modifying code is seen exactly where the interpreter would see it. A word can change only
+ * through a memory write, which here happens only inside a handler (executors run one at a time),
+ * so a block without handler calls checks its words once, on entry; one with handler calls checks
+ * each word before it runs. A block that finds a changed word on entry returns Stale before
+ * running anything, and the run loop interprets from its start.
  *
  * A block function returns one of BlockExit: Continue (PC is the next instruction, same regime),
  * Leave (a handler branched or raised an exception: back to the run loop) or Stale (a word
@@ -19,12 +31,15 @@ import type { Handler } from './handlers-alu';
 
 export const BlockExit = { Leave: 0, Continue: 1, Stale: 2 } as const;
 
-export type BlockFunction = (cpu: A32Cpu, r: Uint32Array, words: Uint32Array) => number;
+/** `budget`: instructions the caller still allows (at least `length`); a loop stops within it. */
+export type BlockFunction = (cpu: A32Cpu, r: Uint32Array, words: Uint32Array, budget: number) => number;
 
 export interface CompiledA32Block {
   readonly run: BlockFunction;
-  /** Most instructions one call retires (the caller enters only with that much budget left). */
+  /** Instructions one pass retires (the caller enters only with that much budget left). */
   readonly length: number;
+  /** The closing branch targets the first instruction: the function loops in place. */
+  readonly loops: boolean;
 }
 
 const MAX_BLOCK = 64;
@@ -32,96 +47,141 @@ const Op = { ...A32Op };
 const Dp = { ...DpOpcode };
 const Sh = { ...Shift };
 
-/** ConditionPassed (Arm ARM F2 "Conditional execution") as a JavaScript expression over the CPU's flags. */
+/** ConditionPassed (Arm ARM F2 "Conditional execution") over the flag locals; null for AL. */
 function conditionExpression(cond: number): string | null {
   switch (cond) {
-    case 0: return 'cpu.flagZ === 1';
-    case 1: return 'cpu.flagZ === 0';
-    case 2: return 'cpu.flagC === 1';
-    case 3: return 'cpu.flagC === 0';
-    case 4: return 'cpu.flagN === 1';
-    case 5: return 'cpu.flagN === 0';
-    case 6: return 'cpu.flagV === 1';
-    case 7: return 'cpu.flagV === 0';
-    case 8: return '(cpu.flagC === 1 && cpu.flagZ === 0)';
-    case 9: return '(cpu.flagC === 0 || cpu.flagZ === 1)';
-    case 10: return 'cpu.flagN === cpu.flagV';
-    case 11: return 'cpu.flagN !== cpu.flagV';
-    case 12: return '(cpu.flagZ === 0 && cpu.flagN === cpu.flagV)';
-    case 13: return '(cpu.flagZ === 1 || cpu.flagN !== cpu.flagV)';
-    default: return null; // AL
+    case 0: return 'fZ === 1';
+    case 1: return 'fZ === 0';
+    case 2: return 'fC === 1';
+    case 3: return 'fC === 0';
+    case 4: return 'fN === 1';
+    case 5: return 'fN === 0';
+    case 6: return 'fV === 1';
+    case 7: return 'fV === 0';
+    case 8: return '(fC === 1 && fZ === 0)';
+    case 9: return '(fC === 0 || fZ === 1)';
+    case 10: return 'fN === fV';
+    case 11: return 'fN !== fV';
+    case 12: return '(fZ === 0 && fN === fV)';
+    case 13: return '(fZ === 1 || fN !== fV)';
+    default: return null;
   }
 }
 
-/** Shift_C with constant type and amount: [value expression, carry expression]. */
+/** Shift_C (Arm ARM F2) of int32 `v` by a constant: [int32 value expression, carry (0/1) expression]. */
 function shiftExpressions(v: string, type: number, amount: number): [string, string] {
-  if (amount === 0) return [v, 'cpu.flagC'];
-  if (type === Sh.RRX) return [`((cpu.flagC << 31) | (${v} >>> 1)) >>> 0`, `(${v} & 1)`];
+  if (type === Sh.RRX) return [`((fC << 31) | (${v} >>> 1))`, `(${v} & 1)`];
+  if (amount === 0) return [v, 'fC'];
   switch (type) {
     case Sh.LSL:
       if (amount >= 32) return ['0', amount === 32 ? `(${v} & 1)` : '0'];
-      return [`((${v} << ${amount}) >>> 0)`, `((${v} >>> ${32 - amount}) & 1)`];
+      return [`(${v} << ${amount})`, `((${v} >>> ${32 - amount}) & 1)`];
     case Sh.LSR:
       if (amount >= 32) return ['0', amount === 32 ? `(${v} >>> 31)` : '0'];
-      return [`(${v} >>> ${amount})`, `((${v} >>> ${amount - 1}) & 1)`];
+      return [`((${v} >>> ${amount}) | 0)`, `((${v} >>> ${amount - 1}) & 1)`];
     case Sh.ASR:
-      if (amount >= 32) return [`((${v} >> 31) >>> 0)`, `(${v} >>> 31)`];
-      return [`((${v} >> ${amount}) >>> 0)`, `((${v} >> ${amount - 1}) & 1)`];
+      if (amount >= 32) return [`(${v} >> 31)`, `(${v} >>> 31)`];
+      return [`(${v} >> ${amount})`, `((${v} >> ${amount - 1}) & 1)`];
     default: {
       const a = amount & 31;
-      const value = a === 0 ? v : `(((${v} >>> ${a}) | (${v} << ${32 - a})) >>> 0)`;
+      const value = a === 0 ? v : `((${v} >>> ${a}) | (${v} << ${32 - a}))`;
       return [value, `(${value} >>> 31)`];
     }
   }
 }
 
+/** What an inline instruction does with registers and flags (the locals a block needs). */
+interface InlineCode {
+  readonly code: string;
+  readonly reads: readonly number[];
+  readonly writes: readonly number[];
+  readonly writesFlags: boolean;
+}
+
+const local = (n: number): string => `R${n}`;
+
 /** Inline code for a data-processing instruction, or null when it must use its handler. */
-function dataProcessingCode(i: A32Instruction, pc: number): string | null {
+function dataProcessingCode(i: A32Instruction, pc: number): InlineCode | null {
   if (i.op !== Op.DataProcessingImm && i.op !== Op.DataProcessingReg) return null;
   const sub = i.sub;
   const compare = sub >= Dp.TST && sub <= Dp.CMN;
+  const move = sub === Dp.MOV || sub === Dp.MVN;
   if (!compare && i.rd === 15) return null; // ALUWritePC and exception returns: the handler
-  const pcValue = ((pc + 8) >>> 0).toString();
-  const reg = (n: number): string => (n === 15 ? pcValue : `r[${n}]`);
+  const reads: number[] = [];
+  const reg = (n: number): string => {
+    if (n === 15) return String((pc + 8) | 0); // PC reads as the instruction's address + 8
+    reads.push(n);
+    return local(n);
+  };
   const lines: string[] = [];
   let carryExpr: string;
   if (i.op === Op.DataProcessingImm) {
-    lines.push(`const b = ${i.imm >>> 0};`);
-    carryExpr = i.immCarry < 0 ? 'cpu.flagC' : String(i.immCarry);
+    lines.push(`const b = ${i.imm | 0};`);
+    carryExpr = i.immCarry < 0 ? 'fC' : String(i.immCarry);
   } else {
-    lines.push(`const m = ${reg(i.rm)};`);
     const [value, carry] = shiftExpressions('m', i.shiftType, i.shiftAmount);
-    lines.push(`const b = ${value};`);
+    lines.push(`const m = ${reg(i.rm)};`, `const b = ${value};`);
     carryExpr = carry;
   }
-  lines.push(`const a = ${reg(i.rn)};`);
+  if (!move) lines.push(`const a = ${reg(i.rn)};`);
   let arithmetic = true;
-  // AddWithCarry(x, y, carry_in) as x + y + c on unsigned values.
-  const add = (x: string, y: string, c: string): void => {
-    lines.push(`const x = ${x}, y = ${y};`, `const s = x + y + ${c};`, 'const res = s >>> 0;');
+  // AddWithCarry(x, y, carry_in) on int32 values; the carry out is an unsigned comparison.
+  const add = (x: string, y: string, c: '0' | '1' | 'fC'): void => {
+    lines.push(`const x = ${x}, y = ${y};`);
+    if (c === 'fC') lines.push('const s = (x >>> 0) + (y >>> 0) + fC;', 'const res = s | 0;');
+    else lines.push(`const res = (x + y + ${c}) | 0;`);
+    if (i.setFlags) {
+      if (c === '0') lines.push('fC = (res >>> 0) < (x >>> 0) ? 1 : 0;');
+      else if (c === '1') lines.push('fC = (res >>> 0) <= (x >>> 0) ? 1 : 0;');
+      else lines.push('fC = s > 4294967295 ? 1 : 0;');
+      lines.push('fV = ((x ^ res) & (y ^ res)) >>> 31;');
+    }
   };
   switch (sub) {
-    case Dp.AND: case Dp.TST: lines.push('const res = (a & b) >>> 0;'); arithmetic = false; break;
-    case Dp.EOR: case Dp.TEQ: lines.push('const res = (a ^ b) >>> 0;'); arithmetic = false; break;
-    case Dp.SUB: case Dp.CMP: add('a', '(~b >>> 0)', '1'); break;
-    case Dp.RSB: add('b', '(~a >>> 0)', '1'); break;
+    case Dp.AND: case Dp.TST: lines.push('const res = a & b;'); arithmetic = false; break;
+    case Dp.EOR: case Dp.TEQ: lines.push('const res = a ^ b;'); arithmetic = false; break;
+    case Dp.SUB: case Dp.CMP: add('a', '~b', '1'); break;
+    case Dp.RSB: add('b', '~a', '1'); break;
     case Dp.ADD: case Dp.CMN: add('a', 'b', '0'); break;
-    case Dp.ADC: add('a', 'b', 'cpu.flagC'); break;
-    case Dp.SBC: add('a', '(~b >>> 0)', 'cpu.flagC'); break;
-    case Dp.RSC: add('b', '(~a >>> 0)', 'cpu.flagC'); break;
-    case Dp.ORR: lines.push('const res = (a | b) >>> 0;'); arithmetic = false; break;
-    case Dp.MOV: lines.push('const res = b >>> 0;'); arithmetic = false; break;
-    case Dp.BIC: lines.push('const res = (a & ~b) >>> 0;'); arithmetic = false; break;
-    default: lines.push('const res = ~b >>> 0;'); arithmetic = false; break;
+    case Dp.ADC: add('a', 'b', 'fC'); break;
+    case Dp.SBC: add('a', '~b', 'fC'); break;
+    case Dp.RSC: add('b', '~a', 'fC'); break;
+    case Dp.ORR: lines.push('const res = a | b;'); arithmetic = false; break;
+    case Dp.MOV: lines.push('const res = b;'); arithmetic = false; break;
+    case Dp.BIC: lines.push('const res = a & ~b;'); arithmetic = false; break;
+    default: lines.push('const res = ~b;'); arithmetic = false; break;
   }
-  if (i.setFlags && !arithmetic) lines.push(`const sc = ${carryExpr};`);
-  if (!compare) lines.push(`r[${i.rd}] = res;`);
   if (i.setFlags) {
-    lines.push('cpu.flagN = res >>> 31;', 'cpu.flagZ = res === 0 ? 1 : 0;');
-    if (arithmetic) lines.push('cpu.flagC = s > 0xffffffff ? 1 : 0;', 'cpu.flagV = (((x ^ res) & (y ^ res)) >>> 31) & 1;');
-    else lines.push('cpu.flagC = sc;');
+    if (!arithmetic) lines.push(`fC = ${carryExpr};`);
+    lines.push('fN = res >>> 31;', 'fZ = res === 0 ? 1 : 0;');
   }
-  return lines.join(' ');
+  const writes: number[] = [];
+  if (!compare) {
+    lines.push(`${local(i.rd)} = res;`);
+    writes.push(i.rd);
+  }
+  return { code: lines.join(' '), reads, writes, writesFlags: i.setFlags };
+}
+
+/** MOVW / MOVT (Arm ARM F5.1.129, F5.1.132): MOVT keeps the low half of Rd. */
+function moveWideCode(i: A32Instruction): InlineCode | null {
+  if (i.op !== Op.MovWide || i.rd === 15) return null;
+  const rd = local(i.rd);
+  if (i.sub === 0) return { code: `${rd} = ${i.imm | 0};`, reads: [], writes: [i.rd], writesFlags: false };
+  return { code: `${rd} = ${(i.imm << 16) | 0} | (${rd} & 0xffff);`, reads: [i.rd], writes: [i.rd], writesFlags: false };
+}
+
+function inlineCode(i: A32Instruction, pc: number): InlineCode | null {
+  if (i.kind !== 'ok') return null;
+  return dataProcessingCode(i, pc) ?? moveWideCode(i);
+}
+
+/** One instruction of the block being compiled. */
+interface Planned {
+  readonly insn: A32Instruction;
+  readonly off: number;
+  readonly pc: number;
+  readonly inline: InlineCode | null;
 }
 
 /**
@@ -137,58 +197,99 @@ export function compileA32Block(
   isStraight: (insn: A32Instruction) => boolean,
   handlerOf: (insn: A32Instruction) => Handler,
 ): CompiledA32Block | null {
-  const insns: A32Instruction[] = [];
-  const handlers: Handler[] = [];
-  const body: string[] = [];
-  let pending = 0; // retired instructions not yet added to cpu.instructionsRetired
-  const flush = (): string => {
-    const s = pending > 0 ? `cpu.instructionsRetired += ${pending}; ` : '';
-    pending = 0;
-    return s;
-  };
-  let off = start;
-  let last = -1;
-  let ended = false;
-  while (off < 1024 && insns.length < MAX_BLOCK) {
+  const plan: Planned[] = [];
+  let branch: Planned | null = null;
+  for (let off = start; off < 1024 && plan.length < MAX_BLOCK; off++) {
     const insn = decodeAt(off);
-    const isBranch = insn.kind === 'ok' && insn.op === Op.Branch;
-    if (!isBranch && !isStraight(insn)) break;
-    const k = insns.length;
-    insns.push(insn);
-    handlers.push(handlerOf(insn));
     const pc = (pageBase + off * 4) >>> 0;
-    last = k;
-    // The stale exit retires what ran before it, without flushing the count the normal path keeps.
-    const retiredSoFar = pending > 0 ? `cpu.instructionsRetired += ${pending}; ` : '';
-    body.push(`if (words[${off}] !== ${insn.word}) { ${retiredSoFar}r[15] = ${pc}; cpu.current = ${pc}; return 2; }`);
-    const cond = conditionExpression(insn.cond);
-    if (isBranch) {
-      const target = ((pc + 8 + insn.imm) & ~3) >>> 0;
-      const link = insn.sub ? `r[14] = ${(pc + 4) >>> 0}; ` : '';
-      pending++;
-      const exit = `${flush()}cpu.current = ${pc}; cpu.currentInsn = I[${k}];`;
-      if (cond === null) body.push(`${exit} ${link}r[15] = ${target}; return 1;`);
-      else body.push(`${exit} if (${cond}) { ${link}r[15] = ${target}; } else { r[15] = ${(pc + 4) >>> 0}; } return 1;`);
-      ended = true;
+    if (insn.kind === 'ok' && insn.op === Op.Branch) {
+      branch = { insn, off, pc, inline: null };
+      plan.push(branch);
       break;
     }
-    const inline = dataProcessingCode(insn, pc);
-    if (inline !== null) {
-      body.push(cond === null ? `{ ${inline} }` : `if (${cond}) { ${inline} }`);
-      pending++;
-    } else {
-      const call = `r[15] = ${(pc + 8) >>> 0}; cpu.branched = false; H[${k}](cpu, I[${k}]); cpu.instructionsRetired++; if (cpu.branched) return 0;`;
-      const pre = `${flush()}cpu.current = ${pc}; cpu.currentInsn = I[${k}];`;
-      body.push(cond === null ? `${pre} ${call}` : `${pre} if (${cond}) { ${call} } else { cpu.instructionsRetired++; }`);
+    if (!isStraight(insn)) break;
+    plan.push({ insn, off, pc, inline: inlineCode(insn, pc) });
+  }
+  if (plan.length === 0) return null;
+  const startPc = (pageBase + start * 4) >>> 0;
+  const target = branch === null ? -1 : ((branch.pc + 8 + branch.insn.imm) & ~3) >>> 0;
+  const loops = target === startPc;
+  const length = plan.length;
+  const calls = plan.some((p) => p !== branch && p.inline === null);
+
+  // The locals: every register inline code reads or writes; NZCV always (cheap, and conditions read them).
+  const used = new Set<number>();
+  const written = new Set<number>();
+  for (const p of plan) {
+    if (p.inline === null) continue;
+    for (const n of p.inline.reads) used.add(n);
+    for (const n of p.inline.writes) {
+      used.add(n);
+      written.add(n);
     }
-    off++;
   }
-  if (last < 0) return null;
-  if (!ended) {
-    const lastPc = (pageBase + (off - 1) * 4) >>> 0;
-    body.push(`${flush()}cpu.current = ${lastPc}; cpu.currentInsn = I[${last}]; r[15] = ${(pageBase + off * 4) >>> 0}; return 1;`);
+  // BL writes LR: through the R14 local, so a pass that loops sees it and every exit stores it.
+  const links = branch !== null && branch.insn.sub !== 0;
+  if (links) {
+    used.add(14);
+    written.add(14);
   }
-  const source = `"use strict"; return function a32Block(cpu, r, words) {\n${body.join('\n')}\n};`;
+  const flagsWritten = plan.some((p) => p.inline?.writesFlags === true);
+  const load = [...used].map((n) => `${local(n)} = r[${n}] | 0;`).join(' ') + ' fN = cpu.flagN; fZ = cpu.flagZ; fC = cpu.flagC; fV = cpu.flagV;';
+  const store = [...written].map((n) => `r[${n}] = ${local(n)};`).join(' ') + (flagsWritten ? ' cpu.flagN = fN; cpu.flagZ = fZ; cpu.flagC = fC; cpu.flagV = fV;' : '');
+  /** instructionsRetired once `k` instructions of the current pass have retired. */
+  const retired = (k: number): string => (loops ? `ret + passes * ${length} + ${k}` : `ret + ${k}`);
+  /** Leave the function: state written back, `k` instructions of this pass retired, PC set. */
+  const exit = (k: number, pcValue: string, kind: number, extra = ''): string =>
+    `${store} cpu.instructionsRetired = ${retired(k)}; ${extra}r[15] = ${pcValue}; return ${kind};`;
+
+  const body: string[] = [];
+  plan.forEach((p, k) => {
+    const cond = conditionExpression(p.insn.cond);
+    if (calls) body.push(`if (words[${p.off}] !== ${p.insn.word}) { cpu.current = ${p.pc}; ${exit(k, String(p.pc), BlockExit.Stale)} }`);
+    if (p === branch) return;
+    if (p.inline !== null) {
+      body.push(cond === null ? `{ ${p.inline.code} }` : `if (${cond}) { ${p.inline.code} }`);
+      return;
+    }
+    const call = [
+      `${store} cpu.instructionsRetired = ${retired(k)}; cpu.current = ${p.pc}; cpu.currentInsn = I[${k}];`,
+      `r[15] = ${(p.pc + 8) >>> 0}; cpu.branched = false; H[${k}](cpu, I[${k}]);`,
+      `if (cpu.branched) { cpu.instructionsRetired = ${retired(k + 1)}; return ${BlockExit.Leave}; }`,
+      load,
+    ].join(' ');
+    body.push(cond === null ? call : `if (${cond}) { ${call} }`);
+  });
+
+  const last = plan[length - 1];
+  const at = `cpu.current = ${last.pc}; cpu.currentInsn = I[${length - 1}]; `;
+  if (branch === null) {
+    body.push(exit(length, String((last.pc + 4) >>> 0), BlockExit.Continue, at));
+  } else {
+    const cond = conditionExpression(branch.insn.cond) ?? 'true';
+    const link = links ? `R14 = ${(branch.pc + 4) | 0}; ` : '';
+    const taken = loops
+      ? `if (++passes < maxPasses) continue; ${exit(0, String(target), BlockExit.Continue, at)}`
+      : exit(length, String(target), BlockExit.Continue, at);
+    body.push(`if (${cond}) { ${link}${taken} }`, exit(length, String((branch.pc + 4) >>> 0), BlockExit.Continue, at));
+  }
+
+  const entryCheck = calls ? '' : plan.map((p) => `words[${p.off}] !== ${p.insn.word}`).join(' || ');
+  const declare = ['const ret = cpu.instructionsRetired;', 'let fN = 0, fZ = 0, fC = 0, fV = 0;'];
+  // Whole passes the budget allows, kept a small integer (a longer run just re-enters).
+  if (loops) declare.push(`let passes = 0; const maxPasses = Math.min(Math.floor(budget / ${length}), 0x40000000);`);
+  if (used.size > 0) declare.push(`let ${[...used].map((n) => `${local(n)} = 0`).join(', ')};`);
+  const source = [
+    '"use strict"; return function a32Block(cpu, r, words, budget) {',
+    entryCheck === '' ? '' : `if (${entryCheck}) { r[15] = ${startPc}; cpu.current = ${startPc}; return ${BlockExit.Stale}; }`,
+    ...declare,
+    load,
+    loops ? 'for (;;) {' : '',
+    ...body,
+    loops ? '}' : '',
+    '};',
+  ].join('\n');
   const factory = new Function('H', 'I', source) as (h: Handler[], i: A32Instruction[]) => BlockFunction;
-  return { run: factory(handlers, insns), length: insns.length };
+  const handlers = plan.map((p) => handlerOf(p.insn));
+  return { run: factory(handlers, plan.map((p) => p.insn)), length, loops };
 }

@@ -1,0 +1,182 @@
+/**
+ * A32 blocks that loop in place (the closing B/BL targets the block's first word) must compute
+ * exactly what the word-by-word interpreter computes, whatever ends the loop: the branch
+ * condition failing, the budget ending mid-pass, a handler branching, an abort, or a store that
+ * rewrites the loop's own code. Oracle: the same executor on FlatMemory (no code pages, no blocks).
+ */
+import { describe, expect, it } from 'vitest';
+import { A32Op, decodeA32 } from '../../src/decode/a32/index';
+import { A32Cpu } from '../../src/exec/a32/index';
+import { codePageTableOf, type CodePageSource, type HostCodePage } from '../../src/exec/code-page';
+import { FlatMemory } from '../../src/exec/flat-memory';
+import { PhysicalMemory } from '../../src/mmu/physical-memory';
+import { QEMU_BENCH_LOOPS } from '../../bench/qemu';
+import { randomA32Case, randomA32Instruction } from '../diff/a32-sequences';
+import { SCRATCH_ADDRESS } from '../oracles/exec-harness';
+import { Prng } from '../oracles/prng';
+
+const CODE = 0x10000;
+const RAM_BYTES = 16 << 20;
+
+/** VA = PA memory that also hands out code pages: the executor compiles blocks on it. */
+class PagedFlatMemory extends FlatMemory implements CodePageSource {
+  private readonly table = codePageTableOf(this.physical);
+  codePage(va: number): HostCodePage | null {
+    this.fetch32(va); // the same abort as a fetch
+    return this.table.get(Math.floor(va / 4096));
+  }
+}
+
+interface Pair {
+  readonly slow: A32Cpu;
+  readonly fast: A32Cpu;
+  readonly memories: readonly [FlatMemory, PagedFlatMemory];
+}
+
+function pair(code: Uint32Array, setup: (cpu: A32Cpu) => void, scratch?: Uint8Array): Pair {
+  const memories: [FlatMemory, PagedFlatMemory] = [new FlatMemory(new PhysicalMemory([{ base: 0, size: RAM_BYTES }])), new PagedFlatMemory(new PhysicalMemory([{ base: 0, size: RAM_BYTES }]))];
+  const [slow, fast] = memories.map((memory) => {
+    memory.load(CODE, new Uint8Array(code.buffer, code.byteOffset, code.byteLength));
+    if (scratch) memory.load(SCRATCH_ADDRESS, scratch);
+    const cpu = new A32Cpu({ memory });
+    cpu.cpsr = 0x1d3;
+    setup(cpu);
+    cpu.pc = CODE;
+    return cpu;
+  });
+  return { slow, fast, memories };
+}
+
+function outcome(cpu: A32Cpu, budget: number): string {
+  try {
+    return `ran ${cpu.run(budget)} ${cpu.stopReason}`;
+  } catch (e) {
+    return `threw ${(e as Error).message}`;
+  }
+}
+
+/** Run both with each budget in turn; compare every piece of architectural state after each. */
+function expectSame(p: Pair, budgets: readonly number[], label: string): void {
+  for (const budget of budgets) {
+    expect(outcome(p.fast, budget), `${label} budget ${budget}`).toBe(outcome(p.slow, budget));
+    expect([...p.fast.r], `${label} registers`).toEqual([...p.slow.r]);
+    expect(p.fast.cpsr, `${label} CPSR`).toBe(p.slow.cpsr);
+    expect(p.fast.instructionsRetired, `${label} retired`).toBe(p.slow.instructionsRetired);
+  }
+  const bytes = (m: FlatMemory): Uint8Array => {
+    const b = new Uint8Array(512);
+    m.physical.readBytes(SCRATCH_ADDRESS, b);
+    return b;
+  };
+  expect(bytes(p.memories[1]), `${label} memory`).toEqual(bytes(p.memories[0]));
+}
+
+/** B<cond> or BL<cond> from word `at` back to word 0. */
+function branchTo0(cond: number, link: boolean, at: number): number {
+  return ((cond << 28) | 0x0a000000 | (link ? 1 << 24 : 0) | ((-(at + 2)) & 0xffffff)) >>> 0;
+}
+
+const inlineOps = new Set<number>([A32Op.DataProcessingImm, A32Op.DataProcessingReg, A32Op.MovWide]);
+
+/** Mostly instructions the compiler emits inline, some that call handlers (loads, stores, multiplies...). */
+function loopBody(rng: Prng, n: number, inlineOnly: boolean): Uint32Array {
+  const body = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    let w = randomA32Instruction(rng);
+    const wantInline = inlineOnly || rng.chance(0.75);
+    for (let tries = 0; tries < 50 && wantInline && !inlineOps.has(decodeA32(w).op); tries++) w = randomA32Instruction(rng);
+    const insn = decodeA32(w);
+    // A write of the PC would leave the loop at once: keep the loop a loop.
+    if (inlineOps.has(insn.op) && insn.rd === 15) w = (w & ~0xf000) >>> 0;
+    body[i] = w;
+  }
+  return body;
+}
+
+describe('A32 loops compiled in place', () => {
+  it('agree with the interpreter on 400 random loops closed by a conditional B or BL', () => {
+    const rng = new Prng(0x100b_a32);
+    const budgets = [1, 17, 12, 3000, 5, 50_000, 7, 100_000];
+    for (let k = 0; k < 400; k++) {
+      const c = randomA32Case(rng, 1);
+      const n = 1 + rng.below(14);
+      const code = new Uint32Array(n + 1);
+      code.set(loopBody(rng, n, k % 2 === 0));
+      code[n] = branchTo0(rng.below(15), rng.chance(0.25), n);
+      const p = pair(code, (cpu) => {
+        cpu.r.set(c.initial.regs);
+        cpu.cpsr = (0x1d3 | (c.initial.flags & 0xf80f0000)) >>> 0;
+      }, c.initial.scratch);
+      expectSame(p, budgets, `case ${k} [${[...code].map((w) => w.toString(16)).join(' ')}]`);
+    }
+  });
+
+  it('agree on the bench loops over long runs (the loop counts down to its exit)', () => {
+    for (const loop of QEMU_BENCH_LOOPS.filter((l) => l.isa === 'a32')) {
+      const code = new Uint32Array(loop.words.length + 1);
+      code.set(loop.words);
+      code[loop.words.length] = 0xeafffffe; // b . (the run ends on the budget)
+      const p = pair(code, (cpu) => {
+        cpu.r[0] = 5000;
+        cpu.r[1] = SCRATCH_ADDRESS + 1024 / 8;
+      });
+      expectSame(p, [1, 11, 12, 13, 1000, 23_457, 40_000], loop.name);
+      expect(p.fast.r[0], `${loop.name} ran to the end`).toBe(0);
+    }
+  });
+
+  it('leave through a load that aborts mid-pass with the interpreter state', () => {
+    // r1 walks upwards 1 KiB a pass until it leaves RAM: the LDR aborts (no vectors: the run throws).
+    const code = Uint32Array.of(
+      0xe2822001, // add r2, r2, #1
+      0xe5913000, // ldr r3, [r1]
+      0xe2811b01, // add r1, r1, #1024
+      0xe0244003, // eor r4, r4, r3
+      branchTo0(14, false, 4),
+    );
+    const p = pair(code, (cpu) => {
+      cpu.r[1] = RAM_BYTES - 20 * 1024;
+      cpu.exceptionPolicy = 'stop';
+    });
+    expectSame(p, [3, 10, 1000], 'abort');
+    expect(p.fast.r[2]).toBe(21);
+  });
+
+  it('see a store that rewrites a word of their own body on the next pass', () => {
+    // After 40 passes the loop stores "mov r2, #7" over word 3 ("mov r2, #1").
+    const code = Uint32Array.of(
+      0xe2800001, // add r0, r0, #1
+      0xe3500028, // cmp r0, #40
+      0x05814000, // streq r4, [r1]  (r1 = address of word 3)
+      0xe3a02001, // mov r2, #1
+      0xe0833002, // add r3, r3, r2
+      0xe3500064, // cmp r0, #100
+      branchTo0(1, false, 6), // bne
+    );
+    const p = pair(code, (cpu) => {
+      cpu.r[1] = CODE + 12;
+      cpu.r[4] = 0xe3a02007; // mov r2, #7
+    });
+    expectSame(p, [7 * 20, 7 * 100], 'self-modifying');
+    expect(p.fast.r[3]).toBe(39 * 1 + 61 * 7);
+  });
+
+  it('stop when a handler in the body branches (LDR pc)', () => {
+    // After 30 passes, LDR pc loads the address of the exit word.
+    const code = Uint32Array.of(
+      0xe2800001, // add r0, r0, #1
+      0xe350001e, // cmp r0, #30
+      0x0591f000, // ldreq pc, [r1]
+      branchTo0(14, false, 3),
+      0xe3a05005, // mov r5, #5
+      0xeafffffe, // b .
+    );
+    const scratch = new Uint8Array(512);
+    new DataView(scratch.buffer).setUint32(0, CODE + 16, true);
+    const p = pair(code, (cpu) => {
+      cpu.r[1] = SCRATCH_ADDRESS;
+    }, scratch);
+    expectSame(p, [50, 200], 'handler branch');
+    expect(p.fast.r[5]).toBe(5);
+  });
+});
