@@ -39,3 +39,13 @@ export function addressFlag(command: string, flag: string, text: string | undefi
   if (!Number.isSafeInteger(n)) throw new CliError(`${command}: --${flag} wants an address such as 0x40000000, not '${text}'`, EXIT.usage);
   return n;
 }
+
+/** A size flag: bytes, or a number with k, m or g (KiB, MiB, GiB), e.g. 256m, 16g. */
+export function sizeFlag(command: string, flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const m = /^(\d+)([kmg]?)$/i.exec(text);
+  const shift = m === null ? 0 : { '': 0, k: 10, m: 20, g: 30 }[m[2].toLowerCase() as '' | 'k' | 'm' | 'g'];
+  const n = m === null ? Number.NaN : Number(m[1]) * 2 ** shift;
+  if (!Number.isSafeInteger(n) || n <= 0) throw new CliError(`${command}: --${flag} wants a size such as 4096, 256m or 16g, not '${text}'`, EXIT.usage);
+  return n;
+}

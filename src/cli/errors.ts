@@ -11,6 +11,7 @@ const EXIT_BY_ERROR_NAME: Record<string, number> = {
   SchedulerError: EXIT.usage,
   PresetError: EXIT.usage,
   CacheConfigError: EXIT.usage,
+  MachineConfigError: EXIT.usage,
   ElfLoadError: EXIT.input,
   XzError: EXIT.input,
   LinuxKernelError: EXIT.input,

@@ -11,7 +11,7 @@ import { A64Cpu } from '../exec/a64';
 import { SystemRegisters } from '../exec/sysregs/system-registers';
 import { TranslatedMemory } from '../exec/translated-memory';
 import { FrameAllocator } from '../mmu/frame-allocator';
-import { P2m } from '../mmu/p2m';
+import { P2M_LEAF_SIZES, P2m } from '../mmu/p2m';
 import { PhysicalMemory } from '../mmu/physical-memory';
 import { S2_NORMAL_RW } from '../mmu/stage2-descriptor';
 import { stage2RegimeFor } from '../mmu/stage2-regime';
@@ -19,6 +19,7 @@ import { Tlb } from '../mmu/tlb';
 import { Translator } from '../mmu/translator';
 import { CostMeter, DEFAULT_COST_MODEL, type CostModel } from './cost-model';
 import { BudgetExceeded } from './guest-error';
+import { MachineConfigError } from './machine-config-error';
 import type { SetWayPolicy } from './policy';
 import { makePolicy } from './policies';
 import { VcpuPolicyHost } from './policy-host';
@@ -46,6 +47,8 @@ export interface MachineOptions {
   readonly vms?: number;
   /** Guest RAM per VM in bytes. Default 256 MiB. */
   readonly guestRamBytes?: number;
+  /** Largest p2m leaf for guest RAM: 1 GiB (default, as Xen's toolstack populates), 2 MiB or 4 KiB. */
+  readonly p2mMaxLeafBytes?: number;
   readonly costModel?: CostModel;
   readonly trace?: VcpuTraceSink;
 }
@@ -55,9 +58,21 @@ export interface RunResult {
   readonly haltReason: string;
 }
 
+/** Guest RAM is whole pages, and every VM's RAM must sit below the hypervisor's table heap. */
+function checkRam(ramBytes: number, vmCount: number): void {
+  if (!Number.isSafeInteger(ramBytes) || ramBytes <= 0 || ramBytes % 4096 !== 0) {
+    throw new MachineConfigError(`guest RAM must be a positive multiple of 4 KiB, not ${ramBytes} bytes`);
+  }
+  const limit = HYP_HEAP_BASE - HOST_RAM_BASE;
+  if (ramBytes * vmCount > limit) {
+    throw new MachineConfigError(`guest RAM of ${vmCount} x ${ramBytes / 2 ** 30} GiB exceeds the ${limit / 2 ** 30} GiB this machine models`);
+  }
+}
+
 export class Machine {
   readonly memory: PhysicalMemory;
   readonly caches: CacheSystem;
+  readonly p2mMaxLeafBytes: number | undefined;
   readonly tlb = new Tlb();
   readonly frames: FrameAllocator;
   readonly pcpuCount: number;
@@ -71,6 +86,11 @@ export class Machine {
     const config = cachePreset(options.preset);
     const vmCount = options.vms ?? 1;
     const ramBytes = options.guestRamBytes ?? 256 * 2 ** 20;
+    checkRam(ramBytes, vmCount);
+    if (options.p2mMaxLeafBytes !== undefined && !(P2M_LEAF_SIZES as readonly number[]).includes(options.p2mMaxLeafBytes)) {
+      throw new MachineConfigError(`largest p2m leaf must be 1 GiB, 2 MiB or 4 KiB, not ${options.p2mMaxLeafBytes} bytes`);
+    }
+    this.p2mMaxLeafBytes = options.p2mMaxLeafBytes;
     this.isa = options.isa;
     this.memory = new PhysicalMemory([
       { base: HOST_RAM_BASE, size: ramBytes * vmCount },
@@ -86,7 +106,7 @@ export class Machine {
   }
 
   private createVm(vmid: number, ramPa: number, ramBytes: number): Vm {
-    const p2m = new P2m(this.memory, this.frames, { vmid, hardwareDirty: this.policy.stage2HardwareDirty, hardwareAccessFlag: this.policy.stage2HardwareDirty });
+    const p2m = new P2m(this.memory, this.frames, { vmid, hardwareDirty: this.policy.stage2HardwareDirty, hardwareAccessFlag: this.policy.stage2HardwareDirty, maxLeafBytes: this.p2mMaxLeafBytes });
     p2m.map(GUEST_RAM_IPA, ramPa, ramBytes, S2_NORMAL_RW);
     const vm = new Vm(vmid, p2m, GUEST_RAM_IPA, ramPa, ramBytes);
     this.vms.push(vm);

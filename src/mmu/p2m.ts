@@ -54,7 +54,15 @@ export interface P2mOptions {
   hardwareDirty?: boolean;
   /** Use 1 GiB / 2 MiB blocks where a mapping is aligned. Default true. */
   useBlocks?: boolean;
+  /**
+   * Largest leaf `map` writes: 1 GiB (a level 1 block), 2 MiB (level 2) or 4 KiB (pages only).
+   * Default 1 GiB, as Xen's toolstack populates guest RAM in the largest aligned extents.
+   */
+  maxLeafBytes?: number;
 }
+
+/** Leaf sizes of the 4 KB granule (Arm ARM D8.2.7 "Translation using the 4KB granule"). */
+export const P2M_LEAF_SIZES = [2 ** 30, 2 ** 21, 2 ** 12] as const;
 
 /** One leaf of the p2m as software sees it (valid bits included, not honoured). */
 export interface P2mLeaf {
@@ -95,7 +103,8 @@ export class P2m {
   readonly vttbr: Reg64;
   /** VTCR_EL2 for this p2m (4 KB granule, walks Inner Shareable Write-Back). */
   readonly vtcr: Reg64;
-  private readonly useBlocks: boolean;
+  /** Shallowest level a leaf written by `map` may sit at (1: 1 GiB blocks, 2: 2 MiB, 3: pages). */
+  private readonly shallowestLeafLevel: number;
   private tableFrames: number;
   // One scratch view per level so recursive scans do not clobber each other.
   private readonly scratch: Uint32Array[] = [];
@@ -119,7 +128,10 @@ export class P2m {
     this.geometry = stage2Geometry(vtcrLo);
     if (!this.geometry.valid) throw new P2mError(`invalid stage 2 configuration: ${this.geometry.problem}`);
     this.vmid = (opts.vmid ?? 1) & 0xff;
-    this.useBlocks = opts.useBlocks ?? true;
+    const maxLeaf = opts.useBlocks === false ? 2 ** 12 : (opts.maxLeafBytes ?? 2 ** 30);
+    const leafLevel = P2M_LEAF_SIZES.indexOf(maxLeaf as (typeof P2M_LEAF_SIZES)[number]);
+    if (leafLevel < 0) throw new P2mError(`largest p2m leaf must be 1 GiB, 2 MiB or 4 KiB, not ${maxLeaf} bytes`);
+    this.shallowestLeafLevel = leafLevel + 1;
     const rootBytes = this.geometry.rootEntries * 8;
     const rootFrames = Math.max(1, rootBytes / PAGE_SIZE);
     this.rootPa = frames.allocateContiguous(rootFrames, Math.max(PAGE_SIZE, rootBytes));
@@ -329,11 +341,9 @@ export class P2m {
   }
 
   private leafLevelFor(ipa: number, pa: number, remaining: number): number {
-    if (this.useBlocks) {
-      for (let level = Math.max(1, this.geometry.startLevel); level < 3; level++) {
-        const s = levelBlockSize(level);
-        if (ipa % s === 0 && pa % s === 0 && remaining >= s) return level;
-      }
+    for (let level = Math.max(this.shallowestLeafLevel, this.geometry.startLevel); level < 3; level++) {
+      const s = levelBlockSize(level);
+      if (ipa % s === 0 && pa % s === 0 && remaining >= s) return level;
     }
     return 3;
   }

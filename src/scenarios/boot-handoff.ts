@@ -30,6 +30,8 @@ export interface BootHandoffOptions {
   /** Which of the ROM's flush routines the guest calls (default 'all': DCCISW / DC CISW to LoC). */
   readonly flush?: HandoffFlush;
   readonly guestRamBytes?: number;
+  /** Largest p2m leaf mapping guest RAM (default 1 GiB; see MachineOptions). */
+  readonly p2mMaxLeafBytes?: number;
   readonly budget?: number;
   /** Vector guest exceptions through the guest's own table instead of stopping with a GuestException. */
   readonly takeExceptions?: boolean;
@@ -50,6 +52,7 @@ export function runBootHandoff(options: BootHandoffOptions): ScenarioResult & { 
     migration,
     seed,
     guestRamBytes: options.guestRamBytes ?? 64 * 2 ** 20,
+    p2mMaxLeafBytes: options.p2mMaxLeafBytes,
     trace: options.trace,
   });
   const vm = machine.vms[0];

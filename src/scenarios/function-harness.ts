@@ -49,6 +49,8 @@ export interface FunctionRunOptions {
   readonly prepare?: (machine: Machine, vm: Vm) => void;
   /** Guest RAM (default: 64 MiB, or enough for the image). */
   readonly guestRamBytes?: number;
+  /** Largest p2m leaf mapping guest RAM (default 1 GiB; see MachineOptions). */
+  readonly p2mMaxLeafBytes?: number;
 }
 
 export interface FunctionRunResult extends ScenarioResult {
@@ -89,7 +91,7 @@ export function runFunction(options: FunctionRunOptions): FunctionRunResult {
   let imageBytes = 0;
   for (const s of options.image.segments) imageBytes += s.bytes.length;
   const guestRamBytes = options.guestRamBytes ?? Math.max(64 * MIB, Math.ceil((16 * MIB + imageBytes + 2 * MIB) / (16 * MIB)) * 16 * MIB);
-  const machine = new Machine({ preset, isa, policy: options.policy, migration, seed, guestRamBytes, trace: options.trace });
+  const machine = new Machine({ preset, isa, policy: options.policy, migration, seed, guestRamBytes, p2mMaxLeafBytes: options.p2mMaxLeafBytes, trace: options.trace });
   const vm: Vm = machine.vms[0];
   const vcpu = vm.vcpus[0];
   // A guest exception (UNDEFINED, abort, SVC) stops the run with its kind, PC and word, unless asked to vector it.

@@ -22,6 +22,8 @@ export interface ProgramRunOptions {
   /** Initial stack pointer (default: 128 KiB into RAM, as our ROMs expect). */
   readonly stackTop?: number;
   readonly guestRamBytes?: number;
+  /** Largest p2m leaf mapping guest RAM (default 1 GiB; see MachineOptions). */
+  readonly p2mMaxLeafBytes?: number;
   readonly trace?: MachineOptions['trace'];
 }
 
@@ -37,7 +39,7 @@ export function runProgram(options: ProgramRunOptions): ProgramRunResult {
   const migration = options.migration ?? { kind: 'never' };
   const seed = options.seed ?? 1;
   const t0 = performance.now();
-  const machine = new Machine({ preset, isa, policy: options.policy, migration, seed, guestRamBytes: options.guestRamBytes ?? 64 * 2 ** 20, trace: options.trace });
+  const machine = new Machine({ preset, isa, policy: options.policy, migration, seed, guestRamBytes: options.guestRamBytes ?? 64 * 2 ** 20, p2mMaxLeafBytes: options.p2mMaxLeafBytes, trace: options.trace });
   const vm = machine.vms[0];
   const vcpu = vm.vcpus[0];
   // A guest exception (UNDEFINED, abort, SVC) stops the run with its kind, PC and word, unless asked to vector it.

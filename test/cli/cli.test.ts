@@ -44,6 +44,16 @@ describe('setway command line', () => {
     expect(j.setWayOps).toBe(4608);
   });
 
+  it('--guest-ram and --p2m-leaf size the VM: xen cleans a whole 1 GiB block, or 2 MiB leaves', () => {
+    const args = ['run', 'roms/build/a32-set-way.o', '--load', '0x41000000', '--symbol', 'flush_dcache_all', '--policy', 'xen', '--buffer-kib', '16', '--guest-ram', '4g', '--json'];
+    const gib = JSON.parse(setway(...args).out).linesByAddress;
+    const mib = JSON.parse(setway(...args, '--p2m-leaf', '2m').out).linesByAddress;
+    expect(gib % (2 ** 30 / 64)).toBe(0); // whole 1 GiB blocks, in lines
+    expect(gib).toBeGreaterThan(0);
+    expect(mib % ((2 * 2 ** 20) / 64)).toBe(0); // whole 2 MiB leaves
+    expect(mib).toBeLessThanOrEqual((8 * 2 ** 20) / 64);
+  });
+
   it('--expect-no-loss exits 1 when lines are lost', () => {
     const args = ['run', 'roms/build/a32-set-way.o', '--load', '0x41000000', '--symbol', 'flush_dcache_all', '--buffer-kib', '16', '--expect-no-loss'];
     expect(setway(...args, '--policy', 'passthrough', '--migrate', 'after-sw:100').code).toBe(1);
@@ -59,6 +69,9 @@ describe('setway command line', () => {
     [['run', '/nonexistent/image'], 3, /ENOENT|no such file/],
     [['run', 'roms/build/a32-boot-handoff.elf', '--budget', '1000'], 4, /BudgetExceeded/],
     [['hsr', 'zz'], 2, /not a hexadecimal value/],
+    [['run', 'roms/build/a32-set-way.o', '--guest-ram', '12x'], 2, /--guest-ram wants a size/],
+    [['run', 'roms/build/a32-set-way.o', '--load', '0x41000000', '--symbol', 'flush_dcache_all', '--guest-ram', '4097'], 2, /MachineConfigError: guest RAM must be a positive multiple of 4 KiB/],
+    [['run', 'roms/build/a32-set-way.o', '--p2m-leaf', '64k'], 2, /--p2m-leaf must be 1g, 2m or 4k/],
   ])('setway %j exits %i with one line', (args, code, message) => {
     const r = setway(...args);
     expect(r.code).toBe(code);

@@ -26,6 +26,22 @@ describe('P2m', () => {
     expect(sizes).toEqual([GiB, 2 ** 21, 4096]);
   });
 
+  it('maps no leaf larger than maxLeafBytes (2 MiB or pages), and refuses other sizes', () => {
+    for (const [maxLeafBytes, expected] of [[2 ** 21, 512 + 1], [4096, 262144 + 512]] as const) {
+      const { mem, frames } = setup();
+      const p2m = new P2m(mem, frames, { maxLeafBytes });
+      p2m.map(GiB, 2 * GiB, GiB + 2 ** 21, S2_NORMAL_RW);
+      const sizes = new Set<number>();
+      let leaves = 0;
+      p2m.forEachMapped((_ipa, _pa, size) => (sizes.add(size), leaves++));
+      expect([...sizes]).toEqual([maxLeafBytes]);
+      expect(leaves).toBe(expected);
+      expect(p2m.lookup(GiB + 5 * 4096)?.size).toBe(maxLeafBytes);
+    }
+    const { mem, frames } = setup();
+    expect(() => new P2m(mem, frames, { maxLeafBytes: 2 ** 16 })).toThrow(P2mError);
+  });
+
   it('forEachMapped reads only the tables that exist (cost follows what is mapped, not the IPA size)', () => {
     const { mem, p2m } = setup();
     for (const ipa of [0x1000, 0x80_0000_0000 + 0x5000, 0xff_ffff_f000]) p2m.map(ipa, 0x1000, 0x1000, S2_NORMAL_RW);

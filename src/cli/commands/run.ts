@@ -3,7 +3,7 @@
  * program under a chosen machine, policy and migration schedule. `setway trace` is the same with
  * one line per trap and policy action.
  */
-import { addressFlag, intFlag, parseCommandArgs } from '../args';
+import { addressFlag, intFlag, parseCommandArgs, sizeFlag } from '../args';
 import { CliError, EXIT } from '../exit-codes';
 import { makePolicy } from '../../hyp/policies';
 import { parseMigrationMode } from '../../hyp/scheduler';
@@ -30,20 +30,26 @@ const OPTIONS = {
   json: { type: 'boolean' },
   'expect-no-loss': { type: 'boolean' },
   'take-exceptions': { type: 'boolean' },
+  'guest-ram': { type: 'string' },
+  'p2m-leaf': { type: 'string' },
 } as const;
+
+const P2M_LEAVES: Record<string, number> = { '1g': 2 ** 30, '2m': 2 ** 21, '4k': 2 ** 12 };
 
 function usage(name: string): string {
   return (
     `usage: setway ${name} <image> [--symbol NAME | --entry ADDR] [--isa a32|t32|a64] [--load ADDR]\n` +
     '         [--preset NAME] [--policy NAME[:opts]] [--migrate MODE] [--seed N] [--buffer-kib N]\n' +
     `         [--budget N] [--system-map FILE]${name === 'run' ? ' [--trace]' : ''} [--json] [--expect-no-loss]\n` +
-    '         [--take-exceptions]\n\n' +
+    '         [--take-exceptions] [--guest-ram SIZE] [--p2m-leaf 1g|2m|4k]\n\n' +
     'Images: ELF (vmlinux, U-Boot ELF, .o), Linux ARM zImage (symbols from its kallsyms, or --system-map),\n' +
     'raw binaries (--load and --isa). With --symbol/--entry the function runs inside the boot-handoff\n' +
     'harness: caches on, pattern written, function called, caches off, buffer read back (--buffer-kib 0\n' +
     'just calls it). Without them the image runs from its entry point, caches off, until HVC #0.\n' +
     'A guest exception (UNDEFINED, abort, SVC) stops the run with its PC and instruction unless\n' +
-    '--take-exceptions vectors it through the guest\'s own table.\n\n' +
+    '--take-exceptions vectors it through the guest\'s own table.\n' +
+    '--guest-ram sets the VM\'s RAM (e.g. 256m, 16g; sparse); --p2m-leaf the largest stage-2 block mapping\n' +
+    'it (default 1g, as Xen\'s toolstack populates RAM: policies that clean per p2m leaf pay for it).\n\n' +
     'migration modes: never, every:N, after-sw:K, random[:N], adversarial[:N]\n' +
     'exit codes: 0 ok, 1 --expect-no-loss and lines were lost, 2 usage, 3 bad image, 4 guest failed\n'
   );
@@ -73,7 +79,11 @@ function runLike(name: 'run' | 'trace'): Command {
       });
       const tracing = name === 'trace' || v.trace === true;
       const trace = tracing ? new TracePrinter((line) => process.stdout.write(line)) : undefined;
-      const common = { image, preset: v.preset as string | undefined, policy, migration, seed, budget, trace, takeExceptions: v['take-exceptions'] === true };
+      const leafText = v['p2m-leaf'] as string | undefined;
+      if (leafText !== undefined && !(leafText in P2M_LEAVES)) throw new CliError(`${name}: --p2m-leaf must be 1g, 2m or 4k`, EXIT.usage);
+      const guestRamBytes = sizeFlag(name, 'guest-ram', v['guest-ram'] as string | undefined);
+      const p2mMaxLeafBytes = leafText === undefined ? undefined : P2M_LEAVES[leafText];
+      const common = { image, preset: v.preset as string | undefined, policy, migration, seed, budget, trace, takeExceptions: v['take-exceptions'] === true, guestRamBytes, p2mMaxLeafBytes };
       let entry = addressFlag(name, 'entry', v.entry as string | undefined);
       let thumb = false;
       if (v.symbol !== undefined) {

@@ -1,0 +1,53 @@
+/**
+ * Guest size and p2m leaf size: what the full-VM clean of each policy grows with. Xen cleans every
+ * page of a p2m leaf the guest touched since the last clean (its p2m_cache_flush_range flushes
+ * whole valid blocks), so with 1 GiB blocks its cost follows the block size; with 2 MiB leaves it
+ * follows the working set. `dirty` tracks pages, whatever the mapping.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { Machine } from '../../src/hyp/machine';
+import { MachineConfigError } from '../../src/hyp/machine-config-error';
+import { loadElf } from '../../src/rom';
+import { runFunction } from '../../src/scenarios/function-harness';
+import { romPath } from '../../src/scenarios/rom-images';
+
+const GiB = 2 ** 30;
+const MiB = 2 ** 20;
+
+function flush(policy: string, guestRamBytes: number, p2mMaxLeafBytes?: number) {
+  const image = loadElf(new Uint8Array(readFileSync(romPath('a32-set-way.o'))), { loadAddress: 0x4100_0000 });
+  const entry = image.findSymbol('flush_dcache_all').address;
+  return runFunction({ image, entry, policy, preset: 'cubietruck', bufferBytes: 256 * 1024, guestRamBytes, p2mMaxLeafBytes });
+}
+
+describe('full-VM cleans as the guest grows (256 KiB working set)', () => {
+  it('xen with 2 MiB leaves cleans the same lines in a 256 MiB and a 16 GiB guest, and loses none', () => {
+    const small = flush('xen', GiB / 4, 2 * MiB);
+    const big = flush('xen', 16 * GiB, 2 * MiB);
+    expect(big.linesByAddress).toBe(small.linesByAddress);
+    expect(big.linesByAddress).toBeLessThanOrEqual((8 * MiB) / 64); // a few 2 MiB leaves, not the guest
+    expect([small.linesLost, big.linesLost]).toEqual([0, 0]);
+  });
+
+  it('xen with 1 GiB blocks cleans whole gigabytes in a 16 GiB guest (Xen flushes every page of a valid leaf)', () => {
+    const big = flush('xen', 16 * GiB);
+    expect(big.linesByAddress % (GiB / 64)).toBe(0);
+    expect(big.linesByAddress).toBeGreaterThanOrEqual(GiB / 64);
+    expect(big.linesLost).toBe(0);
+  });
+
+  it('dirty cleans the same lines whatever the guest size or leaf size', () => {
+    const lines = [flush('dirty', GiB / 4), flush('dirty', 16 * GiB), flush('dirty', GiB, 4096)].map((r) => r.linesByAddress);
+    expect(new Set(lines).size).toBe(1);
+  });
+});
+
+describe('machine configuration errors', () => {
+  it('refuses guest RAM that is not whole pages or does not fit, and odd leaf sizes', () => {
+    const base = { preset: 'cubietruck', isa: 'a32', policy: 'xen' } as const;
+    expect(() => new Machine({ ...base, guestRamBytes: 4097 })).toThrow(MachineConfigError);
+    expect(() => new Machine({ ...base, guestRamBytes: 2048 * GiB })).toThrow(/exceeds/);
+    expect(() => new Machine({ ...base, p2mMaxLeafBytes: 64 * 1024 })).toThrow(/1 GiB, 2 MiB or 4 KiB/);
+  });
+});
