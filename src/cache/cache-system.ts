@@ -35,6 +35,18 @@
 import type { PhysicalMemory } from '../mmu/physical-memory';
 import { CacheArray, LineState, SeededRandom, type ReplacementPolicy } from './cache-array';
 import { CACHE_EVENT_COUNT, COUNTER_LEVELS, CacheEvent, counterIndex, type CacheCounters, type LevelCounters } from './counters';
+
+// Module-local copies: an imported binding is a property read through the module namespace on every use.
+const EV_COHERENCE_INVALIDATIONS = CacheEvent.coherenceInvalidations;
+const EV_DIRTY_DISCARDED = CacheEvent.dirtyDiscarded;
+const EV_HITS = CacheEvent.hits;
+const EV_INSTRUCTION_INVALIDATIONS = CacheEvent.instructionInvalidations;
+const EV_LINES_CLEANED = CacheEvent.linesCleaned;
+const EV_LINES_INVALIDATED = CacheEvent.linesInvalidated;
+const EV_MISSES = CacheEvent.misses;
+const EV_WRITE_BACKS = CacheEvent.writeBacks;
+const eventIndex = counterIndex;
+
 import { CacheAccessError, CacheConfigError } from './errors';
 import { CacheGeometry, type CacheSystemConfig } from './geometry';
 import { cachePreset, type CachePresetName } from './presets';
@@ -202,7 +214,7 @@ export class CacheSystem {
     if (offset + size > lb || (offset | 0) !== offset) return this.readSplit(cpu, pa, size);
     let slot = l1.find(line);
     if (slot < 0) slot = this.fill(cpu, line);
-    else this.counts[counterIndex(cpu, l1.level, CacheEvent.hits)]++;
+    else this.counts[eventIndex(cpu, l1.level, EV_HITS)]++;
     l1.stamps[slot] = ++l1.tick;
     const d = l1.data;
     const o = slot * lb + offset;
@@ -225,7 +237,7 @@ export class CacheSystem {
     }
     if (size !== 4 && size !== 2 && size !== 1) this.badSize(size);
     let slot = l1.find(line);
-    if (slot >= 0 && (l1.state[slot] & EXCLUSIVE) !== 0) this.counts[counterIndex(cpu, l1.level, CacheEvent.hits)]++;
+    if (slot >= 0 && (l1.state[slot] & EXCLUSIVE) !== 0) this.counts[eventIndex(cpu, l1.level, EV_HITS)]++;
     else slot = this.takeOwnership(cpu, line, slot);
     l1.state[slot] = VALID | DIRTY | EXCLUSIVE;
     l1.stamps[slot] = ++l1.tick;
@@ -283,22 +295,22 @@ export class CacheSystem {
     if (op === 'csw') {
       if (!dirty) return 'clean';
       this.pushDown(cpu, c.pathIndex, slot, true);
-      this.counts[counterIndex(cpu, c.level, CacheEvent.linesCleaned)]++;
+      this.counts[eventIndex(cpu, c.level, EV_LINES_CLEANED)]++;
       return 'written-back';
     }
     if (op === 'isw' && opts?.invalidateCleans !== true) {
       c.state[slot] = 0;
-      this.counts[counterIndex(cpu, c.level, CacheEvent.linesInvalidated)]++;
+      this.counts[eventIndex(cpu, c.level, EV_LINES_INVALIDATED)]++;
       if (!dirty) return 'clean';
-      this.counts[counterIndex(cpu, c.level, CacheEvent.dirtyDiscarded)]++;
+      this.counts[eventIndex(cpu, c.level, EV_DIRTY_DISCARDED)]++;
       return 'discarded';
     }
     if (dirty) {
       this.pushDown(cpu, c.pathIndex, slot, false);
-      this.counts[counterIndex(cpu, c.level, CacheEvent.linesCleaned)]++;
+      this.counts[eventIndex(cpu, c.level, EV_LINES_CLEANED)]++;
     }
     c.state[slot] = 0;
-    this.counts[counterIndex(cpu, c.level, CacheEvent.linesInvalidated)]++;
+    this.counts[eventIndex(cpu, c.level, EV_LINES_INVALIDATED)]++;
     return dirty ? 'written-back' : 'clean';
   }
 
@@ -343,8 +355,8 @@ export class CacheSystem {
   instructionInvalidateAll(cpu: number, broadcast: boolean): void {
     if (this.firstLevel[cpu] === undefined) this.badCpu(cpu);
     const iLevel = this.geometry.levels.find((l) => l.kind !== 'data')?.level ?? 1;
-    if (broadcast) for (let c = 0; c < this.cpus; c++) this.counts[counterIndex(c, iLevel, CacheEvent.instructionInvalidations)]++;
-    else this.counts[counterIndex(cpu, iLevel, CacheEvent.instructionInvalidations)]++;
+    if (broadcast) for (let c = 0; c < this.cpus; c++) this.counts[eventIndex(c, iLevel, EV_INSTRUCTION_INVALIDATIONS)]++;
+    else this.counts[eventIndex(cpu, iLevel, EV_INSTRUCTION_INVALIDATIONS)]++;
   }
 
   /** IC IVAU / ICIMVAU: like `instructionInvalidateAll`, only counted (the I-side holds no data). */
@@ -352,7 +364,7 @@ export class CacheSystem {
     if (this.firstLevel[cpu] === undefined) this.badCpu(cpu);
     this.checkAddress(pa, `ivau by CPU ${cpu}`);
     const iLevel = this.geometry.levels.find((l) => l.kind !== 'data')?.level ?? 1;
-    this.counts[counterIndex(cpu, iLevel, CacheEvent.instructionInvalidations)]++;
+    this.counts[eventIndex(cpu, iLevel, EV_INSTRUCTION_INVALIDATIONS)]++;
   }
 
   /** Clean the line holding `pa` to the PoC (as DC CVAC, issued by no CPU: counted in the helper row). */
@@ -376,11 +388,11 @@ export class CacheSystem {
         if (st === 0) continue;
         if (st & DIRTY) {
           this.writeLineToMemory(c.tags[slot] * this.lineBytes, c, slot);
-          this.counts[counterIndex(row, c.level, CacheEvent.writeBacks)]++;
-          this.counts[counterIndex(row, c.level, CacheEvent.linesCleaned)]++;
+          this.counts[eventIndex(row, c.level, EV_WRITE_BACKS)]++;
+          this.counts[eventIndex(row, c.level, EV_LINES_CLEANED)]++;
         }
         c.state[slot] = 0;
-        this.counts[counterIndex(row, c.level, CacheEvent.linesInvalidated)]++;
+        this.counts[eventIndex(row, c.level, EV_LINES_INVALIDATED)]++;
       }
     }
   }
@@ -441,18 +453,18 @@ export class CacheSystem {
     const perCpuLevel: LevelCounters[] = [];
     for (let row = 0; row <= this.cpus; row++) {
       for (const level of levels) {
-        const get = (e: number): number => this.counts[counterIndex(row, level, e)];
+        const get = (e: number): number => this.counts[eventIndex(row, level, e)];
         const entry = {
           cpu: row === this.cpus ? -1 : row,
           level,
-          hits: get(CacheEvent.hits),
-          misses: get(CacheEvent.misses),
-          writeBacks: get(CacheEvent.writeBacks),
-          linesCleaned: get(CacheEvent.linesCleaned),
-          linesInvalidated: get(CacheEvent.linesInvalidated),
-          dirtyDiscarded: get(CacheEvent.dirtyDiscarded),
-          coherenceInvalidations: get(CacheEvent.coherenceInvalidations),
-          instructionInvalidations: get(CacheEvent.instructionInvalidations),
+          hits: get(EV_HITS),
+          misses: get(EV_MISSES),
+          writeBacks: get(EV_WRITE_BACKS),
+          linesCleaned: get(EV_LINES_CLEANED),
+          linesInvalidated: get(EV_LINES_INVALIDATED),
+          dirtyDiscarded: get(EV_DIRTY_DISCARDED),
+          coherenceInvalidations: get(EV_COHERENCE_INVALIDATIONS),
+          instructionInvalidations: get(EV_INSTRUCTION_INVALIDATIONS),
         };
         // The helper row only appears once a helper did something.
         let events = 0;
@@ -472,7 +484,7 @@ export class CacheSystem {
     const l1 = path[0];
     const pa = line * this.lineBytes;
     this.checkAddress(pa, `cacheable access by CPU ${cpu}`);
-    this.counts[counterIndex(cpu, l1.level, CacheEvent.misses)]++;
+    this.counts[eventIndex(cpu, l1.level, EV_MISSES)]++;
     const caches = this.caches;
     let source: CacheArray | null = null;
     let sourceSlot = -1;
@@ -493,7 +505,7 @@ export class CacheSystem {
       const c = path[k];
       const s = c.find(line);
       if (s >= 0) {
-        this.counts[counterIndex(cpu, c.level, CacheEvent.hits)]++;
+        this.counts[eventIndex(cpu, c.level, EV_HITS)]++;
         c.stamps[s] = ++c.tick;
         if (source === null) {
           source = c;
@@ -501,7 +513,7 @@ export class CacheSystem {
         }
         break;
       }
-      this.counts[counterIndex(cpu, c.level, CacheEvent.misses)]++;
+      this.counts[eventIndex(cpu, c.level, EV_MISSES)]++;
     }
     const buf = this.scratch;
     if (source !== null) source.copyOut(sourceSlot, buf);
@@ -521,7 +533,7 @@ export class CacheSystem {
   private takeOwnership(cpu: number, line: number, slot: number): number {
     const l1 = this.firstLevel[cpu];
     if (slot < 0) slot = this.fill(cpu, line);
-    else this.counts[counterIndex(cpu, l1.level, CacheEvent.hits)]++;
+    else this.counts[eventIndex(cpu, l1.level, EV_HITS)]++;
     // Under the coherence invariant every other copy holds the same data as ours.
     const caches = this.caches;
     for (let i = 0; i < caches.length; i++) {
@@ -530,7 +542,7 @@ export class CacheSystem {
       const s = c.find(line);
       if (s < 0) continue;
       c.state[s] = 0;
-      this.counts[counterIndex(cpu, c.level, CacheEvent.coherenceInvalidations)]++;
+      this.counts[eventIndex(cpu, c.level, EV_COHERENCE_INVALIDATIONS)]++;
     }
     return slot;
   }
@@ -564,7 +576,7 @@ export class CacheSystem {
     const c = path[k];
     const line = c.tags[slot];
     const st = c.state[slot];
-    this.counts[counterIndex(cpu, c.level, CacheEvent.writeBacks)]++;
+    this.counts[eventIndex(cpu, c.level, EV_WRITE_BACKS)]++;
     if (k + 1 < path.length) {
       const next = path[k + 1];
       let s = next.find(line);
@@ -588,18 +600,18 @@ export class CacheSystem {
       const st = c.state[s];
       if ((st & DIRTY) !== 0) {
         if (op === 'ivac') {
-          this.counts[counterIndex(row, c.level, CacheEvent.dirtyDiscarded)]++;
+          this.counts[eventIndex(row, c.level, EV_DIRTY_DISCARDED)]++;
         } else {
           this.writeLineToMemory(pa, c, s);
-          this.counts[counterIndex(row, c.level, CacheEvent.writeBacks)]++;
-          this.counts[counterIndex(row, c.level, CacheEvent.linesCleaned)]++;
+          this.counts[eventIndex(row, c.level, EV_WRITE_BACKS)]++;
+          this.counts[eventIndex(row, c.level, EV_LINES_CLEANED)]++;
         }
       }
       if (op === 'cvac') {
         c.state[s] = st & ~DIRTY;
       } else {
         c.state[s] = 0;
-        this.counts[counterIndex(row, c.level, CacheEvent.linesInvalidated)]++;
+        this.counts[eventIndex(row, c.level, EV_LINES_INVALIDATED)]++;
       }
     }
   }
@@ -618,7 +630,7 @@ export class CacheSystem {
       let slot = s;
       while (k < path.length && path[k].level <= pou && slot >= 0) {
         this.pushDown(cpu, k, slot, true);
-        this.counts[counterIndex(row, path[k].level, CacheEvent.linesCleaned)]++;
+        this.counts[eventIndex(row, path[k].level, EV_LINES_CLEANED)]++;
         k++;
         slot = k < path.length ? path[k].find(line) : -1;
       }
