@@ -156,7 +156,9 @@ export class VcpuPolicyHost implements PolicyHost {
     vm.dirtyTracking = mode;
     vm.dirtyPages.clear();
     if (mode === 'dbm') vm.p2m.clearDirty(vm.ramIpa, vm.ramBytes);
-    vm.p2m.writeProtect(vm.ramIpa, vm.ramBytes);
+    // Hardware dirty state is per leaf, so DBM needs pages up front; with faults, markPageDirty
+    // splits only the blocks the guest writes to (as KVM does), keeping setup independent of size.
+    vm.p2m.writeProtect(vm.ramIpa, vm.ramBytes, { splitToPages: mode === 'dbm' });
     this.invalidateTlb();
   }
 

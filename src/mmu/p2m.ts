@@ -187,15 +187,17 @@ export class P2m {
   }
 
   /**
-   * Start dirty tracking (FEAT_HAFDBS stage 2 dirty state): pages in the range lose write
-   * permission S2AP[1] and gain DBM, blocks are split to pages. With VTCR_EL2.HA/HD the walker
-   * sets S2AP[1] again on the first write; without them that write takes a Permission fault.
+   * Start dirty tracking: leaves in the range lose write permission S2AP[1] and gain DBM
+   * (FEAT_HAFDBS stage 2 dirty state). With VTCR_EL2.HA/HD the walker sets S2AP[1] again on the
+   * first write, per leaf, so `splitToPages` (the default) splits blocks first to track pages.
+   * Without HD, the first write takes a Permission fault and the hypervisor can split only the
+   * block written to (KVM splits lazily on such faults), so blocks may stay whole.
    */
-  writeProtect(ipa: number, size: number): void {
+  writeProtect(ipa: number, size: number, options: { splitToPages?: boolean } = {}): void {
     this.checkRange('writeProtect', ipa, size);
     this.visitRange(ipa, ipa + size, {
       leaf: (dpa, lo, hi) => this.writeEntry(dpa, lo & ~LO_S2AP_WRITE, hi | HI_DBM),
-      splitToPages: true,
+      splitToPages: options.splitToPages ?? true,
     });
   }
 

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Machine } from '../../src/hyp/machine';
 import { MachineConfigError } from '../../src/hyp/machine-config-error';
+import type { Vm } from '../../src/hyp/vm';
 import { loadElf } from '../../src/rom';
 import { runFunction } from '../../src/scenarios/function-harness';
 import { romPath } from '../../src/scenarios/rom-images';
@@ -15,10 +16,10 @@ import { romPath } from '../../src/scenarios/rom-images';
 const GiB = 2 ** 30;
 const MiB = 2 ** 20;
 
-function flush(policy: string, guestRamBytes: number, p2mMaxLeafBytes?: number) {
+function flush(policy: string, guestRamBytes: number, p2mMaxLeafBytes?: number, prepare?: (machine: Machine, vm: Vm) => void) {
   const image = loadElf(new Uint8Array(readFileSync(romPath('a32-set-way.o'))), { loadAddress: 0x4100_0000 });
   const entry = image.findSymbol('flush_dcache_all').address;
-  return runFunction({ image, entry, policy, preset: 'cubietruck', bufferBytes: 256 * 1024, guestRamBytes, p2mMaxLeafBytes });
+  return runFunction({ image, entry, policy, preset: 'cubietruck', bufferBytes: 256 * 1024, guestRamBytes, p2mMaxLeafBytes, prepare });
 }
 
 describe('full-VM cleans as the guest grows (256 KiB working set)', () => {
@@ -40,6 +41,14 @@ describe('full-VM cleans as the guest grows (256 KiB working set)', () => {
   it('dirty cleans the same lines whatever the guest size or leaf size', () => {
     const lines = [flush('dirty', GiB / 4), flush('dirty', 16 * GiB), flush('dirty', GiB, 4096)].map((r) => r.linesByAddress);
     expect(new Set(lines).size).toBe(1);
+  });
+
+  it('dirty (write faults) splits only the blocks the guest writes: p2m tables stay few in a 16 GiB guest', () => {
+    let vm: Vm | undefined;
+    const r = flush('dirty', 16 * GiB, undefined, (_m, v) => (vm = v));
+    expect(r.linesLost).toBe(0);
+    // Splitting all 16 GiB to pages would take 8,192 level-3 tables.
+    expect(vm!.p2m.tablePages).toBeLessThan(64);
   });
 });
 
