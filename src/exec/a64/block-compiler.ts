@@ -47,11 +47,6 @@ export interface CompiledA64Block {
   readonly length: number;
   /** The block ends in a branch to its own first instruction and loops in place. */
   readonly loops: boolean;
-  /**
-   * False until the first call, which the caller makes with a budget of one pass: its exit then
-   * runs before V8 optimises the loop, so the optimised code has feedback for it (no deopt).
-   */
-  entered: boolean;
 }
 
 /** Largest budget to pass in one call, so steps << 2 stays a small integer. */
@@ -515,5 +510,5 @@ export function compileA64Block(
     run = (new Function(source) as () => A64BlockFunction)();
     functions.set(source, run);
   }
-  return { run, insns: steps.map((st) => st.insn), length, loops, entered: false };
+  return { run, insns: steps.map((st) => st.insn), length, loops };
 }

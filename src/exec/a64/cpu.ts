@@ -502,10 +502,7 @@ export class A64Cpu implements SystemAccessContext {
           const block = blocks[off];
           if (block !== undefined) {
             if (limit - steps >= block.length && !this.retireSuppressed) {
-              let budget = block.length;
-              if (block.entered) budget = Math.min(limit - steps, MAX_BLOCK_BUDGET);
-              else block.entered = true;
-              const out = block.run(this, lo, hi, words, budget, block.insns);
+              const out = block.run(this, lo, hi, words, Math.min(limit - steps, MAX_BLOCK_BUDGET), block.insns);
               steps += out >>> 2;
               const exit = out & 3;
               if (exit === Exit.Leave) return steps;
