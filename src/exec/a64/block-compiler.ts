@@ -47,7 +47,17 @@ export interface CompiledA64Block {
   readonly length: number;
   /** The block ends in a branch to its own first instruction and loops in place. */
   readonly loops: boolean;
+  /**
+   * Calls the caller should still make with a budget of one pass. V8 records type feedback only
+   * once a function has run about eight times its size in bytecode; a loop optimised during its
+   * first long call has none for its exit and deoptimises there. Short first calls run the exit
+   * with feedback on, so the optimised loop leaves without a deopt.
+   */
+  shortCalls: number;
 }
+
+/** See `shortCalls`: enough one-pass calls for V8 to allocate feedback, then a few to fill it. */
+const SHORT_CALLS = 24;
 
 /** Largest budget to pass in one call, so steps << 2 stays a small integer. */
 export const MAX_BLOCK_BUDGET = 1 << 26;
@@ -510,5 +520,5 @@ export function compileA64Block(
     run = (new Function(source) as () => A64BlockFunction)();
     functions.set(source, run);
   }
-  return { run, insns: steps.map((st) => st.insn), length, loops };
+  return { run, insns: steps.map((st) => st.insn), length, loops, shortCalls: loops ? SHORT_CALLS : 0 };
 }

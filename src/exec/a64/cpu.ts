@@ -502,7 +502,10 @@ export class A64Cpu implements SystemAccessContext {
           const block = blocks[off];
           if (block !== undefined) {
             if (limit - steps >= block.length && !this.retireSuppressed) {
-              const out = block.run(this, lo, hi, words, Math.min(limit - steps, MAX_BLOCK_BUDGET), block.insns);
+              let budget = block.length;
+              if (block.shortCalls === 0) budget = Math.min(limit - steps, MAX_BLOCK_BUDGET);
+              else block.shortCalls--;
+              const out = block.run(this, lo, hi, words, budget, block.insns);
               steps += out >>> 2;
               const exit = out & 3;
               if (exit === Exit.Leave) return steps;
