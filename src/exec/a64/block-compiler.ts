@@ -5,12 +5,24 @@
  *
  * The common integer instructions are emitted inline with constants folded in (Arm ARM C6.2
  * operation pseudocode; AddWithCarry, ShiftReg, ExtendReg, DecodeBitMasks results come from the
- * decoder); every other instruction calls the executor's own `execute`, with the same bookkeeping
- * `A64Cpu.runBlock` does and its aborts routed to `abort`. Each instruction first checks that its
- * word is still the one compiled, so self-modifying code is seen exactly where the interpreter
- * sees it. Generated code reads the executor's private state by name (n, z, c, v, pc, curPc,
- * curWord, instructionsRetired, retireSuppressed, attention, execute, abort); test/fast-path
- * compares it with the interpreter.
+ * decoder) on JavaScript locals: every register the inline code touches is loaded once into two
+ * int32 locals (`l5`, `h5`), NZCV into four flag locals, and written back at every exit and before
+ * every call to the executor's own `execute` (which may read or change anything, or throw an
+ * abort routed to `abort`); the locals are reloaded after it returns. So the state a handler, an
+ * abort or the caller sees is exactly the interpreter's.
+ *
+ * A block whose closing PC-relative branch targets its own first instruction runs as a loop in
+ * place while the branch is taken and the budget covers another whole pass.
+ *
+ * Self-modifying code: a code word changes only through a memory write, and in this
+ * single-threaded model only a generic `execute` call (a store) writes memory. So every word is
+ * checked once at entry, and after that only words that run after a generic call are checked
+ * again, each just before it runs; a stale word exits with PC at that instruction and everything
+ * before it retired, where the interpreter would first see the new word.
+ *
+ * Generated code reads the executor's private state by name (n, z, c, v, pc, curPc, curWord,
+ * instructionsRetired, retireSuppressed, attention, execute, abort); test/fast-path compares it
+ * with the interpreter.
  *
  * A block function returns steps << 2 | exit, where exit is one of BlockExit: Continue (PC is the
  * next instruction, same regime), Leave (an exception, a PC that cannot be fetched or a stop
@@ -20,123 +32,202 @@ import { A64Op, RegIndex, type A64Instruction } from '../../decode/a64/instructi
 
 export const BlockExit = { Leave: 0, Continue: 1, Stale: 2 } as const;
 
-/** (cpu, lo, hi, words) => steps << 2 | exit. `cpu` is the A64Cpu; lo/hi its register halves. */
-export type A64BlockFunction = (cpu: unknown, lo: Uint32Array, hi: Uint32Array, words: Uint32Array) => number;
+/**
+ * (cpu, lo, hi, words, budget, insns) => steps << 2 | exit. `cpu` is the A64Cpu; lo/hi its
+ * register halves; `budget` the steps the caller allows (at least `length`, below
+ * MAX_BLOCK_BUDGET); `insns` the block's `insns`.
+ */
+export type A64BlockFunction = (cpu: unknown, lo: Uint32Array, hi: Uint32Array, words: Uint32Array, budget: number, insns: readonly A64Instruction[]) => number;
 
 export interface CompiledA64Block {
   readonly run: A64BlockFunction;
-  /** Most steps one call takes (the caller enters only with that much budget left). */
+  /** The decoded instructions, in order (the `insns` argument of `run`). */
+  readonly insns: readonly A64Instruction[];
+  /** Steps of one pass (the caller enters only with that much budget left). */
   readonly length: number;
+  /** The block ends in a branch to its own first instruction and loops in place. */
+  readonly loops: boolean;
+  /**
+   * Calls the caller should still make with a budget of one pass. V8 records type feedback only
+   * once a function has run about eight times its size in bytecode; a loop optimised during its
+   * first long call has none for its exit and deoptimises there. Short first calls run the exit
+   * with feedback on, so the optimised loop leaves without a deopt.
+   */
+  shortCalls: number;
 }
 
+/** See `shortCalls`: enough one-pass calls for V8 to allocate feedback, then a few to fill it. */
+const SHORT_CALLS = 24;
+
+/** Largest budget to pass in one call, so steps << 2 stays a small integer. */
+export const MAX_BLOCK_BUDGET = 1 << 26;
+
 const MAX_BLOCK = 64;
+
+/**
+ * Block functions by generated source, shared by every CPU and page: the same code at the same
+ * address (another vCPU, another machine) runs the one function V8 has already optimised,
+ * instead of warming a copy up again. (The source holds only PCs and words; the instruction
+ * records come in as an argument.)
+ */
+const functions = new Map<string, A64BlockFunction>();
+const MAX_FUNCTIONS = 4096;
 const Op: typeof A64Op = { ...A64Op };
 const DISCARD = RegIndex.DISCARD;
+const ZR = RegIndex.ZR;
 const TWO32 = 4294967296;
 
-/** ConditionHolds (J1 shared pseudocode) as an expression over the executor's flags; null for AL/NV. */
-function conditionExpression(cond: number): string | null {
+/** The registers and flags the inline code of a block touches, as locals of the generated function. */
+class Locals {
+  /** Registers read or written (all are loaded at entry: a partial or skipped write keeps the old value). */
+  readonly used = new Set<number>();
+  flagsUsed = false;
+  /** Registers and flags the instruction being generated writes. */
+  writes = new Set<number>();
+  writesFlags = false;
+
+  lo(r: number): string {
+    if (r === ZR) return '0';
+    this.used.add(r);
+    return `l${r}`;
+  }
+  hi(r: number): string {
+    if (r === ZR) return '0';
+    this.used.add(r);
+    return `h${r}`;
+  }
+  /** Assign both halves of Xd (a write to XZR or the discard slot is dropped). */
+  set(d: number, l: string, h: string): string {
+    if (d === DISCARD || d === ZR) return '';
+    this.used.add(d);
+    this.writes.add(d);
+    return `l${d} = ${l}; h${d} = ${h};`;
+  }
+  flag(name: 'n' | 'z' | 'c' | 'v'): string {
+    this.flagsUsed = true;
+    return `f${name}`;
+  }
+  /** Assign NZCV from four expressions (evaluated in order, after everything they read). */
+  setFlags(n: string, z: string, c: string, v: string): string {
+    this.flagsUsed = true;
+    this.writesFlags = true;
+    return `fn = ${n}; fz = ${z}; fc = ${c}; fv = ${v};`;
+  }
+}
+
+/** ConditionHolds (J1 shared pseudocode) over the flag locals; null for AL/NV. */
+function conditionExpression(L: Locals, cond: number): string | null {
   let e: string;
   switch (cond >>> 1) {
-    case 0: e = 'cpu.z === 1'; break;
-    case 1: e = 'cpu.c === 1'; break;
-    case 2: e = 'cpu.n === 1'; break;
-    case 3: e = 'cpu.v === 1'; break;
-    case 4: e = '(cpu.c === 1 && cpu.z === 0)'; break;
-    case 5: e = 'cpu.n === cpu.v'; break;
-    case 6: e = '(cpu.n === cpu.v && cpu.z === 0)'; break;
+    case 0: e = `${L.flag('z')} === 1`; break;
+    case 1: e = `${L.flag('c')} === 1`; break;
+    case 2: e = `${L.flag('n')} === 1`; break;
+    case 3: e = `${L.flag('v')} === 1`; break;
+    case 4: e = `(${L.flag('c')} === 1 && ${L.flag('z')} === 0)`; break;
+    case 5: e = `${L.flag('n')} === ${L.flag('v')}`; break;
+    case 6: e = `(${L.flag('n')} === ${L.flag('v')} && ${L.flag('z')} === 0)`; break;
     default: return null;
   }
   return (cond & 1) === 1 ? `!(${e})` : e;
 }
 
-/** ShiftReg (C6.2) of register m by constants into locals bl/bh (32-bit: bh = 0). */
-function shiftCode(m: number, type: number, amount: number, sf: number): string {
-  if (!sf) {
-    const v = `lo[${m}]`;
-    let e: string;
-    if (amount === 0) e = v;
-    else if (type === 0) e = `(${v} << ${amount}) >>> 0`;
-    else if (type === 1) e = `${v} >>> ${amount}`;
-    else if (type === 2) e = `(${v} >> ${amount}) >>> 0`;
-    else e = `((${v} >>> ${amount}) | (${v} << ${32 - amount})) >>> 0`;
-    return `const bl = ${e}, bh = 0;`;
-  }
-  const l = `lo[${m}]`;
-  const h = `hi[${m}]`;
-  if (amount === 0) return `const bl = ${l}, bh = ${h};`;
-  const s = amount & 31;
-  const pre = `const ml = ${l}, mh = ${h};`;
-  if (type === 0) {
-    if (amount >= 32) return `${pre} const bl = 0, bh = (ml << ${s}) >>> 0;`;
-    return `${pre} const bl = (ml << ${s}) >>> 0, bh = ((mh << ${s}) | (ml >>> ${32 - s})) >>> 0;`;
-  }
-  if (type === 1) {
-    if (amount >= 32) return `${pre} const bl = mh >>> ${s}, bh = 0;`;
-    return `${pre} const bl = ((ml >>> ${s}) | (mh << ${32 - s})) >>> 0, bh = mh >>> ${s};`;
-  }
-  if (type === 2) {
-    if (amount >= 32) return `${pre} const bl = (mh >> ${s}) >>> 0, bh = (mh >> 31) >>> 0;`;
-    return `${pre} const bl = ((ml >>> ${s}) | (mh << ${32 - s})) >>> 0, bh = (mh >> ${s}) >>> 0;`;
-  }
-  // ROR: swap halves for amounts of 32 or more, then rotate by the rest.
-  const [x, y] = amount >= 32 ? ['mh', 'ml'] : ['ml', 'mh'];
-  if (s === 0) return `${pre} const bl = ${x}, bh = ${y};`;
-  return `${pre} const bl = ((${x} >>> ${s}) | (${y} << ${32 - s})) >>> 0, bh = ((${y} >>> ${s}) | (${x} << ${32 - s})) >>> 0;`;
-}
-
-/** ExtendReg (C6.2) of register m by option and left shift into locals bl/bh. */
-function extendCode(m: number, option: number, amount: number): string {
-  let l: string;
-  let h: string;
-  switch (option) {
-    case 0: l = `(lo[${m}] & 0xff)`; h = '0'; break;
-    case 1: l = `(lo[${m}] & 0xffff)`; h = '0'; break;
-    case 2: l = `lo[${m}]`; h = '0'; break;
-    case 3: l = `lo[${m}]`; h = `hi[${m}]`; break;
-    case 4: l = `((lo[${m}] << 24) >> 24)`; h = '(el >> 31)'; break;
-    case 5: l = `((lo[${m}] << 16) >> 16)`; h = '(el >> 31)'; break;
-    case 6: l = `(lo[${m}] | 0)`; h = '(el >> 31)'; break;
-    default: l = `lo[${m}]`; h = `hi[${m}]`; break;
-  }
-  const pre = `const el = ${l}, eh = ${h};`;
-  if (amount === 0) return `${pre} const bl = el >>> 0, bh = eh >>> 0;`;
-  return `${pre} const bl = (el << ${amount}) >>> 0, bh = ((eh << ${amount}) | (el >>> ${32 - amount})) >>> 0;`;
+/** Carry out of bit 31 of a + b + carry-in, from a, b and the int32 sum r: majority(a, b, NOT r). */
+function carryOut(a: string, b: string, r: string): string {
+  return `(((${a} & ${b}) | ((${a} | ${b}) & ~${r})) >>> 31)`;
 }
 
 /**
- * AddWithCarry (J1) of a (register n) and locals bl/bh with carry-in expression `carry`, written
- * to d (unless discarded), setting NZCV when asked. 32-bit operations zero the high half.
+ * a + b + carry wrapped to int32, one truncated add at a time (TurboFan then emits plain 32-bit
+ * adds; a chain under one `| 0` is speculated not to overflow and deoptimises when it does).
  */
-function addCode(n: number, carry: string, sf: number, setFlags: boolean, d: number): string {
+function sum(a: string, b: string, carry: string): string {
+  return carry === '0' ? `(${a} + ${b}) | 0` : `(((${a} + ${b}) | 0) + ${carry}) | 0`;
+}
+
+/** ShiftReg (C6.2) of register m by constants into int32 consts bl/bh (32-bit: bh = 0). */
+function shiftCode(L: Locals, m: number, type: number, amount: number, sf: number): string {
+  if (!sf) {
+    const v = L.lo(m);
+    let e: string;
+    if (amount === 0) e = v;
+    else if (type === 0) e = `(${v} << ${amount})`;
+    else if (type === 1) e = `(${v} >>> ${amount})`;
+    else if (type === 2) e = `(${v} >> ${amount})`;
+    else e = `((${v} >>> ${amount}) | (${v} << ${32 - amount}))`;
+    return `const bl = ${e}, bh = 0;`;
+  }
+  const ml = L.lo(m);
+  const mh = L.hi(m);
+  if (amount === 0) return `const bl = ${ml}, bh = ${mh};`;
+  const s = amount & 31;
+  if (type === 0) {
+    if (amount >= 32) return `const bl = 0, bh = ${ml} << ${s};`;
+    return `const bl = ${ml} << ${s}, bh = (${mh} << ${s}) | (${ml} >>> ${32 - s});`;
+  }
+  if (type === 1) {
+    if (amount >= 32) return `const bl = ${s === 0 ? mh : `${mh} >>> ${s}`}, bh = 0;`;
+    return `const bl = (${ml} >>> ${s}) | (${mh} << ${32 - s}), bh = ${mh} >>> ${s};`;
+  }
+  if (type === 2) {
+    if (amount >= 32) return `const bl = ${mh} >> ${s}, bh = ${mh} >> 31;`;
+    return `const bl = (${ml} >>> ${s}) | (${mh} << ${32 - s}), bh = ${mh} >> ${s};`;
+  }
+  // ROR: swap halves for amounts of 32 or more, then rotate by the rest.
+  const [x, y] = amount >= 32 ? [mh, ml] : [ml, mh];
+  if (s === 0) return `const bl = ${x}, bh = ${y};`;
+  return `const bl = (${x} >>> ${s}) | (${y} << ${32 - s}), bh = (${y} >>> ${s}) | (${x} << ${32 - s});`;
+}
+
+/** ExtendReg (C6.2) of register m by option and left shift into int32 consts bl/bh. */
+function extendCode(L: Locals, m: number, option: number, amount: number): string {
+  let l: string;
+  let h: string;
+  switch (option) {
+    case 0: l = `(${L.lo(m)} & 0xff)`; h = '0'; break;
+    case 1: l = `(${L.lo(m)} & 0xffff)`; h = '0'; break;
+    case 2: l = L.lo(m); h = '0'; break;
+    case 4: l = `((${L.lo(m)} << 24) >> 24)`; h = '(el >> 31)'; break;
+    case 5: l = `((${L.lo(m)} << 16) >> 16)`; h = '(el >> 31)'; break;
+    case 6: l = L.lo(m); h = '(el >> 31)'; break;
+    default: l = L.lo(m); h = L.hi(m); break;
+  }
+  const pre = `const el = ${l}, eh = ${h};`;
+  if (amount === 0) return `${pre} const bl = el, bh = eh;`;
+  return `${pre} const bl = el << ${amount}, bh = (eh << ${amount}) | (el >>> ${32 - amount});`;
+}
+
+/**
+ * AddWithCarry (J1) of a (register n) and int32 consts bl/bh with carry-in expression `carry`,
+ * written to d (unless discarded), setting NZCV when asked. 32-bit operations zero the high half.
+ */
+function addCode(L: Locals, n: number, carry: string, sf: number, setFlags: boolean, d: number): string {
   const out: string[] = [];
   if (sf) {
-    out.push(`const al = lo[${n}], ah = hi[${n}];`, `const l = al + bl + ${carry};`, 'const rl = l >>> 0;', 'const h = ah + bh + (l > 0xffffffff ? 1 : 0);', 'const rh = h >>> 0;');
-    if (d !== DISCARD) out.push(`lo[${d}] = rl; hi[${d}] = rh;`);
-    if (setFlags) out.push('cpu.n = rh >>> 31; cpu.z = (rl | rh) === 0 ? 1 : 0; cpu.c = h > 0xffffffff ? 1 : 0; cpu.v = ((ah ^ rh) & (bh ^ rh)) >>> 31;');
+    out.push(`const al = ${L.lo(n)}, ah = ${L.hi(n)};`, `const rl = ${sum('al', 'bl', carry)};`, `const rh = ${sum('ah', 'bh', carryOut('al', 'bl', 'rl'))};`);
+    out.push(L.set(d, 'rl', 'rh'));
+    if (setFlags) out.push(L.setFlags('rh >>> 31', '(rl | rh) === 0 ? 1 : 0', carryOut('ah', 'bh', 'rh'), '((ah ^ rh) & (bh ^ rh)) >>> 31'));
   } else {
-    out.push(`const al = lo[${n}];`, `const l = al + bl + ${carry};`, 'const rl = l >>> 0;');
-    if (d !== DISCARD) out.push(`lo[${d}] = rl; hi[${d}] = 0;`);
-    if (setFlags) out.push('cpu.n = rl >>> 31; cpu.z = rl === 0 ? 1 : 0; cpu.c = l > 0xffffffff ? 1 : 0; cpu.v = ((al ^ rl) & (bl ^ rl)) >>> 31;');
+    out.push(`const al = ${L.lo(n)};`, `const rl = ${sum('al', 'bl', carry)};`);
+    out.push(L.set(d, 'rl', '0'));
+    if (setFlags) out.push(L.setFlags('rl >>> 31', 'rl === 0 ? 1 : 0', carryOut('al', 'bl', 'rl'), '((al ^ rl) & (bl ^ rl)) >>> 31'));
   }
   return out.join(' ');
 }
 
-/** AND/ORR/EOR/ANDS (opc 0..3) of register n with locals bl/bh into d (C6.2 "AND (shifted register)"). */
-function logicCode(opc: number, n: number, sf: number, d: number): string {
+/** AND/ORR/EOR/ANDS (opc 0..3) of register n with consts bl/bh into d (C6.2 "AND (shifted register)"). */
+function logicCode(L: Locals, opc: number, n: number, sf: number, d: number): string {
   const op = opc === 1 ? '|' : opc === 2 ? '^' : '&';
-  const out = [`const rl = (lo[${n}] ${op} bl) >>> 0;`, sf ? `const rh = (hi[${n}] ${op} bh) >>> 0;` : 'const rh = 0;'];
-  if (d !== DISCARD) out.push(`lo[${d}] = rl; hi[${d}] = rh;`);
-  if (opc === 3) out.push(sf ? 'cpu.n = rh >>> 31; cpu.z = (rl | rh) === 0 ? 1 : 0;' : 'cpu.n = rl >>> 31; cpu.z = rl === 0 ? 1 : 0;', 'cpu.c = 0; cpu.v = 0;');
+  const out = [`const rl = ${L.lo(n)} ${op} bl;`, sf ? `const rh = ${L.hi(n)} ${op} bh;` : 'const rh = 0;'];
+  out.push(L.set(d, 'rl', 'rh'));
+  if (opc === 3) out.push(L.setFlags(sf ? 'rh >>> 31' : 'rl >>> 31', sf ? '(rl | rh) === 0 ? 1 : 0' : 'rl === 0 ? 1 : 0', '0', '0'));
   return out.join(' ');
 }
 
 /** SBFM/UBFM/BFM (C6.2 "BFM"): ROR(src, immr) under wmask, merged with dst or the sign under tmask. */
-function bitfieldCode(i: A64Instruction): string {
-  const n = i.xn;
+function bitfieldCode(L: Locals, i: A64Instruction): string {
   const d = i.xd;
   const r = i.imm2;
-  const out: string[] = [`const sl = lo[${n}], sh = ${i.sf ? `hi[${n}]` : '0'};`];
+  const out: string[] = [`const sl = ${L.lo(i.xn)}, sh = ${i.sf ? L.hi(i.xn) : '0'};`];
   if (i.sf) {
     if (r === 0) out.push('const rl = sl, rh = sh;');
     else {
@@ -148,125 +239,141 @@ function bitfieldCode(i: A64Instruction): string {
   } else {
     out.push(r === 0 ? 'const rl = sl, rh = 0;' : `const rl = (sl >>> ${r}) | (sl << ${32 - r}), rh = 0;`);
   }
-  const isBfm = i.op === Op.BFM;
-  out.push(isBfm ? `const dl = lo[${d}], dh = hi[${d}];` : 'const dl = 0, dh = 0;');
+  out.push(i.op === Op.BFM ? `const dl = ${L.lo(d)}, dh = ${L.hi(d)};` : 'const dl = 0, dh = 0;');
   out.push(`const botL = (dl & ${~i.imm}) | (rl & ${i.imm | 0}), botH = (dh & ${~i.immHi}) | (rh & ${i.immHi | 0});`);
   if (i.op === Op.SBFM) {
     const s = i.shiftAmount;
     out.push(`const topL = (${s >= 32 ? `sh >>> ${s - 32}` : `sl >>> ${s}`}) & 1 ? -1 : 0, topH = topL;`);
   } else out.push('const topL = dl, topH = dh;');
-  out.push(`lo[${d}] = ((topL & ${~i.tmaskLo}) | (botL & ${i.tmaskLo | 0})) >>> 0;`);
-  out.push(i.sf ? `hi[${d}] = ((topH & ${~i.tmaskHi}) | (botH & ${i.tmaskHi | 0})) >>> 0;` : `hi[${d}] = 0;`);
+  out.push(L.set(d, `(topL & ${~i.tmaskLo}) | (botL & ${i.tmaskLo | 0})`, i.sf ? `(topH & ${~i.tmaskHi}) | (botH & ${i.tmaskHi | 0})` : '0'));
   return out.join(' ');
 }
 
 /** Inline code for a Straight instruction that cannot raise an exception, or null (use `execute`). */
-function inlineCode(i: A64Instruction): string | null {
+function inlineCode(L: Locals, i: A64Instruction): string | null {
   const d = i.xd;
   switch (i.op) {
     case Op.ADD_SUB_IMM:
-      if (i.variant === 0) return `const bl = ${i.imm >>> 0}, bh = 0; ${addCode(i.xn, '0', i.sf, i.setFlags, d)}`;
-      return `const bl = ${~i.imm >>> 0}, bh = 0xffffffff; ${addCode(i.xn, '1', i.sf, i.setFlags, d)}`;
+      if (i.variant === 0) return `const bl = ${i.imm | 0}, bh = 0; ${addCode(L, i.xn, '0', i.sf, i.setFlags, d)}`;
+      return `const bl = ${~i.imm}, bh = -1; ${addCode(L, i.xn, '1', i.sf, i.setFlags, d)}`;
     case Op.ADD_SUB_SHIFTED:
     case Op.ADD_SUB_EXT: {
-      const operand = i.op === Op.ADD_SUB_SHIFTED ? shiftCode(i.xm, i.shiftType, i.shiftAmount, i.sf) : extendCode(i.xm, i.shiftType, i.shiftAmount);
-      if (i.variant === 0) return `${operand} ${addCode(i.xn, '0', i.sf, i.setFlags, d)}`;
-      return `{ ${operand} const nl = ~bl >>> 0, nh = ~bh >>> 0; { const bl = nl, bh = nh; ${addCode(i.xn, '1', i.sf, i.setFlags, d)} } }`;
+      const operand = i.op === Op.ADD_SUB_SHIFTED ? shiftCode(L, i.xm, i.shiftType, i.shiftAmount, i.sf) : extendCode(L, i.xm, i.shiftType, i.shiftAmount);
+      if (i.variant === 0) return `${operand} ${addCode(L, i.xn, '0', i.sf, i.setFlags, d)}`;
+      return `{ ${operand} const nl = ~bl, nh = ~bh; { const bl = nl, bh = nh; ${addCode(L, i.xn, '1', i.sf, i.setFlags, d)} } }`;
     }
     case Op.ADC_SBC: {
       const m = i.xm;
-      const b = i.variant === 0 ? `const bl = lo[${m}], bh = hi[${m}];` : `const bl = ~lo[${m}] >>> 0, bh = ~hi[${m}] >>> 0;`;
-      return `${b} ${addCode(i.xn, 'cpu.c', i.sf, i.setFlags, d)}`;
+      const b = i.variant === 0 ? `const bl = ${L.lo(m)}, bh = ${L.hi(m)};` : `const bl = ~${L.lo(m)}, bh = ~${L.hi(m)};`;
+      return `${b} ${addCode(L, i.xn, L.flag('c'), i.sf, i.setFlags, d)}`;
     }
     case Op.LOGIC_IMM:
-      return `const bl = ${i.imm >>> 0}, bh = ${i.immHi >>> 0}; ${logicCode(i.variant, i.xn, i.sf, d)}`;
+      return `const bl = ${i.imm | 0}, bh = ${i.immHi | 0}; ${logicCode(L, i.variant, i.xn, i.sf, d)}`;
     case Op.LOGIC_SHIFTED: {
-      const operand = shiftCode(i.xm, i.shiftType, i.shiftAmount, i.sf);
-      if (!i.imm2) return `${operand} ${logicCode(i.variant, i.xn, i.sf, d)}`;
-      return `{ ${operand} const nl = ~bl >>> 0, nh = ${i.sf ? '~bh >>> 0' : '0'}; { const bl = nl, bh = nh; ${logicCode(i.variant, i.xn, i.sf, d)} } }`;
+      const operand = shiftCode(L, i.xm, i.shiftType, i.shiftAmount, i.sf);
+      if (!i.imm2) return `${operand} ${logicCode(L, i.variant, i.xn, i.sf, d)}`;
+      return `{ ${operand} const nl = ~bl, nh = ${i.sf ? '~bh' : '0'}; { const bl = nl, bh = nh; ${logicCode(L, i.variant, i.xn, i.sf, d)} } }`;
     }
     case Op.MOVZ:
     case Op.MOVN: {
-      if (d === DISCARD) return '';
       const s = i.shiftAmount;
-      let l = s < 32 ? (i.imm << s) >>> 0 : 0;
-      let h = s >= 32 ? (i.imm << (s - 32)) >>> 0 : 0;
+      let l = s < 32 ? i.imm << s : 0;
+      let h = s >= 32 ? i.imm << (s - 32) : 0;
       if (i.op === Op.MOVN) {
-        l = ~l >>> 0;
-        h = i.sf ? ~h >>> 0 : 0;
+        l = ~l;
+        h = i.sf ? ~h : 0;
       }
-      return `lo[${d}] = ${l}; hi[${d}] = ${h};`;
+      return L.set(d, `${l | 0}`, `${h | 0}`);
     }
     case Op.MOVK: {
-      if (d === DISCARD) return '';
+      if (d === DISCARD || d === ZR) return '';
       const s = i.shiftAmount;
-      const half = s < 32 ? 'lo' : 'hi';
       const k = s & 31;
-      const set = `${half}[${d}] = ((${half}[${d}] & ${~(0xffff << k)}) | ${(i.imm << k) >>> 0}) >>> 0;`;
-      return i.sf ? set : `${set} hi[${d}] = 0;`;
+      const merge = (v: string): string => `(${v} & ${~(0xffff << k)}) | ${(i.imm << k) | 0}`;
+      if (s < 32) return L.set(d, merge(L.lo(d)), i.sf ? L.hi(d) : '0');
+      return L.set(d, L.lo(d), merge(L.hi(d)));
     }
     case Op.SBFM:
     case Op.UBFM:
     case Op.BFM:
-      return d === DISCARD ? '' : bitfieldCode(i);
+      return d === DISCARD || d === ZR ? '' : bitfieldCode(L, i);
     case Op.CSEL: {
-      if (d === DISCARD) return '';
-      const cond = conditionExpression(i.cond) ?? 'true';
+      if (d === DISCARD || d === ZR) return '';
+      const cond = conditionExpression(L, i.cond) ?? 'true';
       const m = i.xm;
       let other: string;
       switch (i.variant) {
-        case 1: other = `const s = lo[${m}] + 1; const l = s >>> 0, h = s > 0xffffffff ? (hi[${m}] + 1) >>> 0 : hi[${m}];`; break;
-        case 2: other = `const l = ~lo[${m}] >>> 0, h = ~hi[${m}] >>> 0;`; break;
-        case 3: other = `const ml = lo[${m}], mh = hi[${m}]; const l = -ml >>> 0, h = ml === 0 ? -mh >>> 0 : ~mh >>> 0;`; break;
-        default: other = `const l = lo[${m}], h = hi[${m}];`;
+        case 1: other = `const tl = (${L.lo(m)} + 1) | 0; const th = tl === 0 ? (${L.hi(m)} + 1) | 0 : ${L.hi(m)};`; break;
+        case 2: other = `const tl = ~${L.lo(m)}, th = ~${L.hi(m)};`; break;
+        case 3: other = `const ml = ${L.lo(m)}, mh = ${L.hi(m)}; const tl = (0 - ml) | 0, th = ml === 0 ? (0 - mh) | 0 : ~mh;`; break;
+        default: other = `const tl = ${L.lo(m)}, th = ${L.hi(m)};`;
       }
-      return `if (${cond}) { lo[${d}] = lo[${i.xn}]; hi[${d}] = ${i.sf ? `hi[${i.xn}]` : '0'}; } else { ${other} lo[${d}] = l; hi[${d}] = ${i.sf ? 'h' : '0'}; }`;
+      const sf = i.sf;
+      return `if (${cond}) { ${L.set(d, L.lo(i.xn), sf ? L.hi(i.xn) : '0')} } else { ${other} ${L.set(d, 'tl', sf ? 'th' : '0')} }`;
     }
     case Op.CCMP_REG:
     case Op.CCMP_IMM: {
-      const cond = conditionExpression(i.cond) ?? 'true';
+      const cond = conditionExpression(L, i.cond) ?? 'true';
       const f = i.imm2;
-      const otherwise = `cpu.n = ${(f >>> 3) & 1}; cpu.z = ${(f >>> 2) & 1}; cpu.c = ${(f >>> 1) & 1}; cpu.v = ${f & 1};`;
+      const otherwise = L.setFlags(`${(f >>> 3) & 1}`, `${(f >>> 2) & 1}`, `${(f >>> 1) & 1}`, `${f & 1}`);
       let b: string;
-      if (i.op === Op.CCMP_IMM) b = i.variant === 1 ? `const bl = ${~i.imm >>> 0}, bh = 0xffffffff;` : `const bl = ${i.imm >>> 0}, bh = 0;`;
-      else b = i.variant === 1 ? `const bl = ~lo[${i.xm}] >>> 0, bh = ~hi[${i.xm}] >>> 0;` : `const bl = lo[${i.xm}], bh = hi[${i.xm}];`;
-      return `if (${cond}) { ${b} ${addCode(i.xn, i.variant === 1 ? '1' : '0', i.sf, true, DISCARD)} } else { ${otherwise} }`;
+      if (i.op === Op.CCMP_IMM) b = i.variant === 1 ? `const bl = ${~i.imm}, bh = -1;` : `const bl = ${i.imm | 0}, bh = 0;`;
+      else b = i.variant === 1 ? `const bl = ~${L.lo(i.xm)}, bh = ~${L.hi(i.xm)};` : `const bl = ${L.lo(i.xm)}, bh = ${L.hi(i.xm)};`;
+      return `if (${cond}) { ${b} ${addCode(L, i.xn, i.variant === 1 ? '1' : '0', i.sf, true, DISCARD)} } else { ${otherwise} }`;
     }
     default:
       return null;
   }
 }
 
-/** PC-relative branches whose target is a constant: the next PC as an expression, or null. */
-function branchCode(i: A64Instruction, pc: number): string | null {
+/** A PC-relative branch whose target is a constant: when it is taken, and what it does first (BL). */
+interface InlineBranch {
+  readonly target: number;
+  /** Condition expression; null: always taken. */
+  readonly taken: string | null;
+  readonly before: string;
+}
+
+function branchOf(L: Locals, i: A64Instruction, pc: number): InlineBranch | null {
   const target = pc + i.imm;
-  const next = pc + 4;
-  const pick = (taken: string): string => `cpu.pc = (${taken}) ? ${target} : ${next};`;
   switch (i.op) {
     case Op.B:
-      return `cpu.pc = ${target};`;
-    case Op.BL:
+      return { target, taken: null, before: '' };
+    case Op.BL: {
       // X30 <- PC + 4 (C6.2 "BL").
-      return `lo[30] = ${next >>> 0}; hi[30] = ${Math.floor(next / TWO32) >>> 0}; cpu.pc = ${target};`;
-    case Op.B_COND: {
-      const cond = conditionExpression(i.cond);
-      return cond === null ? `cpu.pc = ${target};` : pick(cond);
+      const next = pc + 4;
+      return { target, taken: null, before: L.set(30, `${next | 0}`, `${Math.floor(next / TWO32) | 0}`) };
     }
+    case Op.B_COND:
+      return { target, taken: conditionExpression(L, i.cond), before: '' };
     case Op.CBZ:
     case Op.CBNZ: {
       const t = i.xd;
-      const zero = i.sf ? `(lo[${t}] | hi[${t}]) === 0` : `lo[${t}] === 0`;
-      return pick(i.op === Op.CBZ ? zero : `!(${zero})`);
+      const zero = i.sf ? `(${L.lo(t)} | ${L.hi(t)}) === 0` : `${L.lo(t)} === 0`;
+      return { target, taken: i.op === Op.CBZ ? zero : `!(${zero})`, before: '' };
     }
     case Op.TBZ:
     case Op.TBNZ: {
       const b = i.imm2;
-      const bit = b >= 32 ? `((hi[${i.xd}] >>> ${b - 32}) & 1)` : `((lo[${i.xd}] >>> ${b}) & 1)`;
-      return pick(`${bit} ${i.op === Op.TBZ ? '===' : '!=='} 0`);
+      const bit = b >= 32 ? `((${L.hi(i.xd)} >>> ${b - 32}) & 1)` : `((${L.lo(i.xd)} >>> ${b}) & 1)`;
+      return { target, taken: `${bit} ${i.op === Op.TBZ ? '===' : '!=='} 0`, before: '' };
     }
     default:
       return null;
   }
+}
+
+/** One instruction of a block: inline code, an inline branch, or a call to `execute`. */
+interface Step {
+  readonly insn: A64Instruction;
+  readonly off: number;
+  readonly pc: number;
+  readonly inline: string | null;
+  readonly branch: InlineBranch | null;
+  /** A Branch-flow instruction run by `execute` (ends the block). */
+  readonly callBranch: boolean;
+  readonly writes: ReadonlySet<number>;
+  readonly writesFlags: boolean;
 }
 
 /**
@@ -282,61 +389,136 @@ export function compileA64Block(
   isStraight: (insn: A64Instruction) => boolean,
   isBranch: (insn: A64Instruction) => boolean,
 ): CompiledA64Block | null {
-  const insns: A64Instruction[] = [];
-  const body: string[] = [];
-  let pending = 0; // inline instructions retired but not yet added to cpu.instructionsRetired
-  const flush = (): string => {
-    const s = pending > 0 ? `cpu.instructionsRetired += ${pending}; ` : '';
-    pending = 0;
-    return s;
-  };
-  let off = start;
+  // Pass 1: the instructions, their inline code and the locals they use.
+  const L = new Locals();
+  const steps: Step[] = [];
   let ended = false;
-  while (off < 1024 && insns.length < MAX_BLOCK) {
+  for (let off = start; off < 1024 && steps.length < MAX_BLOCK; off++) {
     const insn = decodeAt(off);
-    const branch = isBranch(insn);
-    if (!branch && !isStraight(insn)) break;
-    const k = insns.length;
-    insns.push(insn);
+    const branchFlow = isBranch(insn);
+    if (!branchFlow && !isStraight(insn)) break;
     const pc = pageBase + off * 4;
-    const word = insn.word >>> 0;
-    // The stale exit retires what ran before it; PC is this instruction, run by the interpreter.
-    body.push(`if (words[${off}] !== ${word}) { ${pending > 0 ? `cpu.instructionsRetired += ${pending}; ` : ''}cpu.pc = ${pc}; return ${(k << 2) | BlockExit.Stale}; }`);
-    const steps = k + 1;
-    const here = `cpu.curPc = ${pc}; cpu.curWord = ${insn.word | 0};`;
-    const jump = branchCode(insn, pc);
-    if (jump !== null) {
-      pending++;
-      body.push(`${flush()}${here} ${jump} return ${(steps << 2) | BlockExit.Continue};`);
+    L.writes = new Set<number>();
+    L.writesFlags = false;
+    const branch = branchFlow ? branchOf(L, insn, pc) : null;
+    const inline = branchFlow ? null : inlineCode(L, insn);
+    steps.push({ insn, off, pc, inline, branch, callBranch: branchFlow && branch === null, writes: L.writes, writesFlags: L.writesFlags });
+    if (branchFlow) {
       ended = true;
       break;
     }
-    const inline = branch ? null : inlineCode(insn);
-    if (inline !== null) {
-      body.push(`{ ${inline} }`);
-      pending++;
-    } else {
-      // The interpreter's step: execute, route an abort, retire unless suppressed, stop on attention.
-      const call = `try { cpu.execute(I[${k}]); } catch (e) { cpu.abort(e, I[${k}]); return ${(steps << 2) | BlockExit.Leave}; }`;
-      const retire = 'if (cpu.retireSuppressed) cpu.retireSuppressed = false; else cpu.instructionsRetired++;';
-      body.push(`${flush()}${here} cpu.pc = ${pc + 4}; ${call} ${retire} if (cpu.attention !== 0) return ${(steps << 2) | BlockExit.Leave};`);
-      if (branch) {
-        body.push(`return ${(steps << 2) | BlockExit.Continue};`);
-        ended = true;
-        break;
-      }
-      // A Straight instruction falls through unless it raised an exception (PC moved).
-      body.push(`if (cpu.pc !== ${pc + 4}) return ${(steps << 2) | BlockExit.Leave};`);
+  }
+  if (steps.length === 0) return null;
+  const length = steps.length;
+  const first = steps[0];
+  const last = steps[length - 1];
+  const loops = last.branch !== null && last.branch.target === first.pc;
+  const calls = steps.filter((st) => st.inline === null && st.branch === null).map((st) => steps.indexOf(st));
+  const hasCall = calls.length > 0;
+  const lastCall = hasCall ? calls[calls.length - 1] : -1;
+
+  // Pass 2: the function body.
+  const used = [...L.used].sort((a, b) => a - b);
+  const flagsUsed = L.flagsUsed;
+  const load = used.map((r) => `l${r} = lo[${r}] | 0, h${r} = hi[${r}] | 0`);
+  if (flagsUsed) load.push('fn = cpu.n, fz = cpu.z, fc = cpu.c, fv = cpu.v');
+  const reload = used.map((r) => `l${r} = lo[${r}] | 0; h${r} = hi[${r}] | 0;`).join(' ') + (flagsUsed ? ' fn = cpu.n; fz = cpu.z; fc = cpu.c; fv = cpu.v;' : '');
+  // Written since the executor's state was last in step with the locals; a loop pass starts with
+  // what the previous pass wrote after its last call (everything, when it has none).
+  const dirty = new Set<number>();
+  let dirtyFlags = false;
+  if (loops) {
+    for (let k = lastCall + 1; k < length; k++) {
+      for (const r of steps[k].writes) dirty.add(r);
+      if (steps[k].writesFlags) dirtyFlags = true;
     }
-    off++;
   }
-  if (insns.length === 0) return null;
+  const writeBack = (): string => {
+    const out = [...dirty].sort((a, b) => a - b).map((r) => `lo[${r}] = l${r}; hi[${r}] = h${r};`);
+    if (dirtyFlags) out.push('cpu.n = fn; cpu.z = fz; cpu.c = fc; cpu.v = fv;');
+    return out.join(' ');
+  };
+  // Retired but not yet added to cpu.instructionsRetired: `pending` inline steps of this pass, plus,
+  // in a loop without calls, the `s` steps of the passes before (a call loop adds them each pass).
+  let pending = 0;
+  const retire = (): string => {
+    if (loops && !hasCall) return `cpu.instructionsRetired += s + ${pending}; `;
+    return pending > 0 ? `cpu.instructionsRetired += ${pending}; ` : '';
+  };
+  const result = (k: number, exit: number): string => (loops ? `((s + ${k}) << 2) | ${exit}` : `${(k << 2) | exit}`);
+  const here = (st: Step): string => `cpu.curPc = ${st.pc}; cpu.curWord = ${st.insn.word | 0};`;
+
+  const body: string[] = [];
+  // Every word once at entry (nothing has run: a stale one leaves it all to the interpreter),
+  // unless each word is checked before it runs anyway (a loop with calls).
+  if (!(loops && hasCall)) {
+    const stale = steps.map((st) => `words[${st.off}] !== ${st.insn.word >>> 0}`).join(' || ');
+    body.push(`if (${stale}) { cpu.pc = ${first.pc}; return ${BlockExit.Stale}; }`);
+  }
+  body.push(`let ${['s = 0', ...load].join(', ')};`);
+  if (loops) body.push('for (;;) {');
+  for (let k = 0; k < length; k++) {
+    const st = steps[k];
+    // After a call (in this pass, or the last one for a loop) memory may have changed.
+    if (hasCall && (loops || k > calls[0])) {
+      const before = k > 0 ? `${here(steps[k - 1])} ` : '';
+      body.push(`if (words[${st.off}] !== ${st.insn.word >>> 0}) { ${writeBack()} ${retire()}${before}cpu.pc = ${st.pc}; return ${result(k, BlockExit.Stale)}; }`);
+    }
+    if (st.inline !== null) {
+      body.push(`{ ${st.inline} }`);
+      for (const r of st.writes) dirty.add(r);
+      if (st.writesFlags) dirtyFlags = true;
+      pending++;
+      continue;
+    }
+    const branch = st.branch;
+    if (branch !== null) {
+      for (const r of st.writes) dirty.add(r);
+      if (st.writesFlags) dirtyFlags = true;
+      pending++;
+      const next = st.pc + 4;
+      if (branch.before !== '') body.push(branch.before);
+      if (loops) {
+        // Taken: another pass if the budget covers it, else leave at the target (the loop start).
+        // One exit for both ways out, so its code has type feedback once either has run.
+        body.push(`${hasCall ? retire() : ''}s += ${length};`);
+        pending = 0;
+        if (branch.taken === null) body.push(`if (budget - s >= ${length}) continue; cpu.pc = ${branch.target};`);
+        else body.push(`const taken = ${branch.taken}; if (taken && budget - s >= ${length}) continue; cpu.pc = taken ? ${branch.target} : ${next};`);
+        body.push(`${writeBack()} ${retire()}${here(st)} return (s << 2) | ${BlockExit.Continue};`);
+      } else {
+        const pcExpr = branch.taken === null ? `${branch.target}` : `(${branch.taken}) ? ${branch.target} : ${next}`;
+        body.push(`${writeBack()} ${retire()}${here(st)} cpu.pc = ${pcExpr}; return ${result(length, BlockExit.Continue)};`);
+      }
+      break;
+    }
+    // The interpreter's step: execute, route an abort, retire unless suppressed, stop on attention.
+    const steps1 = k + 1;
+    body.push(`${writeBack()} ${retire()}${here(st)} cpu.pc = ${st.pc + 4};`);
+    pending = 0;
+    dirty.clear();
+    dirtyFlags = false;
+    body.push(`try { cpu.execute(I[${k}]); } catch (e) { cpu.abort(e, I[${k}]); return ${result(steps1, BlockExit.Leave)}; }`);
+    body.push('if (cpu.retireSuppressed) cpu.retireSuppressed = false; else cpu.instructionsRetired++;');
+    body.push(`if (cpu.attention !== 0) return ${result(steps1, BlockExit.Leave)};`);
+    if (st.callBranch) {
+      body.push(`return ${result(steps1, BlockExit.Continue)};`);
+      break;
+    }
+    // A Straight instruction falls through unless it raised an exception (PC moved).
+    body.push(`if (cpu.pc !== ${st.pc + 4}) return ${result(steps1, BlockExit.Leave)};`);
+    body.push(reload);
+  }
   if (!ended) {
-    const lastOff = off - 1;
-    const last = insns[insns.length - 1];
-    body.push(`${flush()}cpu.curPc = ${pageBase + lastOff * 4}; cpu.curWord = ${last.word | 0}; cpu.pc = ${pageBase + off * 4}; return ${(insns.length << 2) | BlockExit.Continue};`);
+    body.push(`${writeBack()} ${retire()}${here(last)} cpu.pc = ${last.pc + 4}; return ${result(length, BlockExit.Continue)};`);
   }
-  const source = `"use strict"; return function a64Block(cpu, lo, hi, words) {\n${body.join('\n')}\n};`;
-  const factory = new Function('I', source) as (i: A64Instruction[]) => A64BlockFunction;
-  return { run: factory(insns), length: insns.length };
+  if (loops) body.push('}');
+  const source = `"use strict"; return function a64Block(cpu, lo, hi, words, budget, I) {\n${body.join('\n')}\n};`;
+  let run = functions.get(source);
+  if (run === undefined) {
+    if (functions.size >= MAX_FUNCTIONS) functions.clear();
+    run = (new Function(source) as () => A64BlockFunction)();
+    functions.set(source, run);
+  }
+  return { run, insns: steps.map((st) => st.insn), length, loops, shortCalls: loops ? SHORT_CALLS : 0 };
 }

@@ -19,7 +19,7 @@ import type { SystemAccessContext, SystemInstructionHandler } from '../system-in
 import { bswap32, divS64, divU64, mulHighS64, mulHighU64, mulLow64, mulS32, mulU32, rbit32, rev16x32, wide } from './arith64';
 import { GuestException } from './guest-exception';
 import { codePageSourceOf, type CodePageSource, type HostCodePage } from '../code-page';
-import { BlockExit, compileA64Block, type CompiledA64Block } from './block-compiler';
+import { BlockExit, MAX_BLOCK_BUDGET, compileA64Block, type CompiledA64Block } from './block-compiler';
 import { dataAbortIss, EC, fpAccessSyndrome, instructionAbortIss, syndrome, sysTrapSyndrome, wfxSyndrome } from './syndrome';
 
 export type StopReason = 'budget' | 'halted' | 'wfi' | 'requested' | 'exception';
@@ -502,7 +502,10 @@ export class A64Cpu implements SystemAccessContext {
           const block = blocks[off];
           if (block !== undefined) {
             if (limit - steps >= block.length && !this.retireSuppressed) {
-              const out = block.run(this, lo, hi, words);
+              let budget = block.length;
+              if (block.shortCalls === 0) budget = Math.min(limit - steps, MAX_BLOCK_BUDGET);
+              else block.shortCalls--;
+              const out = block.run(this, lo, hi, words, budget, block.insns);
               steps += out >>> 2;
               const exit = out & 3;
               if (exit === Exit.Leave) return steps;
