@@ -31,11 +31,17 @@ import type { Handler } from './handlers-alu';
 
 export const BlockExit = { Leave: 0, Continue: 1, Stale: 2 } as const;
 
-/** `budget`: instructions the caller still allows (at least `length`); a loop stops within it. */
-export type BlockFunction = (cpu: A32Cpu, r: Uint32Array, words: Uint32Array, budget: number) => number;
+/**
+ * `budget`: instructions the caller still allows (at least `length`); a loop stops within it.
+ * `H`, `I`: the block's handlers and records, passed in so one function serves every block with
+ * the same source (the same words at the same addresses), in any CPU or machine.
+ */
+export type BlockFunction = (cpu: A32Cpu, r: Uint32Array, words: Uint32Array, budget: number, H: readonly Handler[], I: readonly A32Instruction[]) => number;
 
 export interface CompiledA32Block {
   readonly run: BlockFunction;
+  readonly handlers: readonly Handler[];
+  readonly insns: readonly A32Instruction[];
   /** Instructions one pass retires (the caller enters only with that much budget left). */
   readonly length: number;
   /** The closing branch targets the first instruction: the function loops in place. */
@@ -43,6 +49,9 @@ export interface CompiledA32Block {
 }
 
 const MAX_BLOCK = 64;
+/** Functions by source: V8's optimised code then survives new machines (a sweep builds thousands). */
+const functions = new Map<string, BlockFunction>();
+const MAX_FUNCTIONS = 4096;
 const Op = { ...A32Op };
 const Dp = { ...DpOpcode };
 const Sh = { ...Shift };
@@ -280,7 +289,7 @@ export function compileA32Block(
   if (loops) declare.push(`let passes = 0; const maxPasses = Math.min(Math.floor(budget / ${length}), 0x40000000);`);
   if (used.size > 0) declare.push(`let ${[...used].map((n) => `${local(n)} = 0`).join(', ')};`);
   const source = [
-    '"use strict"; return function a32Block(cpu, r, words, budget) {',
+    '"use strict"; return function a32Block(cpu, r, words, budget, H, I) {',
     entryCheck === '' ? '' : `if (${entryCheck}) { r[15] = ${startPc}; cpu.current = ${startPc}; return ${BlockExit.Stale}; }`,
     ...declare,
     load,
@@ -289,7 +298,11 @@ export function compileA32Block(
     loops ? '}' : '',
     '};',
   ].join('\n');
-  const factory = new Function('H', 'I', source) as (h: Handler[], i: A32Instruction[]) => BlockFunction;
-  const handlers = plan.map((p) => handlerOf(p.insn));
-  return { run: factory(handlers, plan.map((p) => p.insn)), length, loops };
+  let run = functions.get(source);
+  if (run === undefined) {
+    if (functions.size >= MAX_FUNCTIONS) functions.clear();
+    run = (new Function(source) as () => BlockFunction)();
+    functions.set(source, run);
+  }
+  return { run, handlers: plan.map((p) => handlerOf(p.insn)), insns: plan.map((p) => p.insn), length, loops };
 }

@@ -453,7 +453,7 @@ export class A32Cpu implements SystemAccessContext {
         const block = blocks[off];
         if (block !== undefined) {
           if (end - this.instructionsRetired >= block.length) {
-            const exit = block.run(this, r, words, end - this.instructionsRetired);
+            const exit = block.run(this, r, words, end - this.instructionsRetired, block.handlers, block.insns);
             if (exit === 0) return;
             if (exit === 2) {
               blocks[off] = undefined;
