@@ -71,6 +71,42 @@ function expectSame(p: Pair, budgets: readonly number[], label: string): void {
   expect(bytes(p.memories[1]), `${label} memory`).toEqual(bytes(p.memories[0]));
 }
 
+/** LDR/STR(B) and LDRH/STRH/LDRSB/LDRSH, every index mode, immediate and register offsets (Arm ARM F4.1.x encodings). */
+function randomLoadStore(rng: Prng): number {
+  const P = rng.below(2);
+  const U = rng.below(2);
+  const W = P === 1 ? rng.below(2) : 0; // P=0 W=1 is the unprivileged (T) form
+  const L = rng.below(2);
+  const rn = 1 + rng.below(2);
+  const rt = 3 + rng.below(5);
+  const head = (0xe << 28) >>> 0;
+  if (rng.chance(0.6)) {
+    const B = rng.below(2);
+    if (rng.chance(0.6)) return (head | (0b010 << 25) | (P << 24) | (U << 23) | (B << 22) | (W << 21) | (L << 20) | (rn << 16) | (rt << 12) | rng.below(64)) >>> 0;
+    return (head | (0b011 << 25) | (P << 24) | (U << 23) | (B << 22) | (W << 21) | (L << 20) | (rn << 16) | (rt << 12) | (rng.below(3) << 7) | 8) >>> 0;
+  }
+  // Extra: SH = 01 halfword (LDRH/STRH), 10 LDRSB, 11 LDRSH (stores of 1x are LDRD/STRD: keep loads).
+  const sh = L === 1 ? 1 + rng.below(3) : 1;
+  if (rng.chance(0.6)) {
+    const imm = rng.below(64);
+    return (head | (P << 24) | (U << 23) | (1 << 22) | (W << 21) | (L << 20) | (rn << 16) | (rt << 12) | ((imm >> 4) << 8) | 0x90 | (sh << 5) | (imm & 15)) >>> 0;
+  }
+  return (head | (P << 24) | (U << 23) | (W << 21) | (L << 20) | (rn << 16) | (rt << 12) | 0x90 | (sh << 5) | 8) >>> 0;
+}
+
+function randomScratch(rng: Prng): Uint8Array {
+  const b = new Uint8Array(512);
+  for (let i = 0; i < b.length; i++) b[i] = rng.below(256);
+  return b;
+}
+
+/** 64 KiB on each side of the scratch area, where drifting base registers write. */
+function region(m: FlatMemory): Uint8Array {
+  const b = new Uint8Array(128 * 1024);
+  m.physical.readBytes(SCRATCH_ADDRESS - 64 * 1024, b);
+  return b;
+}
+
 /** B<cond> or BL<cond> from word `at` back to word 0. */
 function branchTo0(cond: number, link: boolean, at: number): number {
   return ((cond << 28) | 0x0a000000 | (link ? 1 << 24 : 0) | ((-(at + 2)) & 0xffffff)) >>> 0;
@@ -108,6 +144,31 @@ describe('A32 loops compiled in place', () => {
         cpu.cpsr = (0x1d3 | (c.initial.flags & 0xf80f0000)) >>> 0;
       }, c.initial.scratch);
       expectSame(p, budgets, `case ${k} [${[...code].map((w) => w.toString(16)).join(' ')}]`);
+    }
+  });
+
+  it('agree on 300 random loops of loads and stores (every addressing form, endianness, alignment checks)', () => {
+    const rng = new Prng(0x1d57_a32);
+    const budgets = [1, 9, 100, 4, 2000, 30_000];
+    for (let k = 0; k < 300; k++) {
+      const n = 2 + rng.below(8);
+      const code = new Uint32Array(n + 1);
+      for (let i = 0; i < n; i++) code[i] = rng.chance(0.2) ? randomA32Instruction(rng) : randomLoadStore(rng);
+      code[n] = branchTo0(rng.chance(0.8) ? 14 : rng.below(14), false, n);
+      const bigEndian = k % 5 === 4;
+      const strict = k % 7 === 3;
+      const regs = Array.from({ length: 13 }, () => rng.u32() & 0xfff);
+      regs[1] = SCRATCH_ADDRESS + 256;
+      regs[2] = SCRATCH_ADDRESS + 64;
+      regs[8] = 4 * rng.below(4) + rng.below(2);
+      const p = pair(code, (cpu) => {
+        regs.forEach((v, r) => (cpu.r[r] = v));
+        cpu.strictAlignment = strict;
+        cpu.exceptionPolicy = 'stop';
+        if (bigEndian) cpu.cpsr = (cpu.cpsr | 0x200) >>> 0; // CPSR.E: data accesses big-endian
+      }, randomScratch(rng));
+      expectSame(p, budgets, `case ${k} [${[...code].map((w) => w.toString(16)).join(' ')}]`);
+      expect(region(p.memories[1]), `case ${k} memory around the scratch area`).toEqual(region(p.memories[0]));
     }
   });
 

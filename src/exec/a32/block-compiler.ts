@@ -3,8 +3,9 @@
  * ending at a B/BL (included), before the first instruction that must go back to the run loop,
  * or at the page end, becomes one JavaScript function (`new Function`).
  *
- * Data-processing instructions with an immediate or immediate-shifted register operand, and
- * MOVW/MOVT, are emitted inline (Arm ARM F5 data-processing pseudocode, AddWithCarry and Shift_C
+ * Data-processing instructions with an immediate or immediate-shifted register operand,
+ * MOVW/MOVT, and the common single loads and stores (which call the CPU's access helpers, so
+ * alignment, endianness, translation and caches are the interpreter's own) are emitted inline (Arm ARM F5 data-processing pseudocode, AddWithCarry and Shift_C
  * of F2) over JavaScript locals: the registers they use and NZCV are loaded once on entry, kept as
  * int32 locals (TurboFan keeps them in machine registers and drops flag results nobody reads),
  * and written back at every exit and before every other instruction, which calls its ordinary
@@ -20,6 +21,10 @@
  * so a block without handler calls checks its words once, on entry; one with handler calls checks
  * each word before it runs. A block that finds a changed word on entry returns Stale before
  * running anything, and the run loop interprets from its start.
+ *
+ * An inline access that aborts leaves exactly the state the handler would have: the locals are
+ * stored, the instructions before it retired, PC at it + 8, and the MemoryAbort goes on to the
+ * run loop.
  *
  * A block function returns one of BlockExit: Continue (PC is the next instruction, same regime),
  * Leave (a handler branched or raised an exception: back to the run loop) or Stale (a word
@@ -105,6 +110,8 @@ interface InlineCode {
   readonly reads: readonly number[];
   readonly writes: readonly number[];
   readonly writesFlags: boolean;
+  /** It accesses memory: it may abort, and may change what later fetches read. */
+  readonly memory?: boolean;
 }
 
 const local = (n: number): string => `R${n}`;
@@ -180,9 +187,48 @@ function moveWideCode(i: A32Instruction): InlineCode | null {
   return { code: `${rd} = ${(i.imm << 16) | 0} | (${rd} & 0xffff);`, reads: [i.rd], writes: [i.rd], writesFlags: false };
 }
 
+/**
+ * LDR/STR/LDRB/STRB and LDRH/STRH/LDRSB/LDRSH with an immediate or immediate-shifted register
+ * offset (Arm ARM F5 pseudocode of each): the access first, through the CPU's own alignment and
+ * endianness helpers, then the base writeback, then Rt, as the handlers do. The T (unprivileged)
+ * forms, loads to the PC and PC-based writeback stay with the handlers.
+ */
+function loadStoreCode(i: A32Instruction, pc: number): InlineCode | null {
+  if (i.op !== Op.LoadStoreWordByte && i.op !== Op.LoadStoreExtra) return null;
+  if (i.unprivileged || i.rt === 15 || (i.rn === 15 && i.wback)) return null;
+  const extra = i.op === Op.LoadStoreExtra;
+  if (extra && !(i.size === 2 || (i.size === 1 && i.load && i.signed))) return null;
+  const reads: number[] = [];
+  const reg = (n: number): string => {
+    if (n === 15) return String((pc + 8) | 0); // PC reads as the instruction's address + 8
+    reads.push(n);
+    return local(n);
+  };
+  const lines = [`const base = ${reg(i.rn)};`];
+  if (i.regOffset) lines.push(`const m = ${reg(i.rm)};`, `const offset = ${shiftExpressions('m', i.shiftType, i.shiftAmount)[0]};`);
+  else lines.push(`const offset = ${i.imm | 0};`);
+  lines.push(`const offsetAddr = (base ${i.add ? '+' : '-'} offset) | 0;`, `const address = ${i.index ? 'offsetAddr' : 'base'};`, `at = ${'$K'};`);
+  const writes: number[] = [];
+  const wback = i.wback ? `${local(i.rn)} = offsetAddr; ` : '';
+  if (i.wback) writes.push(i.rn);
+  if (i.load) {
+    let read: string;
+    if (i.size === 4) read = 'cpu.read32(address, false) | 0';
+    else if (i.size === 2) read = i.signed ? '(cpu.read16(address, false) << 16) >> 16' : 'cpu.read16(address, false)';
+    else read = i.signed ? '(cpu.read8(address) << 24) >> 24' : 'cpu.read8(address)';
+    lines.push(`const value = ${read};`, `${wback}${local(i.rt)} = value;`);
+    writes.push(i.rt);
+  } else {
+    const value = reg(i.rt);
+    const write = i.size === 4 ? `cpu.write32(address, ${value}, false);` : i.size === 2 ? `cpu.write16(address, ${value}, false);` : `cpu.write8(address, ${value});`;
+    lines.push(write, wback);
+  }
+  return { code: lines.join(' '), reads, writes, writesFlags: false, memory: true };
+}
+
 function inlineCode(i: A32Instruction, pc: number): InlineCode | null {
   if (i.kind !== 'ok') return null;
-  return dataProcessingCode(i, pc) ?? moveWideCode(i);
+  return dataProcessingCode(i, pc) ?? moveWideCode(i) ?? loadStoreCode(i, pc);
 }
 
 /** One instruction of the block being compiled. */
@@ -224,7 +270,9 @@ export function compileA32Block(
   const target = branch === null ? -1 : ((branch.pc + 8 + branch.insn.imm) & ~3) >>> 0;
   const loops = target === startPc;
   const length = plan.length;
-  const calls = plan.some((p) => p !== branch && p.inline === null);
+  // Handler calls and inline accesses may change memory, and so the words later fetches read.
+  const calls = plan.some((p) => p !== branch && (p.inline === null || p.inline.memory === true));
+  const accesses = plan.some((p) => p.inline?.memory === true);
 
   // The locals: every register inline code reads or writes; NZCV always (cheap, and conditions read them).
   const used = new Set<number>();
@@ -258,11 +306,12 @@ export function compileA32Block(
     if (calls) body.push(`if (words[${p.off}] !== ${p.insn.word}) { cpu.current = ${p.pc}; ${exit(k, String(p.pc), BlockExit.Stale)} }`);
     if (p === branch) return;
     if (p.inline !== null) {
-      body.push(cond === null ? `{ ${p.inline.code} }` : `if (${cond}) { ${p.inline.code} }`);
+      const code = p.inline.code.replace('$K', String(k));
+      body.push(cond === null ? `{ ${code} }` : `if (${cond}) { ${code} }`);
       return;
     }
     const call = [
-      `${store} cpu.instructionsRetired = ${retired(k)}; cpu.current = ${p.pc}; cpu.currentInsn = I[${k}];`,
+      `${accesses ? 'at = -1; ' : ''}${store} cpu.instructionsRetired = ${retired(k)}; cpu.current = ${p.pc}; cpu.currentInsn = I[${k}];`,
       `r[15] = ${(p.pc + 8) >>> 0}; cpu.branched = false; H[${k}](cpu, I[${k}]);`,
       `if (cpu.branched) { cpu.instructionsRetired = ${retired(k + 1)}; return ${BlockExit.Leave}; }`,
       load,
@@ -285,6 +334,9 @@ export function compileA32Block(
 
   const entryCheck = calls ? '' : plan.map((p) => `words[${p.off}] !== ${p.insn.word}`).join(' || ');
   const declare = ['const ret = cpu.instructionsRetired;', 'let fN = 0, fZ = 0, fC = 0, fV = 0;'];
+  // An inline access that aborts leaves the state a handler would have left: locals stored,
+  // instructions before it retired, PC, current and currentInsn at it (`at`, its index).
+  if (accesses) declare.push('let at = -1;');
   // Whole passes the budget allows, kept a small integer (a longer run just re-enters).
   if (loops) declare.push(`let passes = 0; const maxPasses = Math.min(Math.floor(budget / ${length}), 0x40000000);`);
   if (used.size > 0) declare.push(`let ${[...used].map((n) => `${local(n)} = 0`).join(', ')};`);
@@ -293,9 +345,13 @@ export function compileA32Block(
     entryCheck === '' ? '' : `if (${entryCheck}) { r[15] = ${startPc}; cpu.current = ${startPc}; return ${BlockExit.Stale}; }`,
     ...declare,
     load,
+    accesses ? 'try {' : '',
     loops ? 'for (;;) {' : '',
     ...body,
     loops ? '}' : '',
+    accesses
+      ? `} catch (e) { if (at >= 0) { ${store} cpu.instructionsRetired = ${retired(0)} + at; cpu.current = (${startPc} + 4 * at) >>> 0; cpu.currentInsn = I[at]; r[15] = (${startPc} + 4 * at + 8) >>> 0; } throw e; }`
+      : '',
     '};',
   ].join('\n');
   let run = functions.get(source);
