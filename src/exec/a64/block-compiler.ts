@@ -543,6 +543,28 @@ export function compileA64Block(
   };
   const result = (k: number, exit: number): string => (loops ? `((s + ${k}) << 2) | ${exit}` : `${(k << 2) | exit}`);
   const here = (st: Step): string => `cpu.curPc = ${st.pc}; cpu.curWord = ${st.insn.word | 0};`;
+  /**
+   * The exits taken before or inside one step (a stale word before step k; an abort or a stop
+   * request in the access of step k - 1) all go through one shared tail after the `exit` label,
+   * so each site costs three assignments, not a write-back of every register (V8 stops
+   * optimising functions past a bytecode size). `xk`: steps of this pass done (PC = their end);
+   * `xr`: the retirements still to add (plus `s` in a loop without calls); `xc`: 0 stale word,
+   * 1 abort `xe` in step xk - 1, 2 stop request after step xk - 1. The tail writes back every
+   * local: each holds the register's current value (loaded at entry, reloaded after calls).
+   */
+  const exitAt = (k: number, retired: number, kind: number, extra = ''): string => `{ xk = ${k}; xr = ${retired}; xc = ${kind};${extra} break exit; }`;
+  const sharedTail = (): string => {
+    const all = used.map((r) => `lo[${r}] = l${r}; hi[${r}] = h${r};`);
+    if (flagsUsed) all.push('cpu.n = fn; cpu.z = fz; cpu.c = fc; cpu.v = fv;');
+    return [
+      all.join(' '),
+      `cpu.instructionsRetired += ${loops && !hasCall ? 's + ' : ''}xr;`,
+      `if (xk > 0) { cpu.curPc = ${first.pc} + 4 * (xk - 1); cpu.curWord = I[xk - 1].word | 0; }`,
+      `cpu.pc = ${first.pc} + 4 * xk;`,
+      'if (xc === 1) cpu.abort(xe, I[xk - 1]);',
+      `return ((${loops ? 's + ' : ''}xk) << 2) | (xc === 0 ? ${BlockExit.Stale} : ${BlockExit.Leave});`,
+    ].join('\n');
+  };
 
   const body: string[] = [];
   // Every word once at entry (nothing has run: a stale one leaves it all to the interpreter),
@@ -553,13 +575,13 @@ export function compileA64Block(
   }
   body.push(`let ${['s = 0', ...load].join(', ')};`);
   if (hasAccess) body.push('const M = cpu.memory;');
+  if (writesMemory) body.push('let xk = 0, xr = 0, xc = 0, xe = null;', 'exit: {');
   if (loops) body.push('for (;;) {');
   for (let k = 0; k < length; k++) {
     const st = steps[k];
     // After a call or access (in this pass, or the last one for a loop) memory may have changed.
     if (writesMemory && (loops || k > firstWriter)) {
-      const before = k > 0 ? `${here(steps[k - 1])} ` : '';
-      body.push(`if (words[${st.off}] !== ${st.insn.word >>> 0}) { ${writeBack()} ${retire()}${before}cpu.pc = ${st.pc}; return ${result(k, BlockExit.Stale)}; }`);
+      body.push(`if (words[${st.off}] !== ${st.insn.word >>> 0}) ${exitAt(k, pending, 0)}`);
     }
     if (st.inline !== null) {
       body.push(`{ ${st.inline} }`);
@@ -572,12 +594,10 @@ export function compileA64Block(
       // An abort leaves the interpreter's state before `execute` (no register written: the
       // accesses come first) and is routed as the generic path routes it; a stop requested by
       // the access ends the block after this instruction, as the generic path's attention check.
-      const next = st.pc + 4;
-      const aborted = `${writeBack()} ${retire()}${here(st)} cpu.pc = ${next}; cpu.abort(e, I[${k}]); return ${result(k + 1, BlockExit.Leave)};`;
+      body.push(`try { ${st.access} } catch (e) ${exitAt(k + 1, pending, 1, ' xe = e;')}`);
       for (const r of st.writes) dirty.add(r);
       pending++;
-      body.push(`try { ${st.access} } catch (e) { ${aborted} }`);
-      body.push(`if (cpu.attention !== 0) { ${writeBack()} ${retire()}${here(st)} cpu.pc = ${next}; return ${result(k + 1, BlockExit.Leave)}; }`);
+      body.push(`if (cpu.attention !== 0) ${exitAt(k + 1, pending, 2)}`);
       continue;
     }
     const branch = st.branch;
@@ -622,6 +642,7 @@ export function compileA64Block(
     body.push(`${writeBack()} ${retire()}${here(last)} cpu.pc = ${last.pc + 4}; return ${result(length, BlockExit.Continue)};`);
   }
   if (loops) body.push('}');
+  if (writesMemory) body.push('}', sharedTail());
   const source = `"use strict"; return function a64Block(cpu, lo, hi, words, budget, I) {\n${body.join('\n')}\n};`;
   let run = functions.get(source);
   if (run === undefined) {
