@@ -14,21 +14,27 @@
  * A block whose closing PC-relative branch targets its own first instruction runs as a loop in
  * place while the branch is taken and the budget covers another whole pass.
  *
- * Self-modifying code: a code word changes only through a memory write, and in this
- * single-threaded model only a generic `execute` call (a store) writes memory. So every word is
- * checked once at entry, and after that only words that run after a generic call are checked
- * again, each just before it runs; a stale word exits with PC at that instruction and everything
- * before it retired, where the interpreter would first see the new word.
+ * The common integer loads and stores (see `memoryCode`) are inline too: they call the
+ * executor's memory (`cpu.memory`) exactly as `execute` would, each access in a try whose catch
+ * writes the locals back, sets the state `execute` would have been entered with and routes the
+ * abort through `abort`; a stop requested by an access ends the block after that instruction.
+ *
+ * Self-modifying code: a code word changes only through a memory access (a store, or a load
+ * whose cache fill writes a dirty victim back to memory), made by a generic `execute` call or an
+ * inline load/store. So every word is checked once at entry, and after that only words that run
+ * after such an access are checked again, each just before it runs; a stale word exits with PC
+ * at that instruction and everything before it retired, where the interpreter would first see
+ * the new word.
  *
  * Generated code reads the executor's private state by name (n, z, c, v, pc, curPc, curWord,
- * instructionsRetired, retireSuppressed, attention, execute, abort); test/fast-path compares it
- * with the interpreter.
+ * instructionsRetired, retireSuppressed, attention, memory, execute, abort, unrepresentable);
+ * test/fast-path compares it with the interpreter.
  *
  * A block function returns steps << 2 | exit, where exit is one of BlockExit: Continue (PC is the
  * next instruction, same regime), Leave (an exception, a PC that cannot be fetched or a stop
  * request: back to the run loop) or Stale (a word changed: PC is that instruction, drop the block).
  */
-import { A64Op, RegIndex, type A64Instruction } from '../../decode/a64/instruction';
+import { A64Op, AddrMode, RegIndex, type A64Instruction } from '../../decode/a64/instruction';
 
 export const BlockExit = { Leave: 0, Continue: 1, Stale: 2 } as const;
 
@@ -73,6 +79,7 @@ const MAX_BLOCK = 64;
 const functions = new Map<string, A64BlockFunction>();
 const MAX_FUNCTIONS = 4096;
 const Op: typeof A64Op = { ...A64Op };
+const Mode: typeof AddrMode = { ...AddrMode };
 const DISCARD = RegIndex.DISCARD;
 const ZR = RegIndex.ZR;
 const TWO32 = 4294967296;
@@ -326,6 +333,87 @@ function inlineCode(L: Locals, i: A64Instruction): string | null {
   }
 }
 
+/** Largest address magnitude modelled (A64Cpu's toAddress): the high half of a VA within +-2^53. */
+const VA_HIGH_LIMIT = 0x200000;
+
+/**
+ * The value of a load of 2^size bytes at `va` into consts `${v}l`/`${v}h` (register halves), through
+ * the executor's memory `M` with the calls `A64Cpu.load` makes: one read8/read16/read32, or two
+ * read32s low word first; LDRS/LDRSW sign-extend to 32 or 64 bits (sf) (C6.2 "LDRSB (immediate)").
+ */
+function loadValue(v: string, va: string, size: number, signed: boolean, sf: number): string {
+  if (size === 3) return `const ${v}l = M.read32(${va}) | 0, ${v}h = M.read32(${va} + 4) | 0;`;
+  const read = size === 0 ? 'read8' : size === 1 ? 'read16' : 'read32';
+  if (!signed) return `const ${v}l = M.${read}(${va}) | 0, ${v}h = 0;`;
+  const ext = size === 0 ? `(${v}r << 24) >> 24` : size === 1 ? `(${v}r << 16) >> 16` : `${v}r`;
+  return `const ${v}r = M.${read}(${va}) | 0; const ${v}l = ${ext}, ${v}h = ${sf ? `${v}l >> 31` : '0'};`;
+}
+
+/** A store of the low 2^size bytes of register t at `va`, with the calls `A64Cpu.store` makes. */
+function storeValue(L: Locals, t: number, va: string, size: number): string {
+  switch (size) {
+    case 0: return `M.write8(${va}, ${L.lo(t)} & 0xff);`;
+    case 1: return `M.write16(${va}, ${L.lo(t)} & 0xffff);`;
+    case 2: return `M.write32(${va}, ${L.lo(t)} >>> 0);`;
+    default: return `M.write32(${va}, ${L.lo(t)} >>> 0); M.write32(${va} + 4, ${L.hi(t)} >>> 0);`;
+  }
+}
+
+/**
+ * Inline code for the common integer loads and stores, or null (use `execute`): LDR/LDRS/STR
+ * with an immediate offset (scaled or unscaled), pre/post-index or register offset, LDP/LDPSW/STP
+ * (offset, pre/post-index, LDNP/STNP) and LDR/LDRSW (literal); C6.2 operation pseudocode, in the
+ * executor's order: address (a VA beyond 2^53 faults as `address` does), every access, then the
+ * register writes (so an access that aborts changes no register), then the writeback, which wins
+ * over a loaded register equal to the base as in `A64Cpu.writeback`. LDTR/STTR, exclusives,
+ * acquire/release and prefetches stay with `execute`. The code may throw MemoryAbort; the caller
+ * wraps it.
+ */
+function memoryCode(L: Locals, i: A64Instruction, pc: number): string | null {
+  const op = i.op;
+  const mode = i.variant;
+  if (op === Op.LDR_LIT || op === Op.LDRSW_LIT) {
+    // C6.2 "LDR (literal)": address = PC + offset, no writeback.
+    return `${loadValue('t', `${pc + i.imm}`, i.size, op === Op.LDRSW_LIT, 1)} ${L.set(i.xd, 'tl', 'th')}`;
+  }
+  const single = op === Op.LDR || op === Op.LDRS || op === Op.STR;
+  const pair = op === Op.LDP || op === Op.LDPSW || op === Op.STP;
+  if (single && !(mode === Mode.OFFSET || mode === Mode.UNSCALED || mode === Mode.PRE_INDEX || mode === Mode.POST_INDEX || mode === Mode.REGISTER)) return null;
+  if (pair && !(mode === Mode.OFFSET || mode === Mode.NON_TEMPORAL || mode === Mode.PRE_INDEX || mode === Mode.POST_INDEX)) return null;
+  if (!single && !pair) return null;
+  const write = op === Op.STR || op === Op.STP;
+  const imm = i.imm | 0;
+  const immHi = imm < 0 ? -1 : 0;
+  const out: string[] = [`const bal = ${L.lo(i.xn)}, bah = ${L.hi(i.xn)};`];
+  // The address: base + offset, or the base itself for post-index (C6.2 "LDR (immediate)").
+  if (mode === Mode.REGISTER) {
+    out.push(extendCode(L, i.xm, i.shiftType, i.shiftAmount));
+    out.push(`const sl = (bal + bl) | 0; const sh = ${sum('bah', 'bh', carryOut('bal', 'bl', 'sl'))};`);
+  } else if (mode === Mode.POST_INDEX || imm === 0) {
+    out.push('const sl = bal, sh = bah;');
+  } else {
+    out.push(`const sl = (bal + ${imm}) | 0; const sh = ${sum('bah', `${immHi}`, carryOut('bal', `${imm}`, 'sl'))};`);
+  }
+  out.push(`if (sh >= ${VA_HIGH_LIMIT} || sh < ${-VA_HIGH_LIMIT}) cpu.unrepresentable(sl >>> 0, sh >>> 0, ${write});`);
+  out.push(`const va = sh * ${TWO32} + (sl >>> 0);`);
+  const bytes = 1 << i.size;
+  if (op === Op.STR) out.push(storeValue(L, i.xd, 'va', i.size));
+  else if (op === Op.STP) out.push(storeValue(L, i.xd, 'va', i.size), storeValue(L, i.xa, `va + ${bytes}`, i.size));
+  else {
+    const signed = op === Op.LDRS || op === Op.LDPSW;
+    out.push(loadValue('t', 'va', i.size, signed, i.sf));
+    if (pair) out.push(loadValue('u', `va + ${bytes}`, i.size, signed, i.sf));
+    out.push(L.set(i.xd, 'tl', 'th'));
+    if (pair) out.push(L.set(i.xa, 'ul', 'uh'));
+  }
+  // Writeback: base + offset (pre-index: the address), applied after the register writes.
+  if (mode === Mode.PRE_INDEX) out.push(L.set(i.xn, 'sl', 'sh'));
+  else if (mode === Mode.POST_INDEX) {
+    out.push(`const wl = (bal + ${imm}) | 0;`, L.set(i.xn, 'wl', sum('bah', `${immHi}`, carryOut('bal', `${imm}`, 'wl'))));
+  }
+  return out.join(' ');
+}
+
 /** A PC-relative branch whose target is a constant: when it is taken, and what it does first (BL). */
 interface InlineBranch {
   readonly target: number;
@@ -369,6 +457,8 @@ interface Step {
   readonly off: number;
   readonly pc: number;
   readonly inline: string | null;
+  /** Inline load/store code that may throw MemoryAbort (see `memoryCode`), or null. */
+  readonly access: string | null;
   readonly branch: InlineBranch | null;
   /** A Branch-flow instruction run by `execute` (ends the block). */
   readonly callBranch: boolean;
@@ -402,7 +492,8 @@ export function compileA64Block(
     L.writesFlags = false;
     const branch = branchFlow ? branchOf(L, insn, pc) : null;
     const inline = branchFlow ? null : inlineCode(L, insn);
-    steps.push({ insn, off, pc, inline, branch, callBranch: branchFlow && branch === null, writes: L.writes, writesFlags: L.writesFlags });
+    const access = branchFlow || inline !== null ? null : memoryCode(L, insn, pc);
+    steps.push({ insn, off, pc, inline, access, branch, callBranch: branchFlow && branch === null, writes: L.writes, writesFlags: L.writesFlags });
     if (branchFlow) {
       ended = true;
       break;
@@ -413,9 +504,14 @@ export function compileA64Block(
   const first = steps[0];
   const last = steps[length - 1];
   const loops = last.branch !== null && last.branch.target === first.pc;
-  const calls = steps.filter((st) => st.inline === null && st.branch === null).map((st) => steps.indexOf(st));
+  const calls = steps.filter((st) => st.inline === null && st.access === null && st.branch === null).map((st) => steps.indexOf(st));
   const hasCall = calls.length > 0;
   const lastCall = hasCall ? calls[calls.length - 1] : -1;
+  // Where memory may first change: a generic call or an inline load/store (a store, or a load
+  // whose cache fill writes a dirty victim back). Words after it are checked before they run.
+  const firstWriter = steps.findIndex((st) => st.access !== null || (st.inline === null && st.branch === null));
+  const writesMemory = firstWriter >= 0;
+  const hasAccess = steps.some((st) => st.access !== null);
 
   // Pass 2: the function body.
   const used = [...L.used].sort((a, b) => a - b);
@@ -447,28 +543,61 @@ export function compileA64Block(
   };
   const result = (k: number, exit: number): string => (loops ? `((s + ${k}) << 2) | ${exit}` : `${(k << 2) | exit}`);
   const here = (st: Step): string => `cpu.curPc = ${st.pc}; cpu.curWord = ${st.insn.word | 0};`;
+  /**
+   * The exits taken before or inside one step (a stale word before step k; an abort or a stop
+   * request in the access of step k - 1) all go through one shared tail after the `exit` label,
+   * so each site costs three assignments, not a write-back of every register (V8 stops
+   * optimising functions past a bytecode size). `xk`: steps of this pass done (PC = their end);
+   * `xr`: the retirements still to add (plus `s` in a loop without calls); `xc`: 0 stale word,
+   * 1 abort `xe` in step xk - 1, 2 stop request after step xk - 1. The tail writes back every
+   * local: each holds the register's current value (loaded at entry, reloaded after calls).
+   */
+  const exitAt = (k: number, retired: number, kind: number, extra = ''): string => `{ xk = ${k}; xr = ${retired}; xc = ${kind};${extra} break exit; }`;
+  const sharedTail = (): string => {
+    const all = used.map((r) => `lo[${r}] = l${r}; hi[${r}] = h${r};`);
+    if (flagsUsed) all.push('cpu.n = fn; cpu.z = fz; cpu.c = fc; cpu.v = fv;');
+    return [
+      all.join(' '),
+      `cpu.instructionsRetired += ${loops && !hasCall ? 's + ' : ''}xr;`,
+      `if (xk > 0) { cpu.curPc = ${first.pc} + 4 * (xk - 1); cpu.curWord = I[xk - 1].word | 0; }`,
+      `cpu.pc = ${first.pc} + 4 * xk;`,
+      'if (xc === 1) cpu.abort(xe, I[xk - 1]);',
+      `return ((${loops ? 's + ' : ''}xk) << 2) | (xc === 0 ? ${BlockExit.Stale} : ${BlockExit.Leave});`,
+    ].join('\n');
+  };
 
   const body: string[] = [];
   // Every word once at entry (nothing has run: a stale one leaves it all to the interpreter),
-  // unless each word is checked before it runs anyway (a loop with calls).
-  if (!(loops && hasCall)) {
+  // unless each word is checked before it runs anyway (a loop with calls or memory accesses).
+  if (!(loops && writesMemory)) {
     const stale = steps.map((st) => `words[${st.off}] !== ${st.insn.word >>> 0}`).join(' || ');
     body.push(`if (${stale}) { cpu.pc = ${first.pc}; return ${BlockExit.Stale}; }`);
   }
   body.push(`let ${['s = 0', ...load].join(', ')};`);
+  if (hasAccess) body.push('const M = cpu.memory;');
+  if (writesMemory) body.push('let xk = 0, xr = 0, xc = 0, xe = null;', 'exit: {');
   if (loops) body.push('for (;;) {');
   for (let k = 0; k < length; k++) {
     const st = steps[k];
-    // After a call (in this pass, or the last one for a loop) memory may have changed.
-    if (hasCall && (loops || k > calls[0])) {
-      const before = k > 0 ? `${here(steps[k - 1])} ` : '';
-      body.push(`if (words[${st.off}] !== ${st.insn.word >>> 0}) { ${writeBack()} ${retire()}${before}cpu.pc = ${st.pc}; return ${result(k, BlockExit.Stale)}; }`);
+    // After a call or access (in this pass, or the last one for a loop) memory may have changed.
+    if (writesMemory && (loops || k > firstWriter)) {
+      body.push(`if (words[${st.off}] !== ${st.insn.word >>> 0}) ${exitAt(k, pending, 0)}`);
     }
     if (st.inline !== null) {
       body.push(`{ ${st.inline} }`);
       for (const r of st.writes) dirty.add(r);
       if (st.writesFlags) dirtyFlags = true;
       pending++;
+      continue;
+    }
+    if (st.access !== null) {
+      // An abort leaves the interpreter's state before `execute` (no register written: the
+      // accesses come first) and is routed as the generic path routes it; a stop requested by
+      // the access ends the block after this instruction, as the generic path's attention check.
+      body.push(`try { ${st.access} } catch (e) ${exitAt(k + 1, pending, 1, ' xe = e;')}`);
+      for (const r of st.writes) dirty.add(r);
+      pending++;
+      body.push(`if (cpu.attention !== 0) ${exitAt(k + 1, pending, 2)}`);
       continue;
     }
     const branch = st.branch;
@@ -513,6 +642,7 @@ export function compileA64Block(
     body.push(`${writeBack()} ${retire()}${here(last)} cpu.pc = ${last.pc + 4}; return ${result(length, BlockExit.Continue)};`);
   }
   if (loops) body.push('}');
+  if (writesMemory) body.push('}', sharedTail());
   const source = `"use strict"; return function a64Block(cpu, lo, hi, words, budget, I) {\n${body.join('\n')}\n};`;
   let run = functions.get(source);
   if (run === undefined) {
