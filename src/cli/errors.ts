@@ -19,6 +19,7 @@ const EXIT_BY_ERROR_NAME: Record<string, number> = {
   SyndromeError: EXIT.usage,
   GuestException: EXIT.guest,
   GuestError: EXIT.guest,
+  ExceptionLoopError: EXIT.guest,
   BudgetExceeded: EXIT.guest,
   MemoryAbort: EXIT.guest,
   PhysicalAddressError: EXIT.guest,

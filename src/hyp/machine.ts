@@ -20,6 +20,8 @@ import { Translator } from '../mmu/translator';
 import { CostMeter, DEFAULT_COST_MODEL, type CostModel } from './cost-model';
 import { BudgetExceeded } from './guest-error';
 import { MachineConfigError } from './machine-config-error';
+import { recordA32GuestAbort } from './guest-abort-registers';
+import { EXCEPTION_LOOP_LIMIT, ExceptionLoopError } from '../exec/exception-loop-error';
 import type { SetWayPolicy } from './policy';
 import { makePolicy } from './policies';
 import { VcpuPolicyHost } from './policy-host';
@@ -139,8 +141,9 @@ export class Machine {
       port.currentEl = () => (cpu.el === 0 ? 0 : 1);
       vcpu.cpu = cpu;
     } else {
-      const cpu = new A32Cpu({ memory: port, system: vcpu.sysregs, el2: vcpu });
-      port.currentEl = () => (cpu.el === 0 ? 0 : 1);
+      const cpu = new A32Cpu({ memory: port, system: vcpu.sysregs, el2: vcpu, onGuestAbort: (info) => recordA32GuestAbort(vcpu.sysregs, info) });
+      // LDRT/STRT at PL1 are checked as PL0 accesses.
+      port.currentEl = () => cpu.accessEl;
       vcpu.cpu = cpu;
     }
     vcpu.port = port;
@@ -169,6 +172,7 @@ export class Machine {
   /** Run `vcpu` until it halts; throws GuestError, BudgetExceeded or the executor's GuestException. */
   run(vcpu: Vcpu, budget: number): RunResult {
     let executed = 0;
+    let idleSlices = 0;
     this.policy.beforeRun?.(vcpu.host, vcpu.pcpu);
     for (;;) {
       const state = { setWayOps: vcpu.setWayOps, cachesOn: vcpu.guestCachesOn, inSetWayLoop: vcpu.setWayLoopActive };
@@ -182,6 +186,9 @@ export class Machine {
       const reason = vcpu.cpu.stopReason;
       if (reason === 'halted' || reason === 'wfi') return { instructions: executed, haltReason: reason };
       if (executed >= budget) throw new BudgetExceeded(budget, vcpu.cpu.pc);
+      // Slices that retire nothing: the guest only takes exceptions (an unmapped vector table).
+      idleSlices = n === 0 ? idleSlices + 1 : 0;
+      if (idleSlices > EXCEPTION_LOOP_LIMIT) throw new ExceptionLoopError(vcpu.cpu.pc, idleSlices, 'no instruction completed in any slice');
       const after = { setWayOps: vcpu.setWayOps, cachesOn: vcpu.guestCachesOn, inSetWayLoop: vcpu.setWayLoopActive };
       const next = this.scheduler.nextPcpu(vcpu.pcpu, after);
       if (next !== vcpu.pcpu && (this.policy.mayMigrate?.(vcpu.host) ?? true)) this.migrate(vcpu, next);

@@ -1,18 +1,20 @@
 /**
  * Names of A64 system registers and system-instruction aliases for the disassembler, keyed by
  * `sysKey` (op0, op1, CRn, CRm, op2). Armv8.0-A registers only (Arm ARM D17 register
- * descriptions; C5.3 for DC/IC/TLBI/AT). Others print in the generic S<op0>_<op1>_C<n>_C<m>_<op2> form.
+ * descriptions; C5.3 for DC/IC/TLBI/AT), plus the debug, PMU and GICv3 CPU interface families in
+ * their own files. Others print in the generic S<op0>_<op1>_C<n>_C<m>_<op2> form.
  */
 import { sysKey } from '../system-access';
-
-/** Access a register name is valid for: MRS only, MSR only, or both. */
-type Rw = 'r' | 'w' | 'rw';
+import { DEBUG_REGISTERS } from './system-names-debug';
+import { GIC_REGISTERS } from './system-names-gic';
+import { PMU_REGISTERS } from './system-names-pmu';
+import type { SystemRegisterRow } from './system-register-row';
 
 function k(op0: number, op1: number, crn: number, crm: number, op2: number): number {
   return sysKey({ op0, op1, crn, crm, op2 });
 }
 
-const REGISTERS: readonly [string, number, number, number, number, number, Rw][] = [
+const CORE_REGISTERS: readonly SystemRegisterRow[] = [
   // Identification (D17.2)
   ['MIDR_EL1', 3, 0, 0, 0, 0, 'r'],
   ['MPIDR_EL1', 3, 0, 0, 0, 5, 'r'],
@@ -160,9 +162,12 @@ const REGISTERS: readonly [string, number, number, number, number, number, Rw][]
   ['CNTPS_CVAL_EL1', 3, 7, 14, 2, 2, 'rw'],
 ];
 
+/** Every named register, for the disassembler and for tests that sweep the table. */
+export const SYSTEM_REGISTER_ROWS: readonly SystemRegisterRow[] = [...CORE_REGISTERS, ...DEBUG_REGISTERS, ...PMU_REGISTERS, ...GIC_REGISTERS];
+
 const READ_NAMES = new Map<number, string>();
 const WRITE_NAMES = new Map<number, string>();
-for (const [name, op0, op1, crn, crm, op2, rw] of REGISTERS) {
+for (const [name, op0, op1, crn, crm, op2, rw] of SYSTEM_REGISTER_ROWS) {
   const key = k(op0, op1, crn, crm, op2);
   if (rw !== 'w') READ_NAMES.set(key, name);
   if (rw !== 'r') WRITE_NAMES.set(key, name);

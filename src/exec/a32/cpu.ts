@@ -7,6 +7,7 @@
  * executes, `r[15]` holds its address + 8 (the value an A32 instruction reads as PC, Arm ARM
  * F1 "Use of the PC"); a handler that writes the PC sets `branched`.
  */
+import { EXCEPTION_LOOP_LIMIT, ExceptionLoopError } from '../exception-loop-error';
 import { A32Instruction, A32Op, decodeA32 as decode } from '../../decode/a32/index';
 import { MemoryAbort, faultStatusCode, type FaultInfo } from '../../mmu/fault';
 import type { El2Gate } from '../el2-gate';
@@ -297,6 +298,14 @@ export class A32Cpu implements SystemAccessContext {
     return this.mode === Mode.USR ? 0 : 1;
   }
 
+  /** Set while an LDRT/STRT-family access runs (handlers-memory): it is checked as PL0's. */
+  unprivilegedAccess = false;
+
+  /** The privilege a data access is checked against: PL0 in User mode and for the T forms. */
+  get accessEl(): 0 | 1 {
+    return this.unprivilegedAccess || this.mode === Mode.USR ? 0 : 1;
+  }
+
   get cond(): number {
     return this.currentInsn.cond;
   }
@@ -366,6 +375,7 @@ export class A32Cpu implements SystemAccessContext {
   /** Run up to `maxInstructions`; returns how many retired. */
   run(maxInstructions: number): number {
     const start = this.instructionsRetired;
+
     this.stopRequested = false;
     this.stopReason = 'budget';
     for (;;) {
@@ -631,6 +641,7 @@ export class A32Cpu implements SystemAccessContext {
    * is not modelled), IT cleared, E = 0 (SCTLR.EE), the local monitor cleared, PC = vector.
    */
   takeException(kind: GuestExceptionKind, offset: number, mode: number, lr: number, setA: boolean, setF: boolean, detail: string): void {
+    this.noteExceptionEntry(detail);
     if (this.exceptionPolicy === 'stop') {
       this.r[15] = this.current;
       this.stopReason = 'exception';
@@ -648,6 +659,21 @@ export class A32Cpu implements SystemAccessContext {
     this.exclusiveAddress = -1;
     this.r[15] = (this.vectorBase() + offset) >>> 0;
     this.branched = true;
+  }
+
+  private entriesWithoutProgress = 0;
+  private lastEntryRetired = -1;
+
+  /** Stop a guest that only takes exceptions (each entry faults again) instead of spinning forever. */
+  private noteExceptionEntry(detail: string): void {
+    if (this.instructionsRetired !== this.lastEntryRetired) {
+      this.lastEntryRetired = this.instructionsRetired;
+      this.entriesWithoutProgress = 0;
+    }
+    if (++this.entriesWithoutProgress > EXCEPTION_LOOP_LIMIT) {
+      this.entriesWithoutProgress = 0;
+      throw new ExceptionLoopError(this.current, EXCEPTION_LOOP_LIMIT, detail);
+    }
   }
 
   /** UNDEFINED: the Undefined Instruction exception, LR = address + 4 (G1.12.3 "Undefined Instruction exception"). */

@@ -20,7 +20,7 @@ function offsetAddress(cpu: A32Cpu, i: A32Instruction): number {
   return (i.add ? base + offset : base - offset) >>> 0;
 }
 
-const loadStoreWordByte: Handler = (cpu, i) => {
+const wordByte: Handler = (cpu, i) => {
   const r = cpu.r;
   const offsetAddr = offsetAddress(cpu, i);
   const address = i.index ? offsetAddr : r[i.rn];
@@ -38,7 +38,7 @@ const loadStoreWordByte: Handler = (cpu, i) => {
   }
 };
 
-const loadStoreExtra: Handler = (cpu, i) => {
+const extra: Handler = (cpu, i) => {
   const r = cpu.r;
   const offsetAddr = offsetAddress(cpu, i);
   const address = i.index ? offsetAddr : r[i.rn];
@@ -57,6 +57,22 @@ const loadStoreExtra: Handler = (cpu, i) => {
     if (i.wback) r[i.rn] = offsetAddr;
   }
 };
+
+/**
+ * LDRT/STRT, LDRBT/STRBT, LDRHT/STRHT, LDRSBT/LDRSHT: the access is checked as an unprivileged
+ * (PL0) one, whatever the mode (Arm ARM F5 "LDRT": "as if the PE were running in User mode").
+ */
+function unprivileged(cpu: A32Cpu, i: A32Instruction, access: Handler): void {
+  cpu.unprivilegedAccess = true;
+  try {
+    access(cpu, i);
+  } finally {
+    cpu.unprivilegedAccess = false;
+  }
+}
+
+const loadStoreWordByte: Handler = (cpu, i) => (i.unprivileged ? unprivileged(cpu, i, wordByte) : wordByte(cpu, i));
+const loadStoreExtra: Handler = (cpu, i) => (i.unprivileged ? unprivileged(cpu, i, extra) : extra(cpu, i));
 
 /** LDRD/STRD: word alignment is required (Arm ARM E2.4 "Alignment support", table of alignment requirements). */
 const loadStoreDual: Handler = (cpu, i) => {

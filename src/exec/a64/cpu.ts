@@ -5,6 +5,7 @@
  * exception registers ELR_EL1, SPSR_EL1, VBAR_EL1, ESR_EL1, FAR_EL1; every other system
  * register or instruction goes to the SystemInstructionHandler.
  */
+import { EXCEPTION_LOOP_LIMIT, ExceptionLoopError } from '../exception-loop-error';
 import { decodeA64 } from '../../decode/a64/decode';
 import { A64Op, AddrMode, RegIndex } from '../../decode/a64/instruction';
 import type { A64Instruction } from '../../decode/a64/instruction';
@@ -592,6 +593,21 @@ export class A64Cpu implements SystemAccessContext {
 
   // ---------------------------------------------------------------- exceptions
 
+  private entriesWithoutProgress = 0;
+  private lastEntryRetired = -1;
+
+  /** Stop a guest that only takes exceptions (each entry faults again) instead of spinning forever. */
+  private noteExceptionEntry(ec: number): void {
+    if (this.instructionsRetired !== this.lastEntryRetired) {
+      this.lastEntryRetired = this.instructionsRetired;
+      this.entriesWithoutProgress = 0;
+    }
+    if (++this.entriesWithoutProgress > EXCEPTION_LOOP_LIMIT) {
+      this.entriesWithoutProgress = 0;
+      throw new ExceptionLoopError(this.curPc, EXCEPTION_LOOP_LIMIT, exceptionName(ec));
+    }
+  }
+
   /**
    * Take a synchronous exception to EL1 (D1.10.2): SPSR_EL1 <- PSTATE, ELR_EL1 <- return address,
    * ESR_EL1 <- syndrome, PSTATE.{D,A,I,F} <- 1, SPSel <- 1, EL <- 1, PC <- VBAR_EL1 + offset
@@ -599,6 +615,7 @@ export class A64Cpu implements SystemAccessContext {
    * `fault` marks an exception that means the instruction did not complete (not retired).
    */
   private takeException(ec: number, iss: number, returnAddress: number, fault: boolean, pcFault = false): void {
+    this.noteExceptionEntry(ec);
     const esr = syndrome(ec, iss);
     if (this.exceptionPolicy === 'stop') {
       this.pc = this.curPc;

@@ -1,0 +1,18 @@
+/**
+ * A guest that keeps taking exceptions without completing an instruction (typically a vector
+ * table that is itself unmapped, so the exception entry faults again). Real hardware livelocks;
+ * the executors stop and say where.
+ */
+export class ExceptionLoopError extends Error {
+  constructor(
+    readonly pc: number,
+    readonly entries: number,
+    detail: string,
+  ) {
+    super(`${entries} exceptions taken at PC 0x${(pc >>> 0).toString(16)} without an instruction completing (${detail}); is the vector table mapped?`);
+    this.name = 'ExceptionLoopError';
+  }
+}
+
+/** Exception entries in a row, with no instruction retired, that make an exception loop. */
+export const EXCEPTION_LOOP_LIMIT = 64;
