@@ -7,8 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { A32Op, decodeA32 } from '../../src/decode/a32/index';
 import { A32Cpu } from '../../src/exec/a32/index';
-import { codePageTableOf, type CodePageSource, type HostCodePage } from '../../src/exec/code-page';
 import { FlatMemory } from '../../src/exec/flat-memory';
+import { PagedFlatMemory } from './paged-flat-memory';
 import { PhysicalMemory } from '../../src/mmu/physical-memory';
 import { QEMU_BENCH_LOOPS } from '../../bench/qemu';
 import { randomA32Case, randomA32Instruction } from '../diff/a32-sequences';
@@ -17,15 +17,6 @@ import { Prng } from '../oracles/prng';
 
 const CODE = 0x10000;
 const RAM_BYTES = 16 << 20;
-
-/** VA = PA memory that also hands out code pages: the executor compiles blocks on it. */
-class PagedFlatMemory extends FlatMemory implements CodePageSource {
-  private readonly table = codePageTableOf(this.physical);
-  codePage(va: number): HostCodePage | null {
-    this.fetch32(va); // the same abort as a fetch
-    return this.table.get(Math.floor(va / 4096));
-  }
-}
 
 interface Pair {
   readonly slow: A32Cpu;

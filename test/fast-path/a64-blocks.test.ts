@@ -10,8 +10,9 @@
 import { describe, expect, it } from 'vitest';
 import { A64Op, decodeA64 } from '../../src/decode/a64';
 import { A64Cpu } from '../../src/exec/a64/index';
-import { codePageTableOf, type CodePageSource, type HostCodePage } from '../../src/exec/code-page';
+import { codePageTableOf } from '../../src/exec/code-page';
 import { FlatMemory } from '../../src/exec/flat-memory';
+import { PagedFlatMemory } from './paged-flat-memory';
 import { PhysicalMemory } from '../../src/mmu/physical-memory';
 import { A64_POINTER_REGISTERS, randomA64Case, randomA64Instruction } from '../diff/a64-sequences';
 import { SCRATCH_ADDRESS, type ExecCase } from '../oracles/exec-harness';
@@ -28,15 +29,6 @@ const INLINE_OPS = new Set<number>([
   A64Op.ADD_SUB_IMM, A64Op.ADD_SUB_SHIFTED, A64Op.ADD_SUB_EXT, A64Op.ADC_SBC, A64Op.LOGIC_IMM, A64Op.LOGIC_SHIFTED,
   A64Op.MOVZ, A64Op.MOVN, A64Op.MOVK, A64Op.SBFM, A64Op.UBFM, A64Op.BFM, A64Op.CSEL, A64Op.CCMP_REG, A64Op.CCMP_IMM,
 ]);
-
-/** VA = PA memory that also hands out code pages: the executor takes its fast path on it. */
-class PagedFlatMemory extends FlatMemory implements CodePageSource {
-  private readonly table = codePageTableOf(this.physical);
-  codePage(va: number): HostCodePage | null {
-    this.fetch32(va); // the same abort as a fetch
-    return this.table.get(Math.floor(va / 4096));
-  }
-}
 
 /** B.cond / CBZ / CBNZ / TBZ / TBNZ over `skip` words forward (C6.2 encodings). */
 function randomBranch(rng: Prng, skip: number): number {

@@ -15,8 +15,9 @@ import { describe, expect, it } from 'vitest';
 import { A64Op, decodeA64 } from '../../src/decode/a64';
 import { A64Cpu } from '../../src/exec/a64/index';
 import type { El2Gate, TrapDetail, TrappedVcpu } from '../../src/exec/el2-gate';
-import { codePageTableOf, type CodePageSource, type HostCodePage } from '../../src/exec/code-page';
+import { codePageTableOf } from '../../src/exec/code-page';
 import { FlatMemory } from '../../src/exec/flat-memory';
+import { PagedFlatMemory } from './paged-flat-memory';
 import { MemoryAbort } from '../../src/mmu/fault';
 import { PhysicalMemory } from '../../src/mmu/physical-memory';
 import { Prng } from '../oracles/prng';
@@ -47,15 +48,6 @@ const HANDLER = Uint32Array.of(
   0x14000001, // b   .+4   (ends the compiled block before the ERET)
   0xd69f03e0, // eret
 );
-
-/** VA = PA memory that also hands out code pages: the executor takes its fast path on it. */
-class PagedFlatMemory extends FlatMemory implements CodePageSource {
-  private readonly table = codePageTableOf(this.physical);
-  codePage(va: number): HostCodePage | null {
-    this.fetch32(va); // the same abort as a fetch
-    return this.table.get(Math.floor(va / 4096));
-  }
-}
 
 /** Strict alignment (SCTLR_EL1.A = 1, B2.5.2): a misaligned data access is an Alignment fault (DFSC 0b100001). */
 function strictlyAligned<T extends FlatMemory>(memory: T, log: number[] | null): T {

@@ -8,8 +8,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { A64Cpu } from '../../src/exec/a64/index';
-import { codePageTableOf, type CodePageSource, type HostCodePage } from '../../src/exec/code-page';
+import { codePageTableOf } from '../../src/exec/code-page';
 import { FlatMemory } from '../../src/exec/flat-memory';
+import { PagedFlatMemory } from './paged-flat-memory';
 import { PhysicalMemory } from '../../src/mmu/physical-memory';
 import { Prng } from '../oracles/prng';
 
@@ -17,15 +18,6 @@ const CODE = 0x10000;
 const VBAR = 0x20000;
 const RAM = 16 << 20;
 const SEED = 0x100b_a64c;
-
-/** VA = PA memory that also hands out code pages: the executor takes its fast path on it. */
-class PagedFlatMemory extends FlatMemory implements CodePageSource {
-  private readonly table = codePageTableOf(this.physical);
-  codePage(va: number): HostCodePage | null {
-    this.fetch32(va); // the same abort as a fetch
-    return this.table.get(Math.floor(va / 4096));
-  }
-}
 
 interface Pair {
   readonly memories: [FlatMemory, PagedFlatMemory];

@@ -8,8 +8,9 @@
 import { describe, expect, it } from 'vitest';
 import { A32Cpu } from '../../src/exec/a32/index';
 import { A64Cpu } from '../../src/exec/a64/index';
-import { codePageTableOf, type CodePageSource, type HostCodePage } from '../../src/exec/code-page';
+import { codePageTableOf } from '../../src/exec/code-page';
 import { FlatMemory } from '../../src/exec/flat-memory';
+import { PagedFlatMemory } from './paged-flat-memory';
 import { PhysicalMemory } from '../../src/mmu/physical-memory';
 import { randomA32Case } from '../diff/a32-sequences';
 import { randomA64Case } from '../diff/a64-sequences';
@@ -21,15 +22,6 @@ const SEED = 0x5eed_f457;
 const CASES = 300;
 /** Budgets per run call: small ones stop inside compiled blocks, the sum makes loops hot. */
 const BUDGETS = [5, 37, 400, 1, 900, 13, 2000];
-
-/** VA = PA memory that also hands out code pages: the executors take their fast path on it. */
-class PagedFlatMemory extends FlatMemory implements CodePageSource {
-  private readonly table = codePageTableOf(this.physical);
-  codePage(va: number): HostCodePage | null {
-    this.fetch32(va); // the same abort as a fetch
-    return this.table.get(Math.floor(va / 4096));
-  }
-}
 
 function memories(c: ExecCase, loopTail: Uint32Array): [FlatMemory, PagedFlatMemory] {
   const out: [FlatMemory, PagedFlatMemory] = [new FlatMemory(new PhysicalMemory([{ base: 0, size: 16 << 20 }])), new PagedFlatMemory(new PhysicalMemory([{ base: 0, size: 16 << 20 }]))];

@@ -7,7 +7,7 @@
  * executes, `r[15]` holds its address + 8 (the value an A32 instruction reads as PC, Arm ARM
  * F1 "Use of the PC"); a handler that writes the PC sets `branched`.
  */
-import { EXCEPTION_LOOP_LIMIT, ExceptionLoopError } from '../exception-loop-error';
+import { ExceptionLoopGuard } from '../exception-loop-error';
 import { A32Instruction, A32Op, decodeA32 as decode } from '../../decode/a32/index';
 import { MemoryAbort, faultStatusCode, type FaultInfo } from '../../mmu/fault';
 import type { El2Gate } from '../el2-gate';
@@ -661,19 +661,11 @@ export class A32Cpu implements SystemAccessContext {
     this.branched = true;
   }
 
-  private entriesWithoutProgress = 0;
-  private lastEntryRetired = -1;
+  private readonly exceptionLoop = new ExceptionLoopGuard();
 
   /** Stop a guest that only takes exceptions (each entry faults again) instead of spinning forever. */
   private noteExceptionEntry(detail: string): void {
-    if (this.instructionsRetired !== this.lastEntryRetired) {
-      this.lastEntryRetired = this.instructionsRetired;
-      this.entriesWithoutProgress = 0;
-    }
-    if (++this.entriesWithoutProgress > EXCEPTION_LOOP_LIMIT) {
-      this.entriesWithoutProgress = 0;
-      throw new ExceptionLoopError(this.current, EXCEPTION_LOOP_LIMIT, detail);
-    }
+    this.exceptionLoop.note(this.instructionsRetired, this.current, detail);
   }
 
   /** UNDEFINED: the Undefined Instruction exception, LR = address + 4 (G1.12.3 "Undefined Instruction exception"). */

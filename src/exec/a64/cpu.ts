@@ -5,7 +5,7 @@
  * exception registers ELR_EL1, SPSR_EL1, VBAR_EL1, ESR_EL1, FAR_EL1; every other system
  * register or instruction goes to the SystemInstructionHandler.
  */
-import { EXCEPTION_LOOP_LIMIT, ExceptionLoopError } from '../exception-loop-error';
+import { ExceptionLoopGuard } from '../exception-loop-error';
 import { decodeA64 } from '../../decode/a64/decode';
 import { A64Op, AddrMode, RegIndex } from '../../decode/a64/instruction';
 import type { A64Instruction } from '../../decode/a64/instruction';
@@ -593,19 +593,11 @@ export class A64Cpu implements SystemAccessContext {
 
   // ---------------------------------------------------------------- exceptions
 
-  private entriesWithoutProgress = 0;
-  private lastEntryRetired = -1;
+  private readonly exceptionLoop = new ExceptionLoopGuard();
 
   /** Stop a guest that only takes exceptions (each entry faults again) instead of spinning forever. */
   private noteExceptionEntry(ec: number): void {
-    if (this.instructionsRetired !== this.lastEntryRetired) {
-      this.lastEntryRetired = this.instructionsRetired;
-      this.entriesWithoutProgress = 0;
-    }
-    if (++this.entriesWithoutProgress > EXCEPTION_LOOP_LIMIT) {
-      this.entriesWithoutProgress = 0;
-      throw new ExceptionLoopError(this.curPc, EXCEPTION_LOOP_LIMIT, exceptionName(ec));
-    }
+    this.exceptionLoop.note(this.instructionsRetired, this.curPc, exceptionName(ec));
   }
 
   /**
