@@ -5,12 +5,17 @@
  * toggle or a stage-2 fault to the policy, or emulates the access as the hardware would have
  * performed it untrapped.
  */
-import { coprocKey, sysKey } from '../decode/system-access';
+import * as systemAccessKeys from '../decode/system-access';
 import type { TrapDetail, TrappedVcpu } from '../exec/el2-gate';
 import { decodeSyndrome } from '../exec/syndrome/decode';
 import { AccessOutcome } from '../exec/system-instructions';
-import { lookupCoproc, lookupSys, type SysRegRow } from '../exec/sysregs/table';
+import * as sysregTable from '../exec/sysregs/table';
+import { type SysRegRow } from '../exec/sysregs/table';
 import type { Vcpu } from './vcpu';
+
+// Bound once: under tsx every use of an imported binding is a getter call (this is the trap path).
+const { coprocKey, sysKey } = systemAccessKeys;
+const { lookupCoproc, lookupSys } = sysregTable;
 
 /** DFSC/IFSC to the stage-2 fault kinds a policy handles (D17 "ESR_EL2", ISS DFSC). */
 function stage2FaultKind(fsc: number): 'translation' | 'permission' | 'access-flag' | undefined {

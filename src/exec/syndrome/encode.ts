@@ -11,8 +11,12 @@
  */
 import type { CoprocAccess, SysAccess } from '../../decode/system-access';
 import { faultStatusCode, type FaultInfo } from '../../mmu/fault';
-import { EC } from './ec';
-import { SyndromeError, fieldValue } from './syndrome-error';
+import * as ecModule from './ec';
+import * as syndromeErrors from './syndrome-error';
+
+// Bound once: under tsx every use of an imported binding is a getter call (this is the trap path).
+const { EC } = ecModule;
+const { SyndromeError, fieldValue } = syndromeErrors;
 
 /** EC[31:26] and IL[25]; IL=0 only for a trapped 16-bit T32 instruction (ESR_EL2.IL). */
 function header(ec: number, is16bit: boolean): number {

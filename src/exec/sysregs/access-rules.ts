@@ -9,9 +9,13 @@
  * HCR_EL2.TIDCP set, whether EL0 accesses to IMPLEMENTATION DEFINED encodings trap is
  * IMPLEMENTATION DEFINED; this model leaves them UNDEFINED at EL0.
  */
-import { HCR } from '../el2-gate';
+import * as el2Gate from '../el2-gate';
 import type { El0Rule, HcrTrapBit, SysRegRow } from './table';
-import { directionAllowed } from './table';
+import * as sysregTable from './table';
+
+// Bound once: under tsx every use of an imported binding is a getter call (this is the trap path).
+const { directionAllowed } = sysregTable;
+const { HCR } = el2Gate;
 
 export const Decision = { Access: 0, Undefined: 1, TrapToEl1: 2, TrapToEl2: 3 } as const;
 export type Decision = (typeof Decision)[keyof typeof Decision];

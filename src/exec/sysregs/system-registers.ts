@@ -4,21 +4,22 @@
  * the register table (./table.ts) and HCR_EL2, builds the exact syndrome for a trap, and
  * otherwise reads or writes the register or performs the operation through the SystemPort.
  */
-import { coprocKey, sysKey, type CoprocAccess, type SysAccess } from '../../decode/system-access';
+import * as systemAccess from '../../decode/system-access';
+import { type CoprocAccess, type SysAccess } from '../../decode/system-access';
 import { HCR, type El2Gate, type TrapDetail } from '../el2-gate';
-import { encodeCoprocTrap, encodeSysTrap, encodeUnknown } from '../syndrome/encode';
+import * as syndromeEncode from '../syndrome/encode';
 import { AccessOutcome, type SystemAccessContext, type SystemInstructionHandler } from '../system-instructions';
 import type { SetWayOp, SystemPort, VaCacheOp } from '../system-port';
-import { Decision, decideAccess } from './access-rules';
+import * as accessRules from './access-rules';
 import { SLOT_COUNT, SysReg, type SysRegId, View, slotOf, viewOf } from './ids';
-import {
-  SYSREG_ROWS,
-  type SysRegRow,
-  isA32ImplementationDefined,
-  isA64ImplementationDefined,
-  lookupCoproc,
-  lookupSys,
-} from './table';
+import * as sysregTable from './table';
+import { type SysRegRow } from './table';
+
+// Bound once: under tsx every use of an imported binding is a getter call (this is the trap path).
+const { encodeCoprocTrap, encodeSysTrap, encodeUnknown } = syndromeEncode;
+const { Decision, decideAccess } = accessRules;
+const { SYSREG_ROWS, isA32ImplementationDefined, isA64ImplementationDefined, lookupCoproc, lookupSys } = sysregTable;
+const { coprocKey, sysKey } = systemAccess;
 
 /** A port that can also run stage-1 address translation for AT/ATS1C* (optional extension of SystemPort). */
 export interface AddressTranslationPort extends SystemPort {
