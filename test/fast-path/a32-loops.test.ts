@@ -9,6 +9,7 @@ import { A32Op, decodeA32 } from '../../src/decode/a32/index';
 import { A32Cpu } from '../../src/exec/a32/index';
 import { FlatMemory } from '../../src/exec/flat-memory';
 import { PagedFlatMemory } from './paged-flat-memory';
+import { firstDifference, runOutcome } from './compare';
 import { PhysicalMemory } from '../../src/mmu/physical-memory';
 import { QEMU_BENCH_LOOPS } from '../../bench/qemu';
 import { randomA32Case, randomA32Instruction } from '../diff/a32-sequences';
@@ -38,18 +39,10 @@ function pair(code: Uint32Array, setup: (cpu: A32Cpu) => void, scratch?: Uint8Ar
   return { slow, fast, memories };
 }
 
-function outcome(cpu: A32Cpu, budget: number): string {
-  try {
-    return `ran ${cpu.run(budget)} ${cpu.stopReason}`;
-  } catch (e) {
-    return `threw ${(e as Error).message}`;
-  }
-}
-
 /** Run both with each budget in turn; compare every piece of architectural state after each. */
 function expectSame(p: Pair, budgets: readonly number[], label: string): void {
   for (const budget of budgets) {
-    expect(outcome(p.fast, budget), `${label} budget ${budget}`).toBe(outcome(p.slow, budget));
+    expect(runOutcome(p.fast, budget), `${label} budget ${budget}`).toBe(runOutcome(p.slow, budget));
     expect([...p.fast.r], `${label} registers`).toEqual([...p.slow.r]);
     expect(p.fast.cpsr, `${label} CPSR`).toBe(p.slow.cpsr);
     expect(p.fast.instructionsRetired, `${label} retired`).toBe(p.slow.instructionsRetired);
@@ -96,12 +89,6 @@ function region(m: FlatMemory): Uint8Array {
   const b = new Uint8Array(128 * 1024);
   m.physical.readBytes(SCRATCH_ADDRESS - 64 * 1024, b);
   return b;
-}
-
-/** Index of the first byte where `a` and `b` differ, -1 when equal (a deep toEqual of 128 KiB is slow). */
-function firstDifference(a: Uint8Array, b: Uint8Array): number {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i;
-  return a.length === b.length ? -1 : a.length;
 }
 
 /** B<cond> or BL<cond> from word `at` back to word 0. */

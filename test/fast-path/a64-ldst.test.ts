@@ -18,6 +18,7 @@ import type { El2Gate, TrapDetail, TrappedVcpu } from '../../src/exec/el2-gate';
 import { codePageTableOf } from '../../src/exec/code-page';
 import { FlatMemory } from '../../src/exec/flat-memory';
 import { PagedFlatMemory } from './paged-flat-memory';
+import { firstDifference, runOutcome } from './compare';
 import { MemoryAbort } from '../../src/mmu/fault';
 import { PhysicalMemory } from '../../src/mmu/physical-memory';
 import { Prng } from '../oracles/prng';
@@ -238,17 +239,9 @@ function state(cpu: A64Cpu): number[] {
   return [cpu.pc, cpu.pstate, cpu.instructionsRetired, cpu.spLo, cpu.spHi, cpu.elrLo, cpu.elrHi, cpu.esr, cpu.farLo, cpu.farHi, ...Array.from({ length: 31 }, (_, r) => [cpu.xLo(r), cpu.xHi(r)]).flat()];
 }
 
-function outcome(cpu: A64Cpu, budget: number): string {
-  try {
-    return `ran ${cpu.run(budget)} ${cpu.stopReason}`;
-  } catch (e) {
-    return `threw ${(e as Error).message}`;
-  }
-}
-
 /** Run both CPUs with the same budget and compare what they report and their whole state. */
 function runBoth(p: Pair, budget: number, label: string): string {
-  const outcomes = p.cpus.map((cpu) => outcome(cpu, budget));
+  const outcomes = p.cpus.map((cpu) => runOutcome(cpu, budget));
   expect(outcomes[1], label).toBe(outcomes[0]);
   expect(state(p.cpus[1]), label).toEqual(state(p.cpus[0]));
   return outcomes[0];
@@ -261,8 +254,7 @@ function ramDifference(p: Pair): number {
     m.physical.readBytes(0, bytes);
     return bytes;
   });
-  if (Buffer.compare(a, b) === 0) return -1;
-  return a.findIndex((x, k) => x !== b[k]);
+  return firstDifference(a, b);
 }
 
 /** The compiled block entered at `va` on the paged memory, if any. */

@@ -11,6 +11,7 @@ import { A64Cpu } from '../../src/exec/a64/index';
 import { codePageTableOf } from '../../src/exec/code-page';
 import { FlatMemory } from '../../src/exec/flat-memory';
 import { PagedFlatMemory } from './paged-flat-memory';
+import { runOutcome } from './compare';
 import { PhysicalMemory } from '../../src/mmu/physical-memory';
 import { Prng } from '../oracles/prng';
 
@@ -41,17 +42,9 @@ function state(cpu: A64Cpu): number[] {
   return [cpu.pc, cpu.pstate, cpu.instructionsRetired, cpu.spLo, cpu.elrLo, cpu.esr, cpu.farLo, ...Array.from({ length: 31 }, (_, r) => [cpu.xLo(r), cpu.xHi(r)]).flat()];
 }
 
-function outcome(cpu: A64Cpu, budget: number): string {
-  try {
-    return `ran ${cpu.run(budget)} ${cpu.stopReason}`;
-  } catch (e) {
-    return `threw ${(e as Error).message}`;
-  }
-}
-
 /** Run both CPUs with the same budget and compare what they report and their whole state. */
 function runBoth(p: Pair, budget: number, label: string): string {
-  const outcomes = p.cpus.map((cpu) => outcome(cpu, budget));
+  const outcomes = p.cpus.map((cpu) => runOutcome(cpu, budget));
   expect(outcomes[1], label).toBe(outcomes[0]);
   expect(state(p.cpus[1]), label).toEqual(state(p.cpus[0]));
   return outcomes[0];

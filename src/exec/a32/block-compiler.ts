@@ -193,7 +193,8 @@ function moveWideCode(i: A32Instruction): InlineCode | null {
  * endianness helpers, then the base writeback, then Rt, as the handlers do. The T (unprivileged)
  * forms, loads to the PC and PC-based writeback stay with the handlers.
  */
-function loadStoreCode(i: A32Instruction, pc: number): InlineCode | null {
+/** `k`: the instruction's index in its block, recorded in `at` before the access (see the abort path). */
+function loadStoreCode(i: A32Instruction, pc: number, k: number): InlineCode | null {
   if (i.op !== Op.LoadStoreWordByte && i.op !== Op.LoadStoreExtra) return null;
   if (i.unprivileged || i.rt === 15 || (i.rn === 15 && i.wback)) return null;
   const extra = i.op === Op.LoadStoreExtra;
@@ -207,7 +208,7 @@ function loadStoreCode(i: A32Instruction, pc: number): InlineCode | null {
   const lines = [`const base = ${reg(i.rn)};`];
   if (i.regOffset) lines.push(`const m = ${reg(i.rm)};`, `const offset = ${shiftExpressions('m', i.shiftType, i.shiftAmount)[0]};`);
   else lines.push(`const offset = ${i.imm | 0};`);
-  lines.push(`const offsetAddr = (base ${i.add ? '+' : '-'} offset) | 0;`, `const address = ${i.index ? 'offsetAddr' : 'base'};`, `at = ${'$K'};`);
+  lines.push(`const offsetAddr = (base ${i.add ? '+' : '-'} offset) | 0;`, `const address = ${i.index ? 'offsetAddr' : 'base'};`, `at = ${k};`);
   const writes: number[] = [];
   const wback = i.wback ? `${local(i.rn)} = offsetAddr; ` : '';
   if (i.wback) writes.push(i.rn);
@@ -226,9 +227,9 @@ function loadStoreCode(i: A32Instruction, pc: number): InlineCode | null {
   return { code: lines.join(' '), reads, writes, writesFlags: false, memory: true };
 }
 
-function inlineCode(i: A32Instruction, pc: number): InlineCode | null {
+function inlineCode(i: A32Instruction, pc: number, k: number): InlineCode | null {
   if (i.kind !== 'ok') return null;
-  return dataProcessingCode(i, pc) ?? moveWideCode(i) ?? loadStoreCode(i, pc);
+  return dataProcessingCode(i, pc) ?? moveWideCode(i) ?? loadStoreCode(i, pc, k);
 }
 
 /** One instruction of the block being compiled. */
@@ -263,7 +264,7 @@ export function compileA32Block(
       break;
     }
     if (!isStraight(insn)) break;
-    plan.push({ insn, off, pc, inline: inlineCode(insn, pc) });
+    plan.push({ insn, off, pc, inline: inlineCode(insn, pc, plan.length) });
   }
   if (plan.length === 0) return null;
   const startPc = (pageBase + start * 4) >>> 0;
@@ -306,7 +307,7 @@ export function compileA32Block(
     if (calls) body.push(`if (words[${p.off}] !== ${p.insn.word}) { cpu.current = ${p.pc}; ${exit(k, String(p.pc), BlockExit.Stale)} }`);
     if (p === branch) return;
     if (p.inline !== null) {
-      const code = p.inline.code.replace('$K', String(k));
+      const code = p.inline.code;
       body.push(cond === null ? `{ ${code} }` : `if (${cond}) { ${code} }`);
       return;
     }
