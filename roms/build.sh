@@ -44,6 +44,13 @@ for isa in a32 a64; do
   assemble "$isa" "$isa/boot-handoff.s" "$work/$isa-boot-handoff.o"
   link "$out/$isa-set-way-selftest.elf" "$work/$isa-set-way-selftest.o" "$out/$isa-set-way.o"
   link "$out/$isa-boot-handoff.elf" "$work/$isa-boot-handoff.o" "$out/$isa-set-way.o"
+  if [ "$isa" = a64 ]; then
+    for rom in stale-clean-line script-guest; do
+      assemble a64 "a64/$rom.s" "$work/a64-$rom.o"
+      link "$out/a64-$rom.elf" "$work/a64-$rom.o" "$out/a64-set-way.o"
+      "$OBJCOPY" -O binary "$out/a64-$rom.elf" "$out/a64-$rom.bin"
+    done
+  fi
   for rom in set-way-selftest boot-handoff; do
     "$OBJCOPY" -O binary "$out/$isa-$rom.elf" "$out/$isa-$rom.bin"
   done
@@ -60,7 +67,9 @@ cat > "$out/manifest.json" <<JSON
     { "name": "a32-boot-handoff", "elf": "a32-boot-handoff.elf", "bin": "a32-boot-handoff.bin", "isa": "a32", "entry": "$LOAD_ADDRESS" },
     { "name": "a64-set-way", "object": "a64-set-way.o", "isa": "a64", "symbols": ["flush_dcache_all", "flush_dcache_louis", "invalidate_l1"] },
     { "name": "a64-set-way-selftest", "elf": "a64-set-way-selftest.elf", "bin": "a64-set-way-selftest.bin", "isa": "a64", "entry": "$LOAD_ADDRESS" },
-    { "name": "a64-boot-handoff", "elf": "a64-boot-handoff.elf", "bin": "a64-boot-handoff.bin", "isa": "a64", "entry": "$LOAD_ADDRESS" }
+    { "name": "a64-boot-handoff", "elf": "a64-boot-handoff.elf", "bin": "a64-boot-handoff.bin", "isa": "a64", "entry": "$LOAD_ADDRESS" },
+    { "name": "a64-stale-clean-line", "elf": "a64-stale-clean-line.elf", "bin": "a64-stale-clean-line.bin", "isa": "a64", "entry": "$LOAD_ADDRESS" },
+    { "name": "a64-script-guest", "elf": "a64-script-guest.elf", "bin": "a64-script-guest.bin", "isa": "a64", "entry": "$LOAD_ADDRESS" }
   ]
 }
 JSON

@@ -426,6 +426,38 @@ export class CacheSystem {
     }
   }
 
+  /**
+   * Lines that a set/way operand issued by `cpu` would reach if the data sat in `cpu`'s own cache:
+   * those held at the operand's level in the data/unified caches `cpu`'s S/W ops do not reach
+   * (other CPUs' private caches, other clusters' shared ones) whose address indexes the operand's
+   * set in `cpu`'s cache there. Line addresses, optionally filtered. An oracle's view of where a
+   * migration stranded data: no hardware offers it.
+   */
+  linesStrandedAtSet(cpu: number, operand: number, filter?: (pa: number) => boolean): number[] {
+    const targets = this.setWayTargets[cpu];
+    if (targets === undefined) this.badCpu(cpu);
+    const level = ((operand >>> 1) & 7) + 1;
+    const mine = targets[level];
+    if (mine === undefined) return [];
+    const g = mine.geometry;
+    const set = (operand >>> g.lineShift) & ((1 << g.setBits) - 1);
+    const out: number[] = [];
+    for (const c of this.caches) {
+      if (c === mine || c.level !== level || !c.geometry.setWay) continue;
+      // Same geometry: only that set can hold such lines; otherwise look at every slot.
+      const same = c.sets === mine.sets && c.lineBytes === mine.lineBytes;
+      const first = same ? set * c.ways : 0;
+      const end = same ? first + c.ways : c.state.length;
+      for (let slot = first; slot < end; slot++) {
+        if (c.state[slot] === 0) continue;
+        const pa = c.tags[slot] * c.lineBytes;
+        if (Math.floor(pa / mine.lineBytes) % mine.sets !== set) continue;
+        if (filter === undefined || filter(pa)) out.push(pa);
+      }
+    }
+    return out;
+  }
+
   /** Every cached copy of the line containing `pa`, with a snapshot of its bytes. */
   inspectLine(pa: number): LineCopy[] {
     const line = Math.floor(pa / this.lineBytes);

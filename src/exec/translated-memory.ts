@@ -14,12 +14,15 @@ import type { PhysicalMemory } from '../mmu/physical-memory';
 import type { Translator } from '../mmu/translator';
 import { codePageTableOf, type CodePageSource, type CodePageTable, type HostCodePage } from './code-page';
 import type { GuestMemory } from './guest-memory';
+import type { MemoryObserver } from './memory-observer';
 
 export class TranslatedMemory implements GuestMemory, CodePageSource {
   /** The physical CPU whose caches this vCPU uses now; the scheduler changes it on migration. */
   pcpu = 0;
   /** Exception level of the running code (0 or 1); set by the machine from the executor's state. */
   currentEl: () => 0 | 1 = () => 1;
+  /** Sees every data load and store (a lockstep comparison); null on ordinary runs. */
+  observer: MemoryObserver | null = null;
 
   constructor(
     readonly translator: Translator,
@@ -33,24 +36,31 @@ export class TranslatedMemory implements GuestMemory, CodePageSource {
 
   read8(va: number): number {
     const t = this.translator.translate(va, 'read', this.currentEl());
-    return t.cacheable ? this.caches.read(this.pcpu, t.pa, 1) : this.memory.read8(t.pa);
+    const v = t.cacheable ? this.caches.read(this.pcpu, t.pa, 1) : this.memory.read8(t.pa);
+    if (this.observer !== null) this.observer.load(va, t.pa, 1, v);
+    return v;
   }
 
   read16(va: number): number {
     if ((va & 0xfff) > 0xffe) return this.read8(va) | (this.read8(va + 1) << 8);
     const t = this.translator.translate(va, 'read', this.currentEl());
-    return t.cacheable ? this.caches.read(this.pcpu, t.pa, 2) : this.memory.read16(t.pa);
+    const v = t.cacheable ? this.caches.read(this.pcpu, t.pa, 2) : this.memory.read16(t.pa);
+    if (this.observer !== null) this.observer.load(va, t.pa, 2, v);
+    return v;
   }
 
   read32(va: number): number {
     // An access that crosses a page is two translations (either half may fault).
     if ((va & 0xfff) > 0xffc) return (this.read16(va) | (this.read16(va + 2) << 16)) >>> 0;
     const t = this.translator.translate(va, 'read', this.currentEl());
-    return t.cacheable ? this.caches.read(this.pcpu, t.pa, 4) : this.memory.read32(t.pa);
+    const v = t.cacheable ? this.caches.read(this.pcpu, t.pa, 4) : this.memory.read32(t.pa);
+    if (this.observer !== null) this.observer.load(va, t.pa, 4, v >>> 0);
+    return v;
   }
 
   write8(va: number, value: number): void {
     const t = this.translator.translate(va, 'write', this.currentEl());
+    if (this.observer !== null) this.observer.store(va, t.pa, 1, value & 0xff);
     if (t.cacheable) this.caches.write(this.pcpu, t.pa, 1, value & 0xff);
     else this.memory.write8(t.pa, value);
   }
@@ -62,6 +72,7 @@ export class TranslatedMemory implements GuestMemory, CodePageSource {
       return;
     }
     const t = this.translator.translate(va, 'write', this.currentEl());
+    if (this.observer !== null) this.observer.store(va, t.pa, 2, value & 0xffff);
     if (t.cacheable) this.caches.write(this.pcpu, t.pa, 2, value & 0xffff);
     else this.memory.write16(t.pa, value);
   }
@@ -73,6 +84,7 @@ export class TranslatedMemory implements GuestMemory, CodePageSource {
       return;
     }
     const t = this.translator.translate(va, 'write', this.currentEl());
+    if (this.observer !== null) this.observer.store(va, t.pa, 4, value >>> 0);
     if (t.cacheable) this.caches.write(this.pcpu, t.pa, 4, value >>> 0);
     else this.memory.write32(t.pa, value);
   }

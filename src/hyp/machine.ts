@@ -169,6 +169,20 @@ export class Machine {
     this.policy.beforeRun?.(vcpu.host, pcpu);
   }
 
+  /**
+   * Run at most `instructions` of `vcpu` on the pCPU it is on, with no scheduling decision: a
+   * reference run advanced a little at a time. Returns the count and the halt reason, or null.
+   */
+  advance(vcpu: Vcpu, instructions: number): { instructions: number; halted: string | null } {
+    vcpu.stopAtSetWay = Infinity;
+    const n = vcpu.cpu.run(instructions);
+    this.cost.guestInstructions += n;
+    this.cost.endEl2Run();
+    if (vcpu.error) throw vcpu.error;
+    const reason = vcpu.cpu.stopReason;
+    return { instructions: n, halted: reason === 'halted' || reason === 'wfi' ? reason : null };
+  }
+
   /** Run `vcpu` until it halts; throws GuestError, BudgetExceeded or the executor's GuestException. */
   run(vcpu: Vcpu, budget: number): RunResult {
     let executed = 0;

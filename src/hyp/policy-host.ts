@@ -114,6 +114,18 @@ export class VcpuPolicyHost implements PolicyHost {
     return { pages: 0, lines: mine.length };
   }
 
+  flushStrandedLines(operand: number): FlushResult {
+    const caches = this.machine.caches;
+    const lines = caches.linesStrandedAtSet(this.port.pcpu, operand, (pa) => this.vm.ownsPa(pa));
+    if (lines.length === 0) return { pages: 0, lines: 0 };
+    const before = totalWriteBacks(caches);
+    for (const pa of lines) caches.cleanInvalidateLineToPoC(pa);
+    this.cost.linesByAddress += lines.length;
+    this.cost.lineWriteBacks += totalWriteBacks(caches) - before;
+    this.cost.el2Work(lines.length * this.cost.model.lineByAddress);
+    return { pages: 0, lines: lines.length };
+  }
+
   flushPcpuBySetWay(pcpu: number): void {
     flushPcpuBySetWay(this.machine.caches, pcpu);
     this.cost.fullCpuFlushes++;

@@ -46,6 +46,12 @@ export interface PolicyHost {
   flushGuestPage(ipa: number): FlushResult;
   /** Clean and invalidate exactly the dirty lines that hold this VM's memory (not implementable in a real hypervisor). */
   flushGuestDirtyLines(): FlushResult;
+  /**
+   * Clean and invalidate by address the VM's lines that a S/W operand run here would have reached
+   * had the vCPU never moved: lines at the operand's level and set in caches this pCPU's S/W ops
+   * cannot reach (the oracle; needs knowledge no hypervisor has).
+   */
+  flushStrandedLines(operand: number): FlushResult;
   /** Clean and invalidate every cache level of a physical CPU by set/way (kvm-2013's flush on migration). */
   flushPcpuBySetWay(pcpu: number): void;
 
@@ -73,6 +79,11 @@ export interface SetWayPolicy {
   readonly name: string;
   /** One line: what the policy does (shown by `setway policies` and the demo). */
   readonly summary: string;
+  /**
+   * The policy claims the guest sees what it sees on bare metal under every migration schedule
+   * (the property tests hold it to that: test/hyp/verdict.property.test.ts).
+   */
+  readonly claimsSafety?: boolean;
   /** Run the guest with HCR.VM clear (no stage 2): the experiment that shows why SWIO exists. */
   readonly withoutStage2?: boolean;
   /** Stage-2 features the policy needs of the p2m (VTCR_EL2.HA/HD for FEAT_HAFDBS dirty state). */

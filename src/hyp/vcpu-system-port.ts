@@ -38,6 +38,14 @@ export class VcpuSystemPort implements SystemPort {
       // DC ZVA writes zeros like a store (D7.5.10): through the translation for a write.
       const pa = this.memory.translator.translate(va, 'write', this.memory.currentEl()).pa;
       this.caches.byAddress(this.memory.pcpu, 'zva', pa);
+      const observer = this.memory.observer;
+      if (observer !== null) {
+        // The shadow records the zeros as stores.
+        const bytes = this.caches.geometry.zvaBlockBytes;
+        const base = pa - (pa % bytes);
+        const vaBase = va - (pa - base);
+        for (let off = 0; off < bytes; off += 4) observer.store(vaBase + off, base + off, 4, 0);
+      }
       return;
     }
     this.caches.byAddress(this.memory.pcpu, op, this.memory.physicalAddress(va));

@@ -16,6 +16,8 @@ import { GuestError } from '../hyp/guest-error';
 import { enterEl1, guestRegister, linesLost, loadImageIntoVm } from './guest-setup';
 import { HANDOFF, loadRom } from './rom-images';
 import { summarise, type ScenarioResult } from './result';
+import { runJudged } from './lockstep/compare-with-bare-metal';
+import type { GuestRun } from './lockstep/guest-run';
 
 export type HandoffFlush = 'all' | 'louis' | 'none';
 
@@ -36,24 +38,22 @@ export interface BootHandoffOptions {
   /** Vector guest exceptions through the guest's own table instead of stopping with a GuestException. */
   readonly takeExceptions?: boolean;
   readonly trace?: MachineOptions['trace'];
+  /** Compare the guest's loads with the same guest on bare metal (default true; false only to measure the bare cost). */
+  readonly compare?: boolean;
 }
 
-export function runBootHandoff(options: BootHandoffOptions): ScenarioResult & { readonly guestMismatchedWords: number } {
+function prepareBootHandoff(options: BootHandoffOptions, policy: MachineOptions['policy'], migration: MigrationMode, trace: MachineOptions['trace']): GuestRun {
   const isa = options.isa ?? 'a32';
   const preset = options.preset ?? (isa === 'a32' ? 'cubietruck' : 'server');
-  const migration = options.migration ?? { kind: 'never' };
-  const seed = options.seed ?? 1;
-  const bytes = options.bufferBytes ?? HANDOFF.bufferBytes;
-  const t0 = performance.now();
   const machine = new Machine({
     preset,
     isa,
-    policy: options.policy,
+    policy,
     migration,
-    seed,
+    seed: options.seed ?? 1,
     guestRamBytes: options.guestRamBytes ?? 64 * 2 ** 20,
     p2mMaxLeafBytes: options.p2mMaxLeafBytes,
-    trace: options.trace,
+    trace,
   });
   const vm = machine.vms[0];
   const vcpu = vm.vcpus[0];
@@ -63,18 +63,37 @@ export function runBootHandoff(options: BootHandoffOptions): ScenarioResult & { 
   loadImageIntoVm(machine, vm, image);
   // Patch the parameter block the way a host loader would (roms/README.md).
   const param = (offset: number) => vm.ipaToPa(HANDOFF.paramBlock + offset);
-  machine.memory.write32(param(HANDOFF.offsets.size), bytes);
+  machine.memory.write32(param(HANDOFF.offsets.size), options.bufferBytes ?? HANDOFF.bufferBytes);
   machine.memory.write32(param(HANDOFF.offsets.flush), HANDOFF.flushRoutine[options.flush ?? 'all']);
   enterEl1(vcpu, image.entry, HANDOFF.stackTop);
-  const tRun = performance.now();
-  const run = machine.run(vcpu, options.budget ?? 200_000_000);
-  const done = machine.memory.read32(param(HANDOFF.offsets.done));
+  return { machine, vm, vcpu, budget: options.budget ?? 200_000_000 };
+}
+
+export function runBootHandoff(options: BootHandoffOptions): ScenarioResult & { readonly guestMismatchedWords: number } {
+  const isa = options.isa ?? 'a32';
+  const preset = options.preset ?? (isa === 'a32' ? 'cubietruck' : 'server');
+  const migration = options.migration ?? { kind: 'never' };
+  const seed = options.seed ?? 1;
+  const bytes = options.bufferBytes ?? HANDOFF.bufferBytes;
+  const t0 = performance.now();
+  const { subject, run, verdict, guestMs } = runJudged((policy, m, trace) => prepareBootHandoff(options, policy, m, trace), {
+    policy: options.policy,
+    migration,
+    trace: options.trace,
+    compare: options.compare,
+  });
+  const { machine, vm, vcpu } = subject;
+  const done = machine.memory.read32(vm.ipaToPa(HANDOFF.paramBlock + HANDOFF.offsets.done));
   if (done !== HANDOFF.doneMarker) {
     throw new GuestError(`boot-handoff ROM stopped (${run.haltReason}) without its DONE marker (found 0x${done.toString(16)})`);
   }
-  const lost = linesLost(machine, vm, HANDOFF.buffer, bytes, HANDOFF.seed);
+  const notAtPoC = linesLost(machine, vm, HANDOFF.buffer, bytes, HANDOFF.seed);
   return {
-    ...summarise(machine, { scenario: 'boot-handoff', isa, preset, migration: formatMigrationMode(migration), seed, linesLost: lost, bufferLines: bytes / machine.caches.lineBytes, instructions: run.instructions, wallMs: performance.now() - t0, guestMs: performance.now() - tRun }),
+    ...summarise(
+      machine,
+      { scenario: 'boot-handoff', isa, preset, migration: formatMigrationMode(migration), seed, linesNotAtPoC: notAtPoC, bufferLines: bytes / machine.caches.lineBytes, instructions: run.instructions, wallMs: performance.now() - t0, guestMs },
+      verdict,
+    ),
     guestMismatchedWords: guestRegister(vcpu, 0),
   };
 }

@@ -14,6 +14,8 @@ import type { LoadedImage } from '../rom/loaded-image';
 import { enterEl1, guestRegister, linesLost, loadImageIntoVm, setGuestRegister } from './guest-setup';
 import { HANDOFF_STUB_A32, HANDOFF_STUB_A64 } from './harness-stub';
 import { summarise, type ScenarioResult } from './result';
+import { runJudged } from './lockstep/compare-with-bare-metal';
+import type { GuestRun } from './lockstep/guest-run';
 import { installA64Tables, installShortDescriptorTables, type ExtraWindow } from './stage1-identity';
 
 /** Harness layout in guest RAM (IPA = VA): stub, stack, tables, buffer; images from 16 MiB up. */
@@ -51,10 +53,13 @@ export interface FunctionRunOptions {
   readonly guestRamBytes?: number;
   /** Largest p2m leaf mapping guest RAM (default 1 GiB; see MachineOptions). */
   readonly p2mMaxLeafBytes?: number;
+  /** Compare the guest's loads with the same guest on bare metal (default true; false only to measure the bare cost). */
+  readonly compare?: boolean;
 }
 
 export interface FunctionRunResult extends ScenarioResult {
-  readonly guestMismatches: number;
+  /** The harness's own count of buffer words that read back other than the pattern (r0/x0). */
+  readonly guestMismatchedWords: number;
   readonly setWayLog?: readonly SetWayRecord[];
 }
 
@@ -81,22 +86,19 @@ function placeImage(image: LoadedImage, isa: 'a32' | 'a64', ramEnd: number): { w
   return { windows: [{ va, ipa: HARNESS.imageArea, bytes }], shift: HARNESS.imageArea - va };
 }
 
-export function runFunction(options: FunctionRunOptions): FunctionRunResult {
+/** Build the machine and load the guest for one run of `options` (subject or bare-metal reference). */
+function prepareFunctionRun(options: FunctionRunOptions, policy: MachineOptions['policy'], migration: MigrationMode, trace: MachineOptions['trace']): GuestRun {
   const isa = options.image.isa === 'a64' ? 'a64' : 'a32';
   const preset = options.preset ?? (isa === 'a32' ? 'cubietruck' : 'server');
-  const migration = options.migration ?? { kind: 'never' };
-  const seed = options.seed ?? 1;
   const bytes = options.bufferBytes ?? 128 * 1024;
-  const t0 = performance.now();
   let imageBytes = 0;
   for (const s of options.image.segments) imageBytes += s.bytes.length;
   const guestRamBytes = options.guestRamBytes ?? Math.max(64 * MIB, Math.ceil((16 * MIB + imageBytes + 2 * MIB) / (16 * MIB)) * 16 * MIB);
-  const machine = new Machine({ preset, isa, policy: options.policy, migration, seed, guestRamBytes, p2mMaxLeafBytes: options.p2mMaxLeafBytes, trace: options.trace });
+  const machine = new Machine({ preset, isa, policy, migration, seed: options.seed ?? 1, guestRamBytes, p2mMaxLeafBytes: options.p2mMaxLeafBytes, trace });
   const vm: Vm = machine.vms[0];
   const vcpu = vm.vcpus[0];
   // A guest exception (UNDEFINED, abort, SVC) stops the run with its kind, PC and word, unless asked to vector it.
   vcpu.cpu.exceptionPolicy = options.takeExceptions ? 'take' : 'stop';
-  if (options.recordSetWay) vcpu.setWayLog = [];
   const ramEnd = vm.ramIpa + vm.ramBytes;
   const { windows, shift } = placeImage(options.image, isa, ramEnd);
   const shifted = shift === 0 ? options.image : { ...options.image, segments: options.image.segments.map((s) => ({ ...s, address: s.address + shift })) };
@@ -112,24 +114,42 @@ export function runFunction(options: FunctionRunOptions): FunctionRunResult {
   setGuestRegister(vcpu, rFn, (options.entry | (options.thumb ? 1 : 0)) >>> 0);
   enterEl1(vcpu, HARNESS.stub, HARNESS.stackTop);
   options.prepare?.(machine, vm);
-  const tRun = performance.now();
-  const run = machine.run(vcpu, options.budget ?? 100_000_000);
+  return { machine, vm, vcpu, budget: options.budget ?? 100_000_000 };
+}
+
+export function runFunction(options: FunctionRunOptions): FunctionRunResult {
+  const isa = options.image.isa === 'a64' ? 'a64' : 'a32';
+  const preset = options.preset ?? (isa === 'a32' ? 'cubietruck' : 'server');
+  const migration = options.migration ?? { kind: 'never' };
+  const seed = options.seed ?? 1;
+  const bytes = options.bufferBytes ?? 128 * 1024;
+  const t0 = performance.now();
+  const { subject, run, verdict, guestMs } = runJudged((policy, m, trace) => {
+    const g = prepareFunctionRun(options, policy, m, trace);
+    if (options.recordSetWay && policy === options.policy) g.vcpu.setWayLog = [];
+    return g;
+  }, { policy: options.policy, migration, trace: options.trace, compare: options.compare });
+  const { machine, vm, vcpu } = subject;
   if (run.haltReason !== 'halted') throw new GuestError(`harness stopped with '${run.haltReason}' before its final HVC`);
-  const lost = bytes === 0 ? 0 : linesLost(machine, vm, HARNESS.buffer, bytes, HARNESS.seed, isa === 'a64' ? 8 : 4);
+  const notAtPoC = bytes === 0 ? 0 : linesLost(machine, vm, HARNESS.buffer, bytes, HARNESS.seed, isa === 'a64' ? 8 : 4);
   return {
-    ...summarise(machine, {
-      scenario: 'function',
-      isa,
-      preset,
-      migration: formatMigrationMode(migration),
-      seed,
-      linesLost: lost,
-      bufferLines: bytes / machine.caches.lineBytes,
-      instructions: run.instructions,
-      wallMs: performance.now() - t0,
-      guestMs: performance.now() - tRun,
-    }),
-    guestMismatches: guestRegister(vcpu, 0),
+    ...summarise(
+      machine,
+      {
+        scenario: 'function',
+        isa,
+        preset,
+        migration: formatMigrationMode(migration),
+        seed,
+        linesNotAtPoC: notAtPoC,
+        bufferLines: bytes / machine.caches.lineBytes,
+        instructions: run.instructions,
+        wallMs: performance.now() - t0,
+        guestMs,
+      },
+      verdict,
+    ),
+    guestMismatchedWords: guestRegister(vcpu, 0),
     setWayLog: vcpu.setWayLog,
   };
 }

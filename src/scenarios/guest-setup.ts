@@ -76,3 +76,25 @@ export function linesLost(machine: Machine, vm: Vm, bufferIpa: number, bytes: nu
   }
   return lost;
 }
+
+/** Instructions retired and the address of the instruction being executed. */
+export function guestPosition(vcpu: Vcpu): { instructions: number; pc: number } {
+  const cpu = vcpu.cpu;
+  if (cpu instanceof A32Cpu) return { instructions: cpu.instructionsRetired, pc: cpu.current };
+  if (cpu instanceof A64Cpu) return { instructions: cpu.instructionsRetired, pc: cpu.instructionPc };
+  return { instructions: 0, pc: 0 };
+}
+
+/** The general registers (r0-r14 / x0-x30) and PC, as [name, hex value]. */
+export function guestRegisters(vcpu: Vcpu): [string, string][] {
+  const cpu = vcpu.cpu;
+  const out: [string, string][] = [];
+  if (cpu instanceof A32Cpu) {
+    for (let n = 0; n < 15; n++) out.push([`r${n}`, `0x${(cpu.r[n] >>> 0).toString(16)}`]);
+    out.push(['pc', `0x${(cpu.r[15] >>> 0).toString(16)}`]);
+  } else if (cpu instanceof A64Cpu) {
+    for (let n = 0; n < 31; n++) out.push([`x${n}`, `0x${cpu.xHi(n).toString(16).padStart(8, '0')}${cpu.xLo(n).toString(16).padStart(8, '0')}`]);
+    out.push(['pc', `0x${cpu.pc.toString(16)}`]);
+  }
+  return out;
+}

@@ -8,6 +8,8 @@ import { formatMigrationMode, type MigrationMode } from '../hyp/scheduler';
 import type { LoadedImage } from '../rom/loaded-image';
 import { enterEl1, guestRegister, loadImageIntoVm } from './guest-setup';
 import { summarise, type ScenarioResult } from './result';
+import { runJudged } from './lockstep/compare-with-bare-metal';
+import type { GuestRun } from './lockstep/guest-run';
 
 export interface ProgramRunOptions {
   readonly image: LoadedImage;
@@ -25,6 +27,8 @@ export interface ProgramRunOptions {
   /** Largest p2m leaf mapping guest RAM (default 1 GiB; see MachineOptions). */
   readonly p2mMaxLeafBytes?: number;
   readonly trace?: MachineOptions['trace'];
+  /** Compare the guest's loads with the same guest on bare metal (default true; false only to measure the bare cost). */
+  readonly compare?: boolean;
 }
 
 export interface ProgramRunResult extends ScenarioResult {
@@ -33,13 +37,10 @@ export interface ProgramRunResult extends ScenarioResult {
   readonly result: number;
 }
 
-export function runProgram(options: ProgramRunOptions): ProgramRunResult {
+function prepareProgram(options: ProgramRunOptions, policy: MachineOptions['policy'], migration: MigrationMode, trace: MachineOptions['trace']): GuestRun {
   const isa = options.image.isa === 'a64' ? 'a64' : 'a32';
   const preset = options.preset ?? (isa === 'a32' ? 'cubietruck' : 'server');
-  const migration = options.migration ?? { kind: 'never' };
-  const seed = options.seed ?? 1;
-  const t0 = performance.now();
-  const machine = new Machine({ preset, isa, policy: options.policy, migration, seed, guestRamBytes: options.guestRamBytes ?? 64 * 2 ** 20, p2mMaxLeafBytes: options.p2mMaxLeafBytes, trace: options.trace });
+  const machine = new Machine({ preset, isa, policy, migration, seed: options.seed ?? 1, guestRamBytes: options.guestRamBytes ?? 64 * 2 ** 20, p2mMaxLeafBytes: options.p2mMaxLeafBytes, trace });
   const vm = machine.vms[0];
   const vcpu = vm.vcpus[0];
   // A guest exception (UNDEFINED, abort, SVC) stops the run with its kind, PC and word, unless asked to vector it.
@@ -47,10 +48,28 @@ export function runProgram(options: ProgramRunOptions): ProgramRunResult {
   loadImageIntoVm(machine, vm, options.image);
   const entry = options.entry ?? options.image.entry;
   enterEl1(vcpu, entry, options.stackTop ?? GUEST_RAM_IPA + 0x2_0000, options.image.isa === 't32');
-  const tRun = performance.now();
-  const run = machine.run(vcpu, options.budget ?? 100_000_000);
+  return { machine, vm, vcpu, budget: options.budget ?? 100_000_000 };
+}
+
+export function runProgram(options: ProgramRunOptions): ProgramRunResult {
+  const isa = options.image.isa === 'a64' ? 'a64' : 'a32';
+  const preset = options.preset ?? (isa === 'a32' ? 'cubietruck' : 'server');
+  const migration = options.migration ?? { kind: 'never' };
+  const seed = options.seed ?? 1;
+  const t0 = performance.now();
+  const { subject, run, verdict, guestMs } = runJudged((policy, m, trace) => prepareProgram(options, policy, m, trace), {
+    policy: options.policy,
+    migration,
+    trace: options.trace,
+    compare: options.compare,
+  });
+  const { machine, vcpu } = subject;
   return {
-    ...summarise(machine, { scenario: 'run', isa, preset, migration: formatMigrationMode(migration), seed, linesLost: 0, bufferLines: 0, instructions: run.instructions, wallMs: performance.now() - t0, guestMs: performance.now() - tRun }),
+    ...summarise(
+      machine,
+      { scenario: 'run', isa, preset, migration: formatMigrationMode(migration), seed, linesNotAtPoC: 0, bufferLines: 0, instructions: run.instructions, wallMs: performance.now() - t0, guestMs },
+      verdict,
+    ),
     haltReason: run.haltReason,
     result: guestRegister(vcpu, 0),
   };

@@ -30,6 +30,10 @@ export class FakePolicyHost implements PolicyHost {
     this.calls.push('flush dirty lines');
     return { pages: 0, lines: 1 };
   }
+  flushStrandedLines(operand: number) {
+    this.calls.push(`flush stranded 0x${operand.toString(16)}`);
+    return { pages: 0, lines: 1 };
+  }
   flushPcpuBySetWay(pcpu: number): void {
     this.calls.push(`flush pcpu ${pcpu}`);
   }

@@ -171,11 +171,12 @@ describe('dirty', () => {
 });
 
 describe('oracle', () => {
-  it('cleans only the dirty lines, once per S/W loop and per toggle', () => {
+  it('carries out every S/W op here (an invalidate as clean+invalidate) and cleans the lines stranded at its set; toggles need nothing', () => {
     const { policy, host } = booted('oracle');
-    policy.onSetWay(host, 'cisw', 0);
-    policy.onSetWay(host, 'cisw', 0);
+    policy.onSetWay(host, 'cisw', 0x40);
+    policy.onSetWay(host, 'isw', 0x42);
     policy.onCacheToggle(host, true, false);
-    expect(host.calls).toEqual(['flush dirty lines', 'flush dirty lines']);
+    expect(host.calls).toEqual(['sw cisw 0x40 on 0', 'flush stranded 0x40', 'sw cisw 0x42 on 0', 'flush stranded 0x42']);
+    expect(host.hcr & HCR.TVM).toBe(0);
   });
 });

@@ -17,7 +17,8 @@ export const DEMO_POLICIES = [...POLICY_NAMES.filter((n) => n !== 'oracle'), 'di
 
 export const RESULT_COLUMNS: readonly Column<ScenarioResult>[] = [
   { header: 'policy', value: (r) => r.policy },
-  { header: 'lines lost', value: (r) => r.linesLost },
+  { header: 'data lost', value: (r) => `${r.dataLost}${r.controlFlowCause === 'unexplained' ? ' +diverged' : ''}` },
+  { header: 'stale reads', value: (r) => r.staleReads },
   { header: 'traps', value: (r) => r.traps },
   { header: 'S/W ops', value: (r) => r.setWayOps },
   { header: 'lines by VA', value: (r) => r.linesByAddress },

@@ -13,6 +13,20 @@ import { runFunction } from '../../scenarios/function-harness';
 import { runProgram } from '../../scenarios/program';
 import { TracePrinter } from '../trace-printer';
 import type { Command } from './command';
+import { lostData } from '../../scenarios/lockstep/verdict';
+import type { ScenarioResult } from '../../scenarios/result';
+
+/** The verdict in text: what the guest saw against bare metal, then the first divergence. */
+export function verdictLines(r: ScenarioResult): string {
+  const verdict = lostData(r) ? 'DATA LOST' : 'no loss';
+  let out =
+    `  verdict against bare metal: ${verdict}: ${r.staleReads} stale reads, ${r.dataDestroyed} lines destroyed` +
+    `${r.controlFlowDiverged ? `, control flow diverged (${r.controlFlowCause})` : ''} (${r.loadsCompared.toLocaleString('en-US')} loads compared` +
+    `${r.fresherReads > 0 ? `, ${r.fresherReads} read newer data than bare metal` : ''})\n`;
+  if (r.firstDivergence !== null) out += `  first divergence: ${r.firstDivergence.text}\n`;
+  if (r.bufferLines > 0) out += `  buffer lines not at PoC after the run: ${r.linesNotAtPoC} of ${r.bufferLines} (informative)\n`;
+  return out;
+}
 
 const OPTIONS = {
   symbol: { type: 'string' },
@@ -51,7 +65,7 @@ function usage(name: string): string {
     '--guest-ram sets the VM\'s RAM (e.g. 256m, 16g; sparse); --p2m-leaf the largest stage-2 block mapping\n' +
     'it (default 1g, as Xen\'s toolstack populates RAM: policies that clean per p2m leaf pay for it).\n\n' +
     'migration modes: never, every:N, after-sw:K, random[:N], adversarial[:N]\n' +
-    'exit codes: 0 ok, 1 --expect-no-loss and lines were lost, 2 usage, 3 bad image, 4 guest failed\n'
+    'exit codes: 0 ok, 1 --expect-no-loss and the guest lost data, 2 usage, 3 bad image, 4 guest failed\n'
   );
 }
 
@@ -101,14 +115,14 @@ function runLike(name: 'run' | 'trace'): Command {
         const what = v.symbol ?? (entry === undefined ? `entry 0x${image.entry.toString(16)}` : `0x${entry.toString(16)}`);
         process.stdout.write(
           `${tracing ? '\n' : ''}${positionals[0]} ${what}: ${result.instructions.toLocaleString('en-US')} instructions, policy ${result.policy}, preset ${result.preset}, migration ${result.migration} (seed ${seed})\n` +
-            (result.bufferLines > 0 ? `  lines lost: ${result.linesLost} of ${result.bufferLines}\n` : '') +
+            verdictLines(result) +
             ('haltReason' in result ? `  halted (${result.haltReason}) with ${image.isa === 'a64' ? 'x0' : 'r0'} = ${result.result} (0x${result.result.toString(16)})\n` : '') +
             `  traps ${result.traps}, S/W ops ${result.setWayOps} (${result.setWayOpsTrapped} trapped), lines cleaned by VA ${result.linesByAddress}, ` +
             `pages flushed ${result.pagesFlushed}, stage-2 faults ${result.stage2Faults}, migrations ${result.migrations}\n` +
             `  simulated ${result.simulatedUs.toFixed(1)} us (longest EL2 stretch ${result.longestEl2Us.toFixed(1)} us), wall ${result.wallMs.toFixed(0)} ms\n`,
         );
       }
-      return v['expect-no-loss'] && result.linesLost > 0 ? EXIT.checkFailed : EXIT.ok;
+      return v['expect-no-loss'] && lostData(result) ? EXIT.checkFailed : EXIT.ok;
     },
   };
 }

@@ -156,6 +156,10 @@ export class A64Cpu implements SystemAccessContext {
   /** Address of the instruction being executed (ELR for faults, the base for skipInstruction). */
   private curPc = 0;
   private curWord = 0;
+  /** Address of the instruction being executed (exact in the interpreter; a block's entry inside compiled blocks). */
+  get instructionPc(): number {
+    return this.curPc;
+  }
   private attention = 0;
   private retireSuppressed = false;
   private stopPending: StopReason | null = null;

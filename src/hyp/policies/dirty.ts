@@ -34,6 +34,7 @@ export function dirty(options: PolicyOptions): SetWayPolicy {
   };
   return {
     name: 'dirty',
+    claimsSafety: true,
     stage2HardwareDirty: mode === 'dbm',
     summary: `flush only pages written since the last flush (${mode === 'dbm' ? 'stage-2 DBM, no faults' : 'stage-2 write protection'})`,
     resetHcr: () => HCR.TSW | (tid2 ? HCR.TID2 : 0),

@@ -9,6 +9,7 @@ import type { PolicyOptions, SetWayPolicy } from '../policy';
 export function jailhouse(_options: PolicyOptions): SetWayPolicy {
   return {
     name: 'jailhouse',
+    claimsSafety: true,
     summary: 'first S/W op flushes the cell by VA; later only caches on->off flushes',
     resetHcr: () => HCR.TSW,
     onSetWay(host) {

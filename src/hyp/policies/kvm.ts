@@ -10,6 +10,7 @@ import type { PolicyOptions, SetWayPolicy } from '../policy';
 export function kvm(_options: PolicyOptions): SetWayPolicy {
   return {
     name: 'kvm',
+    claimsSafety: true,
     summary: 'first S/W op and every cache toggle: clean+invalidate all mapped pages by VA',
     resetHcr: () => HCR.TSW | HCR.TVM,
     onSetWay(host) {

@@ -10,6 +10,7 @@ import type { PolicyOptions, SetWayPolicy } from '../policy';
 export function misconfig(_options: PolicyOptions): SetWayPolicy {
   return {
     name: 'misconfig',
+    claimsSafety: true,
     summary: 'first S/W op invalidates every p2m leaf; each page is flushed on its next access',
     resetHcr: () => HCR.TSW,
     onSetWay(host) {

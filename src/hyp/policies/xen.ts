@@ -20,6 +20,7 @@ export function xen(_options: PolicyOptions): SetWayPolicy {
   };
   return {
     name: 'xen',
+    claimsSafety: true,
     summary: 'first S/W op and cache toggles: flush pages touched since the last flush (p2m valid bits)',
     resetHcr: () => HCR.TSW,
     onVcpuReset: (host) => host.invalidateP2mRoots(),

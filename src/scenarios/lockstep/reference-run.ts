@@ -1,0 +1,66 @@
+/**
+ * The bare-metal run the subject is compared with, advanced on demand: whenever the subject makes
+ * a load and no reference load is queued, the reference machine runs a short chunk. Both machines
+ * are separate object graphs, so the reference may run from inside the subject's memory access.
+ */
+import type { MemoryObserver } from '../../exec/memory-observer';
+import { EXCEPTION_LOOP_LIMIT } from '../../exec/exception-loop-error';
+import { LoadQueue } from './load-queue';
+import type { GuestRun } from './guest-run';
+
+/** Instructions per step of the reference: small, so the queue stays short. */
+const CHUNK = 4096;
+
+/** Errors a guest can cause (their class names); anything else is a bug in setway and propagates. */
+const GUEST_CAUSED = new Set(['GuestError', 'GuestException', 'BudgetExceeded', 'ExceptionLoopError', 'MemoryAbort', 'PhysicalAddressError', 'ThumbNotSupportedError']);
+
+export class ReferenceRun implements MemoryObserver {
+  readonly queue = new LoadQueue();
+  /** Why the reference stopped ('halted', 'wfi', or the guest error's message); null while it runs. */
+  stopped: string | null = null;
+  instructions = 0;
+  private idleChunks = 0;
+
+  constructor(readonly guest: GuestRun) {
+    guest.vcpu.port.observer = this;
+  }
+
+  load(va: number, pa: number, size: number, value: number): void {
+    this.queue.push(va, pa, size, value);
+  }
+
+  store(): void {}
+
+  /** Advance until a load is queued; false when the reference stopped with none left. */
+  fill(): boolean {
+    while (this.queue.length === 0) {
+      if (this.stopped !== null) return false;
+      this.advance(CHUNK);
+    }
+    return true;
+  }
+
+  /** Run the reference to its end (after the subject finished). */
+  finish(): void {
+    while (this.stopped === null) this.advance(1 << 20);
+  }
+
+  private advance(chunk: number): void {
+    const { machine, vcpu, budget } = this.guest;
+    try {
+      const left = budget - this.instructions;
+      if (left <= 0) {
+        this.stopped = `ran past its budget of ${budget} instructions`;
+        return;
+      }
+      const r = machine.advance(vcpu, Math.min(chunk, left));
+      this.instructions += r.instructions;
+      if (r.halted !== null) this.stopped = r.halted;
+      this.idleChunks = r.instructions === 0 ? this.idleChunks + 1 : 0;
+      if (this.idleChunks > EXCEPTION_LOOP_LIMIT) this.stopped = 'no instruction completed (exception loop)';
+    } catch (e) {
+      if (!(e instanceof Error) || !GUEST_CAUSED.has(e.name)) throw e;
+      this.stopped = `${e.name}: ${e.message}`;
+    }
+  }
+}
