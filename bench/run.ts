@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { benchCache } from './cache';
 import { benchInterpreter } from './interpreter';
 import { benchMmu } from './mmu';
+import { benchLockstep } from './lockstep';
 import { benchFlushPerPolicy, benchScaling, benchTrapPath } from './policies';
 import type { BenchRow } from './measure';
 
@@ -59,6 +60,14 @@ process.stderr.write('full flush_dcache_all on cubietruck, per policy...\n');
 for (const f of benchFlushPerPolicy(['passthrough', 'kvm-2013', 'kvm', 'xen', 'jailhouse', 'misconfig', 'dirty', 'dirty:tid2', 'oracle'])) {
   add(`flush cubietruck ${f.policy}`, f.ms, 'ms', f.policy === 'passthrough' ? '< 5 ms' : undefined, f.policy === 'passthrough' ? f.ms < 5 : undefined);
 }
+
+process.stderr.write('verdict against bare metal (boot handoff, xen, cubietruck, 128 KiB)...\n');
+const lockstep = benchLockstep();
+add('boot handoff xen, no comparison', lockstep.bareMs, 'ms');
+add('boot handoff xen, live bare-metal run in lockstep', lockstep.liveMs, 'ms');
+add('boot handoff xen, recorded bare-metal run replayed', lockstep.replayedMs, 'ms');
+add('lockstep cost, live (a single run)', lockstep.liveMs / lockstep.bareMs, 'ratio', '<= 1.5', lockstep.liveMs / lockstep.bareMs <= 1.5);
+add('lockstep cost, replayed (demo, sweep)', lockstep.replayedMs / lockstep.bareMs, 'ratio', '<= 1.5', lockstep.replayedMs / lockstep.bareMs <= 1.5);
 
 process.stderr.write('memory system...\n');
 for (const r of benchMmu()) add(r.name, r.value, r.unit);

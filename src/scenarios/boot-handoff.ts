@@ -17,6 +17,7 @@ import { enterEl1, guestRegister, linesLost, loadImageIntoVm } from './guest-set
 import { HANDOFF, loadRom } from './rom-images';
 import { summarise, type ScenarioResult } from './result';
 import { runJudged } from './lockstep/compare-with-bare-metal';
+import type { BareMetalRuns } from './lockstep/bare-metal-runs';
 import type { GuestRun } from './lockstep/guest-run';
 
 export type HandoffFlush = 'all' | 'louis' | 'none';
@@ -40,6 +41,8 @@ export interface BootHandoffOptions {
   readonly trace?: MachineOptions['trace'];
   /** Compare the guest's loads with the same guest on bare metal (default true; false only to measure the bare cost). */
   readonly compare?: boolean;
+  /** Bare-metal runs recorded once and shared by every run of the same guest (demo, sweep). */
+  readonly bareMetal?: BareMetalRuns;
 }
 
 function prepareBootHandoff(options: BootHandoffOptions, policy: MachineOptions['policy'], migration: MigrationMode, trace: MachineOptions['trace']): GuestRun {
@@ -69,6 +72,11 @@ function prepareBootHandoff(options: BootHandoffOptions, policy: MachineOptions[
   return { machine, vm, vcpu, budget: options.budget ?? 200_000_000 };
 }
 
+/** Everything but the policy, schedule, seed and trace: what makes the bare-metal run what it is. */
+function bareMetalKey(o: BootHandoffOptions): string {
+  return JSON.stringify(['boot-handoff', o.isa, o.preset, o.bufferBytes, o.flush, o.guestRamBytes, o.p2mMaxLeafBytes, o.budget, o.takeExceptions]);
+}
+
 export function runBootHandoff(options: BootHandoffOptions): ScenarioResult & { readonly guestMismatchedWords: number } {
   const isa = options.isa ?? 'a32';
   const preset = options.preset ?? (isa === 'a32' ? 'cubietruck' : 'server');
@@ -81,6 +89,7 @@ export function runBootHandoff(options: BootHandoffOptions): ScenarioResult & { 
     migration,
     trace: options.trace,
     compare: options.compare,
+    bareMetal: options.bareMetal && { runs: options.bareMetal, key: bareMetalKey(options) },
   });
   const { machine, vm, vcpu } = subject;
   const done = machine.memory.read32(vm.ipaToPa(HANDOFF.paramBlock + HANDOFF.offsets.done));

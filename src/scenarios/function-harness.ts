@@ -15,6 +15,7 @@ import { enterEl1, guestRegister, linesLost, loadImageIntoVm, setGuestRegister }
 import { HANDOFF_STUB_A32, HANDOFF_STUB_A64 } from './harness-stub';
 import { summarise, type ScenarioResult } from './result';
 import { runJudged } from './lockstep/compare-with-bare-metal';
+import type { BareMetalRuns } from './lockstep/bare-metal-runs';
 import type { GuestRun } from './lockstep/guest-run';
 import { installA64Tables, installShortDescriptorTables, type ExtraWindow } from './stage1-identity';
 
@@ -55,6 +56,8 @@ export interface FunctionRunOptions {
   readonly p2mMaxLeafBytes?: number;
   /** Compare the guest's loads with the same guest on bare metal (default true; false only to measure the bare cost). */
   readonly compare?: boolean;
+  /** Bare-metal runs recorded once and shared by every run of the same guest (demo, sweep). */
+  readonly bareMetal?: BareMetalRuns;
 }
 
 export interface FunctionRunResult extends ScenarioResult {
@@ -117,6 +120,11 @@ function prepareFunctionRun(options: FunctionRunOptions, policy: MachineOptions[
   return { machine, vm, vcpu, budget: options.budget ?? 100_000_000 };
 }
 
+/** Everything but the policy, schedule, seed and trace (the image is the BareMetalRuns' own: one per image). */
+function bareMetalKey(o: FunctionRunOptions): string {
+  return JSON.stringify(['function', o.entry, o.thumb, o.preset, o.bufferBytes, o.budget, o.takeExceptions, o.guestRamBytes, o.p2mMaxLeafBytes]);
+}
+
 export function runFunction(options: FunctionRunOptions): FunctionRunResult {
   const isa = options.image.isa === 'a64' ? 'a64' : 'a32';
   const preset = options.preset ?? (isa === 'a32' ? 'cubietruck' : 'server');
@@ -128,7 +136,14 @@ export function runFunction(options: FunctionRunOptions): FunctionRunResult {
     const g = prepareFunctionRun(options, policy, m, trace);
     if (options.recordSetWay && policy === options.policy) g.vcpu.setWayLog = [];
     return g;
-  }, { policy: options.policy, migration, trace: options.trace, compare: options.compare });
+  }, {
+    policy: options.policy,
+    migration,
+    trace: options.trace,
+    compare: options.compare,
+    // A `prepare` hook may touch memory differently each time: such runs get a live reference.
+    bareMetal: options.bareMetal && options.prepare === undefined ? { runs: options.bareMetal, key: bareMetalKey(options) } : undefined,
+  });
   const { machine, vm, vcpu } = subject;
   if (run.haltReason !== 'halted') throw new GuestError(`harness stopped with '${run.haltReason}' before its final HVC`);
   const notAtPoC = bytes === 0 ? 0 : linesLost(machine, vm, HARNESS.buffer, bytes, HARNESS.seed, isa === 'a64' ? 8 : 4);

@@ -10,6 +10,7 @@ import { formatMigrationMode, type MigrationMode } from '../hyp/scheduler';
 import { GuestError } from '../hyp/guest-error';
 import { enterEl1, guestRegister, loadImageIntoVm } from './guest-setup';
 import { runJudged } from './lockstep/compare-with-bare-metal';
+import type { BareMetalRuns } from './lockstep/bare-metal-runs';
 import type { GuestRun } from './lockstep/guest-run';
 import { summarise, type ScenarioResult } from './result';
 import { HANDOFF, loadRom } from './rom-images';
@@ -38,6 +39,8 @@ export interface ScriptGuestOptions {
   readonly budget?: number;
   readonly trace?: MachineOptions['trace'];
   readonly compare?: boolean;
+  /** Bare-metal runs recorded once and shared by every run of the same script. */
+  readonly bareMetal?: BareMetalRuns;
 }
 
 export interface ScriptGuestResult extends ScenarioResult {
@@ -78,6 +81,7 @@ export function runScriptGuest(options: ScriptGuestOptions): ScriptGuestResult {
     migration,
     trace: options.trace,
     compare: options.compare,
+    bareMetal: options.bareMetal && { runs: options.bareMetal, key: JSON.stringify([options.preset, options.budget, options.script]) },
   });
   if (run.haltReason !== 'halted') throw new GuestError(`script guest stopped with '${run.haltReason}'`);
   const result = guestRegister(subject.vcpu, 0);

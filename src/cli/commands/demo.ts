@@ -7,6 +7,7 @@ import { EXIT } from '../exit-codes';
 import { POLICY_NAMES } from '../../hyp/policies';
 import { runBootHandoff } from '../../scenarios/boot-handoff';
 import type { ScenarioResult } from '../../scenarios/result';
+import { BareMetalRuns } from '../../scenarios/lockstep/bare-metal-runs';
 import { count, renderTable, type Column } from '../format/table';
 import type { Command } from './command';
 
@@ -50,8 +51,9 @@ export const demoCommand: Command = {
     const isa = values.isa === 'a64' ? 'a64' : 'a32';
     const seed = intFlag('demo', 'seed', values.seed as string | undefined, 1);
     const bufferBytes = intFlag('demo', 'buffer-kib', values['buffer-kib'] as string | undefined, 128) * 1024;
+    const bareMetal = new BareMetalRuns();
     const results = DEMO_POLICIES.map((policy) =>
-      runBootHandoff({ isa, policy, bufferBytes, seed, migration: { kind: 'after-setway', k: MID_FLUSH_OP } }),
+      runBootHandoff({ isa, policy, bufferBytes, seed, migration: { kind: 'after-setway', k: MID_FLUSH_OP }, bareMetal }),
     );
     if (values.json) {
       process.stdout.write(`${JSON.stringify({ scenario: 'boot-handoff', results }, null, 2)}\n`);

@@ -16,6 +16,8 @@ import { guestPosition, guestRegisters } from '../guest-setup';
 import type { GuestRun } from './guest-run';
 import { LockstepComparer } from './lockstep-comparer';
 import { ReferenceRun } from './reference-run';
+import type { ReferenceLoads } from './reference-loads';
+import type { BareMetalRuns } from './bare-metal-runs';
 import type { Verdict } from './verdict';
 
 /** The reference machine's policy: no stage 2 and no trapping (src/hyp/policies/passthrough.ts). */
@@ -25,8 +27,8 @@ export const BARE_METAL_POLICY = 'passthrough:novm';
  * Run `runSubject` (which runs `subject` to its end) while comparing every load with `reference`
  * (built from the same scenario with BARE_METAL_POLICY and no migration).
  */
-export function compareWithBareMetal(subject: GuestRun, reference: GuestRun, runSubject: () => void): Verdict {
-  const ref = new ReferenceRun(reference);
+export function compareWithBareMetal(subject: GuestRun, ref: ReferenceLoads, runSubject: () => void): Verdict {
+  const reference = ref.guest;
   const cmp = new LockstepComparer(ref, subject.machine.memory, subject.machine.caches, () => guestPosition(subject.vcpu));
   subject.vcpu.port.observer = cmp;
   try {
@@ -35,7 +37,6 @@ export function compareWithBareMetal(subject: GuestRun, reference: GuestRun, run
     subject.vcpu.port.observer = null;
   }
   cmp.finish();
-  reference.vcpu.port.observer = null;
   return {
     loadsCompared: cmp.loads,
     staleReads: cmp.staleReads,
@@ -102,10 +103,19 @@ export type PrepareGuest = (policy: MachineOptions['policy'], migration: Migrati
  */
 export function runJudged(
   prepare: PrepareGuest,
-  options: { readonly policy: MachineOptions['policy']; readonly migration: MigrationMode; readonly trace?: MachineOptions['trace']; readonly compare?: boolean },
+  options: {
+    readonly policy: MachineOptions['policy'];
+    readonly migration: MigrationMode;
+    readonly trace?: MachineOptions['trace'];
+    readonly compare?: boolean;
+    /** Recorded bare-metal runs to reuse, and the key naming this guest among them. */
+    readonly bareMetal?: { readonly runs: BareMetalRuns; readonly key: string };
+  },
 ): { subject: GuestRun; run: RunResult; verdict: Verdict | null; guestMs: number } {
   const subject = prepare(options.policy, options.migration, options.trace);
-  const reference = options.compare === false ? null : prepare(BARE_METAL_POLICY, { kind: 'never' }, undefined);
+  const bareMetal = () => prepare(BARE_METAL_POLICY, { kind: 'never' }, undefined);
+  const reference =
+    options.compare === false ? null : options.bareMetal === undefined ? new ReferenceRun(bareMetal()) : options.bareMetal.runs.reference(options.bareMetal.key, bareMetal);
   const t0 = performance.now();
   let run: RunResult = { instructions: 0, haltReason: '' };
   const runSubject = () => {

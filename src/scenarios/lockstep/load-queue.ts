@@ -40,6 +40,20 @@ export class LoadQueue {
     return this.value[this.head];
   }
 
+  /** The i-th load from the head (0 = head); for replaying a queue that is kept whole. */
+  vaAt(i: number): number {
+    return this.va[this.head + i];
+  }
+  paAt(i: number): number {
+    return this.pa[this.head + i];
+  }
+  sizeAt(i: number): number {
+    return this.size[this.head + i];
+  }
+  valueAt(i: number): number {
+    return this.value[this.head + i];
+  }
+
   shift(): void {
     this.head++;
     if (this.head === this.tail) this.head = this.tail = 0;

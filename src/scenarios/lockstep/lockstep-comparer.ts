@@ -7,7 +7,7 @@
 import type { CacheSystem } from '../../cache/cache-system';
 import type { MemoryObserver } from '../../exec/memory-observer';
 import type { PhysicalMemory } from '../../mmu/physical-memory';
-import type { ReferenceRun } from './reference-run';
+import type { ReferenceLoads } from './reference-loads';
 import { describeDivergence, type ControlFlowCause, type Divergence } from './verdict';
 
 const PAGE = 4096;
@@ -28,7 +28,7 @@ export class LockstepComparer implements MemoryObserver {
   readonly shadow = new Map<number, Uint8Array>();
 
   constructor(
-    private readonly reference: ReferenceRun,
+    private readonly reference: ReferenceLoads,
     private readonly memory: PhysicalMemory,
     private readonly caches: CacheSystem,
     private readonly position: () => GuestPosition,
@@ -42,11 +42,10 @@ export class LockstepComparer implements MemoryObserver {
       this.diverge('control-flow', index, va, pa, size, null, value);
       return;
     }
-    const q = ref.queue;
-    const expectedVa = q.headVa;
-    const expectedSize = q.headSize;
-    const expected = q.headValue;
-    q.shift();
+    const expectedVa = ref.headVa;
+    const expectedSize = ref.headSize;
+    const expected = ref.headValue;
+    ref.shift();
     if (expectedVa !== va || expectedSize !== size) {
       this.diverge('control-flow', index, va, pa, size, expected, value);
       return;
@@ -69,9 +68,9 @@ export class LockstepComparer implements MemoryObserver {
   /** The subject made its last load: bare metal loads still queued (or to come) mean control flow diverged. */
   finish(): void {
     if (this.controlFlowDiverged) return;
-    this.reference.finish();
-    const q = this.reference.queue;
-    if (q.length > 0) this.diverge('control-flow', this.loads, q.headVa, q.headPa, q.headSize, q.headValue, null);
+    const ref = this.reference;
+    ref.finish();
+    if (ref.remaining > 0) this.diverge('control-flow', this.loads, ref.headVa, ref.headPa, ref.headSize, ref.headValue, null);
   }
 
   /** Value of the guest's latest store at `pa` (memory's value where it never stored). */

@@ -7,6 +7,7 @@ import type { MemoryObserver } from '../../exec/memory-observer';
 import { EXCEPTION_LOOP_LIMIT } from '../../exec/exception-loop-error';
 import { LoadQueue } from './load-queue';
 import type { GuestRun } from './guest-run';
+import type { ReferenceLoads } from './reference-loads';
 
 /** Instructions per step of the reference: small, so the queue stays short. */
 const CHUNK = 4096;
@@ -14,7 +15,7 @@ const CHUNK = 4096;
 /** Errors a guest can cause (their class names); anything else is a bug in setway and propagates. */
 const GUEST_CAUSED = new Set(['GuestError', 'GuestException', 'BudgetExceeded', 'ExceptionLoopError', 'MemoryAbort', 'PhysicalAddressError', 'ThumbNotSupportedError']);
 
-export class ReferenceRun implements MemoryObserver {
+export class ReferenceRun implements MemoryObserver, ReferenceLoads {
   readonly queue = new LoadQueue();
   /** Why the reference stopped ('halted', 'wfi', or the guest error's message); null while it runs. */
   stopped: string | null = null;
@@ -31,6 +32,25 @@ export class ReferenceRun implements MemoryObserver {
 
   store(): void {}
 
+  get headVa(): number {
+    return this.queue.headVa;
+  }
+  get headPa(): number {
+    return this.queue.headPa;
+  }
+  get headSize(): number {
+    return this.queue.headSize;
+  }
+  get headValue(): number {
+    return this.queue.headValue;
+  }
+  shift(): void {
+    this.queue.shift();
+  }
+  get remaining(): number {
+    return this.queue.length;
+  }
+
   /** Advance until a load is queued; false when the reference stopped with none left. */
   fill(): boolean {
     while (this.queue.length === 0) {
@@ -43,6 +63,15 @@ export class ReferenceRun implements MemoryObserver {
   /** Run the reference to its end (after the subject finished). */
   finish(): void {
     while (this.stopped === null) this.advance(1 << 20);
+  }
+
+  /** Run to the end keeping every load, unless more than `maxLoads` pile up; true if it ended within that. */
+  record(maxLoads: number): boolean {
+    while (this.stopped === null) {
+      this.advance(CHUNK * 16);
+      if (this.queue.length > maxLoads) return false;
+    }
+    return true;
   }
 
   private advance(chunk: number): void {
