@@ -3,5 +3,10 @@ export { runBootHandoff, type BootHandoffOptions } from '../scenarios/boot-hando
 export { runFunction, HARNESS, type FunctionRunOptions, type FunctionRunResult } from '../scenarios/function-harness';
 export { runProgram, type ProgramRunOptions, type ProgramRunResult } from '../scenarios/program';
 export { sweep, type SweepOptions, type SweepRow } from '../scenarios/sweep';
+export { runScriptGuest, SCRIPT_OPS, type ScriptOp, type ScriptGuestOptions, type ScriptGuestResult } from '../scenarios/script-guest';
+/** Judging a run by what the guest saw, against the same guest on bare metal. */
+export { lostData, describeDivergence, type Verdict, type Divergence, type ControlFlowCause } from '../scenarios/lockstep/verdict';
+export { BareMetalRuns } from '../scenarios/lockstep/bare-metal-runs';
+export { BARE_METAL_POLICY } from '../scenarios/lockstep/compare-with-bare-metal';
 export { loadGuestImage, type ImageOptions } from '../scenarios/load-image';
 export { loadRom, romPath } from '../scenarios/rom-images';

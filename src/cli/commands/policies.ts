@@ -9,10 +9,13 @@ export const policiesCommand: Command = {
   run(args) {
     const { values, help } = parseCommandArgs('policies', args, { json: { type: 'boolean' } });
     if (help) {
-      process.stdout.write('usage: setway policies [--json]\n\nLists every policy, its options (policy:opt1,opt2) and a one-line summary.\n');
+      process.stdout.write('usage: setway policies [--json]\n\nLists every policy, whether it claims the guest always sees what it sees on bare metal\n(safe; held to it by the property tests) or is known to lose data (lossy), its options\n(policy:opt1,opt2) and a one-line summary.\n');
       return EXIT.ok;
     }
-    const rows = Object.entries(POLICIES).map(([name, entry]) => ({ name, options: entry.options, summary: makePolicy(name).summary }));
+    const rows = Object.entries(POLICIES).map(([name, entry]) => {
+      const p = makePolicy(name);
+      return { name, options: entry.options, claimsSafety: p.claimsSafety === true, summary: p.summary };
+    });
     if (values.json) {
       process.stdout.write(`${JSON.stringify({ policies: rows }, null, 2)}\n`);
       return EXIT.ok;
@@ -20,7 +23,7 @@ export const policiesCommand: Command = {
     const width = Math.max(...rows.map((r) => r.name.length));
     for (const r of rows) {
       const opts = r.options.length ? ` [${r.options.join(',')}]` : '';
-      process.stdout.write(`${r.name.padEnd(width)}  ${r.summary}${opts}\n`);
+      process.stdout.write(`${r.name.padEnd(width)}  ${r.claimsSafety ? 'safe ' : 'lossy'}  ${r.summary}${opts}\n`);
     }
     return EXIT.ok;
   },
