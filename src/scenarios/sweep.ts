@@ -1,61 +1,177 @@
-/** A scenario over many seeds, policies and migration modes, summarised per (policy, migration). */
+/**
+ * A scenario over many seeds, policies and migration modes: the boot-handoff ROM, or any function
+ * of a user's image under the harness. Each run is judged against bare metal (lostData); rows
+ * summarise each (policy, migration) pair and `summarisePolicies` pools every schedule a policy
+ * was tried under, with a 95% confidence interval on the fraction of schedules that lose data.
+ */
 import { formatMigrationMode, type MigrationMode } from '../hyp/scheduler';
+import type { LoadedImage } from '../rom/loaded-image';
+import { BareMetalRuns } from './lockstep/bare-metal-runs';
+import { lostData } from './lockstep/verdict';
 import { runBootHandoff, type BootHandoffOptions } from './boot-handoff';
+import { wilsonInterval } from './confidence-interval';
+import { runFunction } from './function-harness';
+import type { ScenarioResult } from './result';
+
+/** A function of a loaded image, run under the boot-handoff harness (src/scenarios/function-harness.ts). */
+export interface SweepFunction {
+  readonly image: LoadedImage;
+  /** Address of the function (link address). */
+  readonly entry: number;
+  readonly thumb?: boolean;
+}
 
 export interface SweepOptions extends Omit<BootHandoffOptions, 'policy' | 'migration' | 'seed'> {
   readonly policies: readonly string[];
   readonly migrations: readonly MigrationMode[];
-  /** Seeds 1..seeds for every (policy, migration) pair. */
+  /** How many seeds for every (policy, migration) pair: firstSeed .. firstSeed + seeds - 1. */
   readonly seeds: number;
+  /** First seed (default 1). */
+  readonly firstSeed?: number;
+  /** Sweep this function under the harness instead of the boot-handoff ROM (`isa` then comes from the image). */
+  readonly function?: SweepFunction;
   readonly onProgress?: (done: number, total: number) => void;
+  /** Every run's result, as it completes. */
+  readonly onRun?: (result: ScenarioResult) => void;
 }
 
-export interface SweepRow {
+/** How many of the runs lost data, with the 95% Wilson interval on that fraction. */
+export interface LosingFraction {
+  readonly runs: number;
+  /** Runs that lost data (lostData: stale reads, destroyed data or diverged control flow). */
+  readonly losingRuns: number;
+  readonly losingFraction: number;
+  readonly ciLow: number;
+  readonly ciHigh: number;
+}
+
+export interface SweepRow extends LosingFraction {
   readonly policy: string;
   readonly migration: string;
-  readonly runs: number;
-  /** Runs that lost at least one line, and their seeds (the first few). */
-  readonly losingRuns: number;
+  /** Seeds of the first few losing runs. */
   readonly losingSeeds: readonly number[];
-  readonly maxLinesLost: number;
+  /** The largest `dataLost` (stale reads + lines destroyed) of any run. */
+  readonly maxDataLost: number;
+  /** Migrations the policy let happen, per run: 0 means the row tested nothing (pin under adversarial). */
+  readonly meanMigrations: number;
   readonly meanTraps: number;
   readonly meanLinesByAddress: number;
   readonly meanSimulatedUs: number;
 }
 
-export function sweep(options: SweepOptions): SweepRow[] {
+/** A losing schedule: enough to replay the run. */
+export interface LosingSchedule {
+  readonly migration: string;
+  readonly seed: number;
+}
+
+/** One policy over every schedule it was tried under (all migrations and seeds pooled). */
+export interface PolicySummary extends LosingFraction {
+  readonly policy: string;
+  /** The first few losing schedules, in row order. */
+  readonly losingSeeds: readonly LosingSchedule[];
+}
+
+/** Losing seeds kept per row, and losing schedules per policy. */
+const KEEP_SEEDS = 8;
+
+/** `count` mean slice lengths spaced evenly in log from `low` to `high`, rounded to two significant digits. */
+export function logSpacedSlices(low: number, high: number, count: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const x = count === 1 ? low : low * (high / low) ** (i / (count - 1));
+    const scale = 10 ** Math.max(0, Math.floor(Math.log10(x)) - 1);
+    const rounded = Math.round(x / scale) * scale;
+    if (!out.includes(rounded)) out.push(rounded);
+  }
+  return out;
+}
+
+/**
+ * The default schedules: random migration with mean slices log-spaced over 50..50,000 guest
+ * instructions (from several migrations per S/W loop to one or none per run), plus adversarial.
+ */
+export const DEFAULT_SWEEP_MIGRATIONS: readonly MigrationMode[] = [
+  ...logSpacedSlices(50, 50_000, 7).map((n): MigrationMode => ({ kind: 'random', meanInstructions: n })),
+  { kind: 'adversarial', instructions: 16 },
+];
+
+function losingFraction(losingRuns: number, runs: number): LosingFraction {
+  const { low, high } = wilsonInterval(losingRuns, runs);
+  return { runs, losingRuns, losingFraction: runs === 0 ? 0 : losingRuns / runs, ciLow: low, ciHigh: high };
+}
+
+function runOne(options: SweepOptions, policy: string, migration: MigrationMode, seed: number): ScenarioResult {
+  const fn = options.function;
+  if (fn === undefined) return runBootHandoff({ ...options, policy, migration, seed });
+  return runFunction({
+    image: fn.image,
+    entry: fn.entry,
+    thumb: fn.thumb,
+    preset: options.preset,
+    policy,
+    migration,
+    seed,
+    bufferBytes: options.bufferBytes,
+    budget: options.budget,
+    takeExceptions: options.takeExceptions,
+    guestRamBytes: options.guestRamBytes,
+    p2mMaxLeafBytes: options.p2mMaxLeafBytes,
+    bareMetal: options.bareMetal,
+  });
+}
+
+export function sweep(sweepOptions: SweepOptions): SweepRow[] {
+  // Bare metal is one run for every policy, schedule and seed of this guest: record it once.
+  const options = { ...sweepOptions, bareMetal: sweepOptions.bareMetal ?? new BareMetalRuns() };
   const rows: SweepRow[] = [];
+  const first = options.firstSeed ?? 1;
   const total = options.policies.length * options.migrations.length * options.seeds;
   let done = 0;
   for (const policy of options.policies) {
     for (const migration of options.migrations) {
       const losing: number[] = [];
       let maxLost = 0;
+      let migrations = 0;
       let traps = 0;
       let lines = 0;
       let sim = 0;
-      for (let seed = 1; seed <= options.seeds; seed++) {
-        const r = runBootHandoff({ ...options, policy, migration, seed });
-        if (r.linesLost > 0) losing.push(seed);
-        maxLost = Math.max(maxLost, r.linesLost);
+      for (let seed = first; seed < first + options.seeds; seed++) {
+        const r = runOne(options, policy, migration, seed);
+        if (lostData(r)) losing.push(seed);
+        maxLost = Math.max(maxLost, r.dataLost);
+        migrations += r.migrations;
         traps += r.traps;
         lines += r.linesByAddress;
         sim += r.simulatedUs;
+        options.onRun?.(r);
         options.onProgress?.(++done, total);
       }
       const n = options.seeds;
       rows.push({
         policy,
         migration: formatMigrationMode(migration),
-        runs: n,
-        losingRuns: losing.length,
-        losingSeeds: losing.slice(0, 8),
-        maxLinesLost: maxLost,
-        meanTraps: traps / n,
-        meanLinesByAddress: lines / n,
-        meanSimulatedUs: sim / n,
+        ...losingFraction(losing.length, n),
+        losingSeeds: losing.slice(0, KEEP_SEEDS),
+        maxDataLost: maxLost,
+        meanMigrations: n === 0 ? 0 : migrations / n,
+        meanTraps: n === 0 ? 0 : traps / n,
+        meanLinesByAddress: n === 0 ? 0 : lines / n,
+        meanSimulatedUs: n === 0 ? 0 : sim / n,
       });
     }
   }
   return rows;
+}
+
+/** Pool each policy's rows: every schedule (migration, seed) it ran under counts once. */
+export function summarisePolicies(rows: readonly SweepRow[]): PolicySummary[] {
+  const byPolicy = new Map<string, SweepRow[]>();
+  for (const r of rows) byPolicy.set(r.policy, [...(byPolicy.get(r.policy) ?? []), r]);
+  return [...byPolicy].map(([policy, mine]) => {
+    const runs = mine.reduce((a, r) => a + r.runs, 0);
+    const losingRuns = mine.reduce((a, r) => a + r.losingRuns, 0);
+    const losingSeeds = mine.flatMap((r) => r.losingSeeds.map((seed) => ({ migration: r.migration, seed }))).slice(0, KEEP_SEEDS);
+    return { policy, ...losingFraction(losingRuns, runs), losingSeeds };
+  });
 }

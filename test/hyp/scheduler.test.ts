@@ -50,6 +50,44 @@ describe('Scheduler', () => {
     expect(s.nextPcpu(0, idle)).toBe(0);
     expect(s.nextPcpu(0, { ...idle, cachesOn: false })).toBe(1);
     expect(s.nextPcpu(1, { ...idle, inSetWayLoop: true })).toBe(0);
-    expect(s.sliceLength({ ...idle, inSetWayLoop: true }).instructions).toBe(8);
+    const slice = s.sliceLength({ ...idle, inSetWayLoop: true }).instructions;
+    expect(slice).toBeGreaterThanOrEqual(1);
+    expect(slice).toBeLessThanOrEqual(16);
+  });
+
+  /** The slice lengths and destinations an adversarial scheduler picks over a guest that flushes with caches off. */
+  function adversarialSchedule(seed: number, pcpus = 2, n = 16): number[] {
+    const s = new Scheduler({ kind: 'adversarial', instructions: n }, pcpus, seed);
+    const out: number[] = [];
+    let cur = 0;
+    for (let i = 0; i < 64; i++) {
+      const state = { setWayOps: i, cachesOn: i < 8, inSetWayLoop: i >= 4 };
+      out.push(s.sliceLength(state).instructions);
+      cur = s.nextPcpu(cur, state);
+      out.push(cur);
+    }
+    return out;
+  }
+
+  it('adversarial mode on two pCPUs gives each seed its own schedule, and the same seed the same one', () => {
+    expect(adversarialSchedule(1)).toEqual(adversarialSchedule(1));
+    expect(adversarialSchedule(2)).not.toEqual(adversarialSchedule(1));
+    // 1,000 seeds are (nearly) 1,000 schedules, not one.
+    const distinct = new Set(Array.from({ length: 1000 }, (_, i) => adversarialSchedule(i + 1).join(',')));
+    expect(distinct.size).toBeGreaterThan(990);
+  });
+
+  it('adversarial slices are random around N while hot and around 1,000 while quiet, never 0', () => {
+    const s = new Scheduler({ kind: 'adversarial', instructions: 16 }, 2, 9);
+    const hot = Array.from({ length: 2000 }, () => s.sliceLength({ ...idle, cachesOn: false }).instructions);
+    expect(Math.min(...hot)).toBeGreaterThanOrEqual(1);
+    expect(Math.max(...hot)).toBeLessThanOrEqual(32);
+    const mean = hot.reduce((a, b) => a + b, 0) / hot.length;
+    expect(mean).toBeGreaterThan(14);
+    expect(mean).toBeLessThan(19);
+    const quiet = Array.from({ length: 2000 }, () => s.sliceLength(idle).instructions);
+    expect(Math.max(...quiet)).toBeLessThanOrEqual(2000);
+    expect(Math.min(...quiet)).toBeGreaterThanOrEqual(1);
+    expect(new Set(quiet).size).toBeGreaterThan(100);
   });
 });
