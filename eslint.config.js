@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'roms/**/*.elf', 'bench/results.json', '.cache/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'roms/**/*.elf', 'bench/results.json', '.cache/**', '.scratch/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
