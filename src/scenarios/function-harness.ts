@@ -145,7 +145,7 @@ export function runFunction(options: FunctionRunOptions): FunctionRunResult {
     bareMetal: options.bareMetal && options.prepare === undefined ? { runs: options.bareMetal, key: bareMetalKey(options) } : undefined,
   });
   const { machine, vm, vcpu } = subject;
-  if (run.haltReason !== 'halted') throw new GuestError(`harness stopped with '${run.haltReason}' before its final HVC`);
+  if (verdict?.guestFailure == null && run.haltReason !== 'halted') throw new GuestError(`harness stopped with '${run.haltReason}' before its final HVC`);
   const notAtPoC = bytes === 0 ? 0 : linesLost(machine, vm, HARNESS.buffer, bytes, HARNESS.seed, isa === 'a64' ? 8 : 4);
   return {
     ...summarise(

@@ -27,6 +27,8 @@ export interface ScenarioResult {
   readonly firstDivergence: Divergence | null;
   /** Final registers that differ from bare metal's, or null. */
   readonly finalStateDiffers: string | null;
+  /** The guest failed where bare metal finished (the error), or null. A loss. */
+  readonly guestFailure: string | null;
   /** Informative only: lines of the buffer whose memory copy is not the pattern after the run. */
   readonly linesNotAtPoC: number;
   readonly bufferLines: number;
@@ -61,6 +63,7 @@ const NOT_COMPARED = {
   controlFlowCause: null,
   firstDivergence: null,
   finalStateDiffers: null,
+  guestFailure: null,
 } as const;
 
 export function summarise(machine: Machine, run: RunFacts, verdict: Verdict | null): ScenarioResult {
@@ -80,6 +83,7 @@ export function summarise(machine: Machine, run: RunFacts, verdict: Verdict | nu
           controlFlowCause: verdict.controlFlowCause,
           firstDivergence: verdict.firstDivergence,
           finalStateDiffers: verdict.finalStateDiffers,
+          guestFailure: verdict.guestFailure,
         };
   return {
     scenario: run.scenario,

@@ -83,9 +83,9 @@ export function runScriptGuest(options: ScriptGuestOptions): ScriptGuestResult {
     compare: options.compare,
     bareMetal: options.bareMetal && { runs: options.bareMetal, key: JSON.stringify([options.preset, options.budget, options.script]) },
   });
-  if (run.haltReason !== 'halted') throw new GuestError(`script guest stopped with '${run.haltReason}'`);
+  if (verdict?.guestFailure == null && run.haltReason !== 'halted') throw new GuestError(`script guest stopped with '${run.haltReason}'`);
   const result = guestRegister(subject.vcpu, 0);
-  if (result === 0xffffffff) throw new GuestError('script guest met an unknown operation');
+  if (verdict?.guestFailure == null && result === 0xffffffff) throw new GuestError('script guest met an unknown operation');
   const { machine } = subject;
   return {
     ...summarise(

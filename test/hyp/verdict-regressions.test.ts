@@ -90,3 +90,20 @@ describe('invalidate-only and PoU routines: memory stale on bare metal too is no
     expect(lostData(r)).toBe(false);
   });
 });
+
+describe('a guest that fails where bare metal finishes', () => {
+  /** A broken hypervisor: runs every trapped S/W op as a plain invalidate, discarding dirty data. */
+  const discards: SetWayPolicy = {
+    name: 'discards',
+    summary: 'runs every S/W op as DC ISW without the HCR.VM upgrade',
+    resetHcr: () => HCR.TSW,
+    onSetWay: (host, _op, operand) => host.setWayOnPcpu('isw', operand),
+    onCacheToggle: () => {},
+  };
+  it('is a verdict (the failure, a loss), not an error', () => {
+    const r = runFunction({ image: setWay, entry: entry('flush_dcache_all'), policy: discards, bufferBytes: 16 * 1024 });
+    expect(r.guestFailure).toMatch(/Guest|Abort|Exception/);
+    expect(lostData(r)).toBe(true);
+    expect(r.dirtyDiscarded).toBeGreaterThan(0);
+  });
+});

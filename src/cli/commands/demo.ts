@@ -18,7 +18,7 @@ export const DEMO_POLICIES = [...POLICY_NAMES.filter((n) => n !== 'oracle'), 'di
 
 export const RESULT_COLUMNS: readonly Column<ScenarioResult>[] = [
   { header: 'policy', value: (r) => r.policy },
-  { header: 'data lost', value: (r) => `${r.dataLost}${r.controlFlowCause === 'unexplained' ? ' +diverged' : ''}` },
+  { header: 'data lost', value: (r) => `${r.dataLost}${r.guestFailure !== null ? ' +failed' : r.controlFlowCause === 'unexplained' ? ' +diverged' : ''}` },
   { header: 'stale reads', value: (r) => r.staleReads },
   { header: 'newer reads', value: (r) => r.fresherReads },
   { header: 'traps', value: (r) => r.traps },

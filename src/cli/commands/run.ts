@@ -23,6 +23,7 @@ export function verdictLines(r: ScenarioResult): string {
     `  verdict against bare metal: ${verdict}: ${r.staleReads} stale reads, ${r.dataDestroyed} lines destroyed` +
     `${r.controlFlowDiverged ? `, control flow diverged (${r.controlFlowCause})` : ''} (${r.loadsCompared.toLocaleString('en-US')} loads compared` +
     `${r.fresherReads > 0 ? `, ${r.fresherReads} read newer data than bare metal` : ''})\n`;
+  if (r.guestFailure !== null) out += `  the guest failed where bare metal finished: ${r.guestFailure}\n`;
   if (r.firstDivergence !== null) out += `  first divergence: ${r.firstDivergence.text}\n`;
   if (r.bufferLines > 0) out += `  buffer lines not at PoC after the run: ${r.linesNotAtPoC} of ${r.bufferLines} (informative)\n`;
   return out;

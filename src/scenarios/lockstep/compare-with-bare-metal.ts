@@ -15,7 +15,7 @@ import type { PhysicalMemory } from '../../mmu/physical-memory';
 import { guestPosition, guestRegisters } from '../guest-setup';
 import type { GuestRun } from './guest-run';
 import { LockstepComparer } from './lockstep-comparer';
-import { ReferenceRun } from './reference-run';
+import { isGuestCaused, ReferenceRun } from './reference-run';
 import type { ReferenceLoads } from './reference-loads';
 import type { BareMetalRuns } from './bare-metal-runs';
 import type { Verdict } from './verdict';
@@ -31,12 +31,18 @@ export function compareWithBareMetal(subject: GuestRun, ref: ReferenceLoads, run
   const reference = ref.guest;
   const cmp = new LockstepComparer(ref, subject.machine.memory, subject.machine.caches, () => guestPosition(subject.vcpu));
   subject.vcpu.port.observer = cmp;
+  let failure: Error | null = null;
   try {
     runSubject();
+  } catch (e) {
+    // A guest that fails where bare metal finishes is the policy's doing: a verdict, not an error.
+    if (!isGuestCaused(e)) throw e;
+    failure = e;
   } finally {
     subject.vcpu.port.observer = null;
   }
   cmp.finish();
+  if (failure !== null && ref.stopped !== 'halted' && ref.stopped !== 'wfi') throw failure;
   return {
     loadsCompared: cmp.loads,
     staleReads: cmp.staleReads,
@@ -47,6 +53,7 @@ export function compareWithBareMetal(subject: GuestRun, ref: ReferenceLoads, run
     firstDivergence: cmp.first,
     finalStateDiffers: registerDifferences(subject, reference),
     referenceEnd: ref.stopped ?? 'running',
+    guestFailure: failure === null ? null : `${failure.name}: ${failure.message}`,
   };
 }
 
@@ -122,5 +129,6 @@ export function runJudged(
     run = subject.machine.run(subject.vcpu, subject.budget);
   };
   const verdict = reference === null ? (runSubject(), null) : compareWithBareMetal(subject, reference, runSubject);
+  if (verdict?.guestFailure) run = { instructions: guestPosition(subject.vcpu).instructions, haltReason: 'guest failed' };
   return { subject, run, verdict, guestMs: performance.now() - t0 };
 }

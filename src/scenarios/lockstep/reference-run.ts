@@ -15,6 +15,10 @@ const CHUNK = 4096;
 /** Errors a guest can cause (their class names); anything else is a bug in setway and propagates. */
 const GUEST_CAUSED = new Set(['GuestError', 'GuestException', 'BudgetExceeded', 'ExceptionLoopError', 'MemoryAbort', 'PhysicalAddressError', 'ThumbNotSupportedError']);
 
+export function isGuestCaused(e: unknown): e is Error {
+  return e instanceof Error && GUEST_CAUSED.has(e.name);
+}
+
 export class ReferenceRun implements MemoryObserver, ReferenceLoads {
   readonly queue = new LoadQueue();
   /** Why the reference stopped ('halted', 'wfi', or the guest error's message); null while it runs. */
@@ -88,7 +92,7 @@ export class ReferenceRun implements MemoryObserver, ReferenceLoads {
       this.idleChunks = r.instructions === 0 ? this.idleChunks + 1 : 0;
       if (this.idleChunks > EXCEPTION_LOOP_LIMIT) this.stopped = 'no instruction completed (exception loop)';
     } catch (e) {
-      if (!(e instanceof Error) || !GUEST_CAUSED.has(e.name)) throw e;
+      if (!isGuestCaused(e)) throw e;
       this.stopped = `${e.name}: ${e.message}`;
     }
   }

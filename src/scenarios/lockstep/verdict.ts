@@ -56,6 +56,8 @@ export interface Verdict {
   readonly finalStateDiffers: string | null;
   /** How bare metal's run ended ('halted', or a guest error). */
   readonly referenceEnd: string;
+  /** The guest failed (an abort nobody handles, a runaway loop) where bare metal finished: why. */
+  readonly guestFailure: string | null;
 }
 
 const hex = (v: number): string => `0x${(v >>> 0).toString(16)}`;
@@ -79,9 +81,10 @@ export function dataLost(v: Verdict): number {
 }
 
 /**
- * A run loses when the guest read stale data, data was destroyed, or its control flow left bare
- * metal's for no reason its loads show (a divergence after newer reads is bare metal's doing).
+ * A run loses when the guest read stale data, data was destroyed, it failed where bare metal did
+ * not, or its control flow left bare metal's for no reason its loads show (a divergence after
+ * newer reads is bare metal's doing).
  */
-export function lostData(r: { readonly dataLost: number; readonly controlFlowCause: ControlFlowCause | null }): boolean {
-  return r.dataLost > 0 || r.controlFlowCause === 'unexplained';
+export function lostData(r: { readonly dataLost: number; readonly controlFlowCause: ControlFlowCause | null; readonly guestFailure: string | null }): boolean {
+  return r.dataLost > 0 || r.controlFlowCause === 'unexplained' || r.guestFailure !== null;
 }
