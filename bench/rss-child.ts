@@ -1,6 +1,8 @@
 /**
  * Run in a child process by bench/run.ts: a 16 GiB guest that touches 64 MiB spread over its RAM,
- * then a full kvm-policy flush, and print the process's peak RSS (MiB) as JSON.
+ * then a full kvm-policy flush, and print the process's peak RSS (MiB) as JSON. The run is not
+ * compared with bare metal (compare: false): the RSS is that of the one guest, not of a second,
+ * reference machine; linesNotAtPoC (memory left stale) is printed for information.
  */
 import { readFileSync } from 'node:fs';
 import { loadElf } from '../src/rom';
@@ -16,6 +18,7 @@ const r = runFunction({
   preset: 'cubietruck',
   bufferBytes: 256 * 1024,
   guestRamBytes: 16 * GiB,
+  compare: false,
   // 64 MiB touched: one page in every 1020 KiB of the 16 GiB, written as the guest's earlier life would have.
   prepare: (machine, vm) => {
     for (let i = 0; i < 16384; i++) {
@@ -25,5 +28,5 @@ const r = runFunction({
   },
 });
 process.stdout.write(
-  JSON.stringify({ maxRssMiB: process.resourceUsage().maxRSS / 1024, linesLost: r.linesLost, touchedMiB: 64, guestGiB: 16, instructions: r.instructions }) + '\n',
+  JSON.stringify({ maxRssMiB: process.resourceUsage().maxRSS / 1024, linesNotAtPoC: r.linesNotAtPoC, touchedMiB: 64, guestGiB: 16, instructions: r.instructions }) + '\n',
 );

@@ -48,7 +48,11 @@ export interface FunctionRunOptions {
   readonly trace?: MachineOptions['trace'];
   /** Record every S/W op (operand, pCPU, trapped) into the result. */
   readonly recordSetWay?: boolean;
-  /** Called after the image is loaded and before the guest runs (tests and benches touch memory here). */
+  /**
+   * Called after the image is loaded and before the guest runs (tests and benches touch memory
+   * here): for the subject's machine first, then for the bare-metal reference's, which must be
+   * prepared the same way.
+   */
   readonly prepare?: (machine: Machine, vm: Vm) => void;
   /** Guest RAM (default: 64 MiB, or enough for the image). */
   readonly guestRamBytes?: number;

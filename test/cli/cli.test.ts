@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { lostData } from '../../src/scenarios/lockstep/verdict';
+import type { ScenarioResult } from '../../src/scenarios/result';
 
 const BIN = fileURLToPath(new URL('../../bin/setway.js', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -15,13 +17,17 @@ function setway(...args: string[]) {
 }
 
 describe('setway command line', () => {
-  it('demo --json: every policy, passthrough loses lines, the cleaning policies lose none', () => {
+  it('demo --json: every policy, passthrough loses data, the cleaning policies lose none', () => {
     const r = setway('demo', '--json', '--buffer-kib', '32');
     expect(r.code).toBe(0);
-    const results = JSON.parse(r.out).results as { policy: string; linesLost: number }[];
-    const lost = Object.fromEntries(results.map((x) => [x.policy, x.linesLost]));
-    expect(lost.passthrough).toBeGreaterThan(0);
-    for (const p of ['kvm', 'xen', 'jailhouse', 'misconfig', 'dirty', 'dirty:dbm', 'dirty:tid2', 'oracle']) expect(lost[p], p).toBe(0);
+    const results = JSON.parse(r.out).results as ScenarioResult[];
+    const byPolicy = Object.fromEntries(results.map((x) => [x.policy, x]));
+    expect(byPolicy.passthrough.staleReads).toBeGreaterThan(0);
+    expect(lostData(byPolicy.passthrough)).toBe(true);
+    for (const p of ['kvm', 'xen', 'jailhouse', 'misconfig', 'dirty', 'dirty:dbm', 'dirty:tid2', 'oracle']) {
+      expect(byPolicy[p], p).toBeDefined();
+      expect([byPolicy[p].dataLost, lostData(byPolicy[p])], p).toEqual([0, false]);
+    }
   });
 
   it('hsr decodes the worked example with set/way from --rt and a preset', () => {
@@ -40,7 +46,8 @@ describe('setway command line', () => {
     const r = setway('run', 'roms/build/a32-set-way.o', '--load', '0x41000000', '--symbol', 'flush_dcache_all', '--policy', 'xen', '--buffer-kib', '16', '--json');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
-    for (const k of ['policy', 'linesLost', 'traps', 'setWayOps', 'linesByAddress', 'pagesFlushed', 'stage2Faults', 'simulatedUs', 'guestMismatches']) expect(j).toHaveProperty(k);
+    const keys = ['policy', 'dataLost', 'staleReads', 'dataDestroyed', 'linesNotAtPoC', 'firstDivergence', 'controlFlowCause', 'guestFailure', 'fresherReads', 'loadsCompared', 'traps', 'setWayOps', 'linesByAddress', 'pagesFlushed', 'stage2Faults', 'simulatedUs', 'guestMismatchedWords'];
+    for (const k of keys) expect(j).toHaveProperty(k);
     expect(j.setWayOps).toBe(4608);
   });
 
@@ -54,7 +61,7 @@ describe('setway command line', () => {
     expect(mib).toBeLessThanOrEqual((8 * 2 ** 20) / 64);
   });
 
-  it('--expect-no-loss exits 1 when lines are lost', () => {
+  it('--expect-no-loss exits 1 when the guest lost data', () => {
     const args = ['run', 'roms/build/a32-set-way.o', '--load', '0x41000000', '--symbol', 'flush_dcache_all', '--buffer-kib', '16', '--expect-no-loss'];
     expect(setway(...args, '--policy', 'passthrough', '--migrate', 'after-sw:100').code).toBe(1);
     expect(setway(...args, '--policy', 'kvm', '--migrate', 'after-sw:100').code).toBe(0);

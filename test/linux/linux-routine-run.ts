@@ -112,9 +112,12 @@ export function runLinuxRoutine(kernel: LinuxKernelImage, routine: LinuxRoutine,
     seed: options.seed ?? 1,
     bufferBytes: options.bufferBytes ?? 64 * 1024,
     recordSetWay: true,
+    // Called for the subject first, then for the bare-metal reference: keep the subject's machine.
     prepare: (m, vm) => {
-      machine = m;
-      bufferPa = vm.ipaToPa(HARNESS.buffer);
+      if (machine === undefined) {
+        machine = m;
+        bufferPa = vm.ipaToPa(HARNESS.buffer);
+      }
       if (!routine.clobbersCalleeSaved) return;
       [...SHIM_WORDS, target].forEach((word, i) => m.memory.write32(vm.ipaToPa(SHIM_ADDRESS + 4 * i), word >>> 0));
     },
