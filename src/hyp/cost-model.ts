@@ -47,6 +47,10 @@ export class CostMeter {
   setWayOps = 0;
   setWayOpsTrapped = 0;
   stage2Faults = 0;
+  /** Guest accesses to emulated devices (stage-2 data aborts answered by a device model). */
+  mmioAccesses = 0;
+  /** HVC/SMC calls a platform handled (PSCI). */
+  hypercalls = 0;
   linesByAddress = 0;
   lineWriteBacks = 0;
   pagesFlushed = 0;

@@ -12,6 +12,7 @@ import { AccessOutcome } from '../exec/system-instructions';
 import * as sysregTable from '../exec/sysregs/table';
 import { type SysRegRow } from '../exec/sysregs/table';
 import type { Vcpu } from './vcpu';
+import { extendMmioRead } from './mmio';
 
 // Bound once: under tsx every use of an imported binding is a getter call (this is the trap path).
 const { coprocKey, sysKey } = systemAccessKeys;
@@ -84,6 +85,10 @@ function dispatch(vcpu: Vcpu, esr: number, detail: TrapDetail, regs: TrappedVcpu
       // HPFAR_EL2.FIPA holds IPA[47:12] in bits [43:4]; the page offset comes from FAR (D17 "HPFAR_EL2").
       const ipa = Math.floor(detail.hpfar / 16) * 4096 + (detail.far & 0xfff);
       const kind = stage2FaultKind(fsc);
+      if (s.kind === 'data-abort' && kind === 'translation' && vcpu.mmio?.claims(ipa)) {
+        emulateMmio(vcpu, s, ipa, regs);
+        return;
+      }
       cost.stage2Faults++;
       cost.el2Work(cost.model.stage2Fault);
       if (kind !== undefined && vcpu.policy.onStage2Fault?.(vcpu.host, ipa, write, kind)) return; // retried
@@ -96,6 +101,11 @@ function dispatch(vcpu: Vcpu, esr: number, detail: TrapDetail, regs: TrappedVcpu
     }
     case 'hvc':
       regs.skipInstruction();
+      if (vcpu.hypercalls !== null) {
+        cost.hypercalls++;
+        if (!vcpu.hypercalls.call(vcpu.id, s.imm16, false, regs)) vcpu.fail(`unknown hypercall HVC #0x${s.imm16.toString(16)} (function 0x${regs.readRegister(0).toString(16)})`, regs);
+        return;
+      }
       if (s.imm16 === 0) regs.halt('hvc #0');
       else vcpu.fail(`unknown hypercall HVC #0x${s.imm16.toString(16)}`, regs);
       return;
@@ -105,6 +115,39 @@ function dispatch(vcpu: Vcpu, esr: number, detail: TrapDetail, regs: TrappedVcpu
     default:
       vcpu.fail(`unexpected trap to EL2: syndrome 0x${(esr >>> 0).toString(16)} (${s.kind})`, regs);
   }
+}
+
+/**
+ * Perform a trapped device access (ISV=1) on the device model: a read's value goes to the
+ * register SRT names, sign-extended per SSE to 32 or (SF) 64 bits; a write takes its value from
+ * it. 8-byte accesses are two 4-byte ones, low word first. Without ISV (a load/store pair, or
+ * writeback) the syndrome does not describe the access and the guest is stopped, as KVM reports.
+ */
+function emulateMmio(vcpu: Vcpu, s: Extract<ReturnType<typeof decodeSyndrome>, { kind: 'data-abort' }>, ipa: number, regs: TrappedVcpu): void {
+  const mmio = vcpu.mmio!;
+  if (!s.isv) {
+    vcpu.fail(`device access at IPA 0x${ipa.toString(16)} that the syndrome does not describe (ISV=0: a pair, or writeback)`, regs);
+    return;
+  }
+  vcpu.cost.mmioAccesses++;
+  const bytes = 1 << s.sas;
+  if (s.wnr) {
+    const lo = regs.readRegister(s.srt);
+    if (bytes === 8) {
+      mmio.write(vcpu.id, ipa, 4, lo >>> 0);
+      mmio.write(vcpu.id, ipa + 4, 4, regs.readRegisterHigh(s.srt) >>> 0);
+    } else {
+      mmio.write(vcpu.id, ipa, bytes as 1 | 2 | 4, bytes === 4 ? lo >>> 0 : lo & ((1 << (8 * bytes)) - 1));
+    }
+  } else if (bytes === 8) {
+    const lo = mmio.read(vcpu.id, ipa, 4);
+    regs.writeRegister(s.srt, lo, mmio.read(vcpu.id, ipa + 4, 4));
+  } else {
+    const value = extendMmioRead(mmio.read(vcpu.id, ipa, bytes as 1 | 2 | 4), bytes, s.sse);
+    // SF: the register is 64 bits wide; a sign-extended value fills the high half with its sign.
+    regs.writeRegister(s.srt, value, s.sf && s.sse && value >= 0x8000_0000 ? 0xffff_ffff : 0);
+  }
+  regs.skipInstruction();
 }
 
 function systemAccess(vcpu: Vcpu, row: SysRegRow | undefined, operand: number, regs: TrappedVcpu, emulate: () => AccessOutcome): void {

@@ -14,6 +14,8 @@ import { EmulationContext } from './emulation-context';
 import type { GuestCpu } from './guest-cpu';
 import { GuestError } from './guest-error';
 import type { PolicyHost, SetWayPolicy } from './policy';
+import type { MmioHandler } from './mmio';
+import type { HypercallHandler } from './hypercalls';
 import { handleTrap } from './trap-handler';
 
 /** HCR bits that make an access trap; EL2 clears them while it performs a trapped access itself. */
@@ -53,6 +55,10 @@ export class Vcpu implements El2Gate {
   error: GuestError | undefined;
   /** When set, every S/W op the vCPU issues is appended here (tests, traces). */
   setWayLog: SetWayRecord[] | undefined;
+  /** Emulated devices behind stage-2 faults (a platform's), or null: then such faults stop the guest. */
+  mmio: MmioHandler | null = null;
+  /** HVC/SMC handler (a platform's PSCI), or null: then HVC #0 stops the run (our ROMs' convention). */
+  hypercalls: HypercallHandler | null = null;
   haltReason: string | undefined;
   private lastSetWayAt = -Infinity;
   private emulating = false;
