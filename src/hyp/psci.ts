@@ -66,8 +66,9 @@ export class Psci implements HypercallHandler {
   call(vcpu: number, imm16: number, _smc: boolean, regs: TrappedVcpu): boolean {
     if (imm16 !== 0) return false;
     const id = regs.readRegister(0) >>> 0;
-    const is64 = (id & 0xffff_ff00) === 0xc400_0000;
-    if ((id & 0xffff_ff00) !== 0x8400_0000 && !is64) return false;
+    const family = (id & 0xffff_ff00) >>> 0;
+    const is64 = family === 0xc400_0000;
+    if (family !== 0x8400_0000 && !is64) return false;
     const fn = id & 0xff;
     const ret = (value: number) => regs.writeRegister(0, value >>> 0, this.aarch64 && value < 0 ? 0xffff_ffff : 0);
     if (!SUPPORTED.has(fn) || (is64 && !HAS_64.has(fn)) || (is64 && !this.aarch64)) {
@@ -83,7 +84,8 @@ export class Psci implements HypercallHandler {
         return true;
       case FN.FEATURES: {
         const asked = arg(1);
-        const known = (asked & 0xffff_ff00) === 0x8400_0000 || ((asked & 0xffff_ff00) === 0xc400_0000 && HAS_64.has(asked & 0xff) && this.aarch64);
+        const askedFamily = (asked & 0xffff_ff00) >>> 0;
+        const known = askedFamily === 0x8400_0000 || (askedFamily === 0xc400_0000 && HAS_64.has(asked & 0xff) && this.aarch64);
         // CPU_SUSPEND's feature flags: original power-state format, no OS-initiated mode (DEN0022 5.15).
         ret(known && SUPPORTED.has(asked & 0xff) ? 0 : PSCI_RET.NOT_SUPPORTED);
         return true;
