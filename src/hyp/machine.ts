@@ -45,8 +45,10 @@ export interface MachineOptions {
   readonly policy: string | SetWayPolicy;
   readonly migration?: MigrationMode;
   readonly seed?: number;
-  /** VMs to create (each with one vCPU). Default 1. */
+  /** VMs to create. Default 1. */
   readonly vms?: number;
+  /** vCPUs per VM (an SMP guest). Default 1. vCPU n of a VM reports MPIDR Aff0 = n. */
+  readonly vcpusPerVm?: number;
   /** Guest RAM per VM in bytes. Default 256 MiB. */
   readonly guestRamBytes?: number;
   /** Largest p2m leaf for guest RAM: 1 GiB (default, as Xen's toolstack populates), 2 MiB or 4 KiB. */
@@ -89,6 +91,9 @@ export class Machine {
     const vmCount = options.vms ?? 1;
     const ramBytes = options.guestRamBytes ?? 256 * 2 ** 20;
     checkRam(ramBytes, vmCount);
+    const perVm = options.vcpusPerVm ?? 1;
+    // GICv2 serves at most 8 CPU interfaces (IHI 0048B 1.1), and so does the virt board.
+    if (!Number.isInteger(perVm) || perVm < 1 || perVm > 8) throw new MachineConfigError(`vCPUs per VM must be 1 to 8, not ${perVm}`);
     if (options.p2mMaxLeafBytes !== undefined && !(P2M_LEAF_SIZES as readonly number[]).includes(options.p2mMaxLeafBytes)) {
       throw new MachineConfigError(`largest p2m leaf must be 1 GiB, 2 MiB or 4 KiB, not ${options.p2mMaxLeafBytes} bytes`);
     }
@@ -112,11 +117,13 @@ export class Machine {
     p2m.map(GUEST_RAM_IPA, ramPa, ramBytes, S2_NORMAL_RW);
     const vm = new Vm(vmid, p2m, GUEST_RAM_IPA, ramPa, ramBytes);
     this.vms.push(vm);
-    vm.vcpus.push(this.createVcpu(vm, this.vms.length - 1));
+    const perVm = this.options.vcpusPerVm ?? 1;
+    for (let i = 0; i < perVm; i++) vm.vcpus.push(this.createVcpu(vm, (this.vms.length - 1) * perVm + i, i));
     return vm;
   }
 
-  private createVcpu(vm: Vm, id: number): Vcpu {
+  /** `id` numbers vCPUs across the machine (and picks the first pCPU); `index` within the VM. */
+  private createVcpu(vm: Vm, id: number, index: number): Vcpu {
     const aarch64 = this.isa === 'a64';
     const vcpu = new Vcpu(id, aarch64, this.policy, this.cost, this.options.trace);
     // Stage-1 table walks with cacheable attributes read through the caches of the vCPU's pCPU.
@@ -126,7 +133,7 @@ export class Machine {
     port.pcpu = id % this.pcpuCount;
     vcpu.pcpu = port.pcpu;
     const systemPort = new VcpuSystemPort(vcpu, port, this.caches);
-    vcpu.sysregs = new SystemRegisters({ port: systemPort, el2: vcpu, aarch64, mpidr: (0x80000000 | id) >>> 0 });
+    vcpu.sysregs = new SystemRegisters({ port: systemPort, el2: vcpu, aarch64, mpidr: (0x80000000 | index) >>> 0 });
     vcpu.host = new VcpuPolicyHost(vcpu, vm, port, this);
     vcpu.onStage2Change = () =>
       translator.setStage2(

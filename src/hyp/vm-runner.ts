@@ -1,0 +1,191 @@
+/**
+ * Runs every vCPU of one VM, as a hypervisor's scheduler does: round-robin quanta on the pCPUs
+ * the migration schedule picks, vCPUs waiting in WFI until an interrupt is pending, PSCI powering
+ * them on and off, and virtual time that only the guest's own progress moves (1 instruction =
+ * 1 ns, as QEMU's -icount shift 0), so a seed reproduces a whole boot.
+ *
+ * Time: each round gives every running vCPU up to `quantum` instructions and advances the VM's
+ * clock by the quantum; a vCPU reads the clock as the round's start plus what it retired in the
+ * round. When every vCPU waits, the clock jumps to the platform's next event (a timer).
+ */
+import { A32Cpu } from '../exec/a32';
+import { A64Cpu } from '../exec/a64';
+import { EXCEPTION_LOOP_LIMIT, ExceptionLoopError } from '../exec/exception-loop-error';
+import { BudgetExceeded } from './guest-error';
+import type { Machine } from './machine';
+import type { PsciTarget } from './psci';
+import { Scheduler, type MigrationMode } from './scheduler';
+import type { Vcpu } from './vcpu';
+import type { Vm } from './vm';
+
+/** What the runner needs of the platform: interrupt lines, the clock's consumers, stop conditions. */
+export interface VmPlatform {
+  /** vCPU `index` has an interrupt pending at its (virtual) CPU interface. */
+  irqPending(index: number): boolean;
+  /** The VM's clock moved to `ns`: devices with deadlines update their outputs. */
+  advanceTo(ns: number): void;
+  /** When something happens next without the guest acting (a timer firing), in ns; Infinity if never. */
+  nextEvent(): number;
+  /** A reason to stop now (e.g. the console matched `--until`), or null. */
+  stopReason(): string | null;
+}
+
+export interface VmRunOptions {
+  /** Guest instructions over all vCPUs before the run stops with BudgetExceeded. */
+  readonly budget: number;
+  /** Instructions per vCPU per round (default 10,000: 10 us of virtual time). */
+  readonly quantum?: number;
+  readonly migration?: MigrationMode;
+  readonly seed?: number;
+}
+
+export interface VmRunResult {
+  /** 'system-off', 'system-reset', 'halted', 'all vCPUs off', or the platform's stop reason. */
+  readonly end: string;
+  readonly instructions: number;
+  readonly instructionsPerVcpu: readonly number[];
+  /** Virtual time at the end, ns. */
+  readonly timeNs: number;
+}
+
+type PowerState = 'on' | 'off' | 'on-pending';
+
+/** An executor that can take an interrupt at an instruction boundary (false: masked). */
+interface Interruptible {
+  takeInterrupt(kind: 'irq' | 'fiq'): boolean;
+}
+
+export class VmRunner implements PsciTarget {
+  private readonly states: PowerState[];
+  private readonly waiting: boolean[];
+  private readonly schedulers: Scheduler[];
+  private readonly sliceBase: number[];
+  private readonly idleSlices: number[];
+  private readonly retired: number[];
+  private readonly quantum: number;
+  private end: string | null = null;
+  /** The VM's clock at the start of the current round, ns. */
+  private clock = 0;
+
+  constructor(
+    private readonly machine: Machine,
+    private readonly vm: Vm,
+    private readonly platform: VmPlatform,
+    private readonly options: VmRunOptions,
+  ) {
+    const n = vm.vcpus.length;
+    // vCPU 0 starts; the others wait for PSCI CPU_ON (DEN0022 5.6), as on QEMU's virt.
+    this.states = vm.vcpus.map((_, i) => (i === 0 ? 'on' : 'off'));
+    this.waiting = new Array<boolean>(n).fill(false);
+    this.sliceBase = new Array<number>(n).fill(0);
+    this.idleSlices = new Array<number>(n).fill(0);
+    this.retired = new Array<number>(n).fill(0);
+    this.quantum = options.quantum ?? 10_000;
+    this.schedulers = vm.vcpus.map((_, i) => new Scheduler(options.migration ?? { kind: 'never' }, machine.pcpuCount, (options.seed ?? 1) + i * 0x9e37));
+  }
+
+  /** The clock as vCPU `index` sees it now, ns. */
+  nowNs(index: number): number {
+    return this.clock + (this.vm.vcpus[index].cpu.instructionsRetired - this.sliceBase[index]);
+  }
+
+  run(): VmRunResult {
+    const { machine, vm, platform } = this;
+    let executed = 0;
+    for (const vcpu of vm.vcpus) machine.policy.beforeRun?.(vcpu.host, vcpu.pcpu);
+    while (this.end === null) {
+      let progressed = false;
+      for (let i = 0; i < vm.vcpus.length && this.end === null; i++) {
+        if (this.states[i] !== 'on') continue;
+        const vcpu = vm.vcpus[i];
+        const pending = platform.irqPending(i);
+        if (this.waiting[i] && !pending) continue;
+        this.waiting[i] = false;
+        if (pending) (vcpu.cpu as unknown as Partial<Interruptible>).takeInterrupt?.('irq');
+        const left = this.options.budget - executed;
+        if (left <= 0) throw new BudgetExceeded(this.options.budget, vcpu.cpu.pc);
+        const slice = this.sliceFor(i, vcpu, left);
+        this.sliceBase[i] = vcpu.cpu.instructionsRetired;
+        const r = machine.advance(vcpu, slice);
+        executed += r.instructions;
+        this.retired[i] += r.instructions;
+        if (r.instructions > 0) progressed = true;
+        if (r.halted === 'wfi') this.waiting[i] = true;
+        else if (r.halted === 'halted' && this.end === null && this.states[i] === 'on') this.end = 'halted';
+        // A vCPU that retires nothing slice after slice only takes exceptions (an unmapped vector table).
+        this.idleSlices[i] = r.instructions === 0 && r.halted === null ? this.idleSlices[i] + 1 : 0;
+        if (this.idleSlices[i] > EXCEPTION_LOOP_LIMIT) throw new ExceptionLoopError(vcpu.cpu.pc, this.idleSlices[i], `vCPU ${i} completed no instruction in any slice`);
+        this.maybeMigrate(i, vcpu);
+      }
+      this.clock += this.quantum;
+      if (!progressed && this.end === null) {
+        if (!this.states.includes('on')) this.end = 'all vCPUs off';
+        else {
+          const next = platform.nextEvent();
+          if (next === Infinity) this.end = 'idle: every vCPU waits for an interrupt and nothing is due';
+          else this.clock = Math.max(this.clock, next);
+        }
+      }
+      platform.advanceTo(this.clock);
+      this.end ??= platform.stopReason();
+    }
+    return { end: this.end, instructions: executed, instructionsPerVcpu: [...this.retired], timeNs: this.clock };
+  }
+
+  private sliceFor(i: number, vcpu: Vcpu, left: number): number {
+    const s = this.schedulers[i].sliceLength({ setWayOps: vcpu.setWayOps, cachesOn: vcpu.guestCachesOn, inSetWayLoop: vcpu.setWayLoopActive });
+    vcpu.stopAtSetWay = s.stopAtSetWay ?? Infinity;
+    return Math.min(this.quantum, s.instructions, left);
+  }
+
+  private maybeMigrate(i: number, vcpu: Vcpu): void {
+    const next = this.schedulers[i].nextPcpu(vcpu.pcpu, { setWayOps: vcpu.setWayOps, cachesOn: vcpu.guestCachesOn, inSetWayLoop: vcpu.setWayLoopActive });
+    if (next !== vcpu.pcpu && (this.machine.policy.mayMigrate?.(vcpu.host) ?? true)) this.machine.migrate(vcpu, next);
+  }
+
+  // ---- PSCI (src/hyp/psci.ts) ----
+
+  vcpuOfMpidr(mpidr: number): number {
+    // Aff0 is the vCPU's index; higher affinity levels are 0 in a flat VM.
+    if ((mpidr & 0xff_ff00) !== 0) return -1;
+    const i = mpidr & 0xff;
+    return i < this.vm.vcpus.length ? i : -1;
+  }
+
+  powerState(index: number): PowerState {
+    return this.states[index];
+  }
+
+  cpuOn(index: number, entry: number, entryHigh: number, context: number, contextHigh: number): void {
+    const cpu = this.vm.vcpus[index].cpu;
+    // Entry state (DEN0022 6.4): MMU and caches off (a vCPU never run still has them off),
+    // interrupts masked, EL1 (AArch32: SVC mode, Thumb if entry bit 0), context in r0/x0.
+    if (cpu instanceof A32Cpu) {
+      cpu.cpsr = 0x1d3 | ((entry & 1) !== 0 ? 1 << 5 : 0);
+      cpu.r[0] = context >>> 0;
+      cpu.pc = (entry & ~1) >>> 0;
+    } else if (cpu instanceof A64Cpu) {
+      cpu.pstate = 0x3c5;
+      cpu.setX(0, context >>> 0, contextHigh >>> 0);
+      cpu.pc = entryHigh * 2 ** 32 + (entry >>> 0);
+    }
+    this.states[index] = 'on';
+    this.waiting[index] = false;
+    this.sliceBase[index] = cpu.instructionsRetired;
+  }
+
+  cpuOff(index: number): void {
+    this.states[index] = 'off';
+    this.vm.vcpus[index].cpu.requestStop();
+  }
+
+  systemOff(): void {
+    this.end = 'system-off';
+    for (const v of this.vm.vcpus) v.cpu.requestStop();
+  }
+
+  systemReset(): void {
+    this.end = 'system-reset';
+    for (const v of this.vm.vcpus) v.cpu.requestStop();
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * An SMP guest under the VM runner with PSCI over HVC (DEN0022): vCPU 0 starts vCPU 1 with
+ * CPU_ON, vCPU 1 writes a marker and turns itself off with CPU_OFF, vCPU 0 polls AFFINITY_INFO
+ * until it is off and powers the system off. Under migration too, and reproducibly.
+ */
+import { describe, expect, it } from 'vitest';
+import { A64Cpu } from '../../src/exec/a64';
+import { Machine } from '../../src/hyp/machine';
+import { Psci } from '../../src/hyp/psci';
+import type { MigrationMode } from '../../src/hyp/scheduler';
+import { VmRunner, type VmPlatform } from '../../src/hyp/vm-runner';
+import { enterEl1 } from '../../src/scenarios/guest-setup';
+import { assembleWords } from '../oracles/llvm-mc';
+import { LLVM_MC, oraclesAvailable } from '../oracles/tools';
+
+const SOURCE = `
+  // vCPU 0: CPU_ON(target 1, entry secondary, context 0x55)
+  movz x0, #0x0003
+  movk x0, #0xc400, lsl #16
+  mov x1, #1
+  adr x2, secondary
+  mov x3, #0x55
+  hvc #0
+  mov x19, x0                 // CPU_ON's result
+1:movz x0, #0x0004            // AFFINITY_INFO(1, level 0) until OFF (1)
+  movk x0, #0xc400, lsl #16
+  mov x1, #1
+  mov x2, #0
+  hvc #0
+  cmp x0, #1
+  b.ne 1b
+  ldr x20, =0x40010000
+  ldr w21, [x20]              // the marker vCPU 1 left
+  movz x0, #0x0008            // SYSTEM_OFF
+  movk x0, #0x8400, lsl #16
+  hvc #0
+2:b 2b
+secondary:
+  ldr x1, =0x40010000
+  add w2, w0, #0x100          // context + 0x100
+  str w2, [x1]
+  dsb sy
+  movz x0, #0x0002            // CPU_OFF
+  movk x0, #0x8400, lsl #16
+  hvc #0
+3:b 3b
+  .ltorg`;
+
+const noDevices: VmPlatform = { irqPending: () => false, advanceTo: () => {}, nextEvent: () => Infinity, stopReason: () => null };
+
+function boot(migration: MigrationMode, seed: number) {
+  const m = new Machine({ preset: 'cubietruck', isa: 'a64', policy: 'xen', vcpusPerVm: 2, guestRamBytes: 16 * 2 ** 20, seed });
+  const vm = m.vms[0];
+  const words = assembleWords(SOURCE, 'a64');
+  m.memory.writeBytes(vm.ipaToPa(0x4000_0000), new Uint8Array(words.buffer));
+  const runner = new VmRunner(m, vm, noDevices, { budget: 1_000_000, migration, seed, quantum: 200 });
+  const psci = new Psci(runner, true);
+  for (const v of vm.vcpus) {
+    v.hypercalls = psci;
+    v.cpu.exceptionPolicy = 'stop';
+  }
+  enterEl1(vm.vcpus[0], 0x4000_0000, 0x4002_0000);
+  const result = runner.run();
+  const cpu0 = vm.vcpus[0].cpu as A64Cpu;
+  return { result, cpu0, psci, migrations: m.cost.migrations };
+}
+
+describe.skipIf(!oraclesAvailable('VM runner programs', LLVM_MC))('VM runner with PSCI', () => {
+  it('brings vCPU 1 up and down and powers off', () => {
+    const { result, cpu0, psci } = boot({ kind: 'never' }, 1);
+    expect(result.end).toBe('system-off');
+    expect(cpu0.xLo(19)).toBe(0); // CPU_ON: SUCCESS
+    expect(cpu0.xLo(21)).toBe(0x155); // vCPU 1 ran with its context in x0
+    expect(result.instructionsPerVcpu[1]).toBeGreaterThan(0);
+    expect([...psci.calls.keys()].sort()).toEqual(['AFFINITY_INFO', 'CPU_OFF', 'CPU_ON', 'SYSTEM_OFF']);
+  });
+
+  it('does the same under random migration, and the same seed gives the same run', () => {
+    const a = boot({ kind: 'random', meanInstructions: 30 }, 9);
+    const b = boot({ kind: 'random', meanInstructions: 30 }, 9);
+    expect(a.result.end).toBe('system-off');
+    expect(a.cpu0.xLo(21)).toBe(0x155);
+    expect(a.migrations).toBeGreaterThan(0);
+    expect([a.result.instructions, a.result.timeNs, a.migrations]).toEqual([b.result.instructions, b.result.timeNs, b.migrations]);
+  });
+});
