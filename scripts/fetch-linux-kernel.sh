@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fetch Debian's armhf multiplatform kernel (linux-image-6.1.0-*-armmp) for the real-kernel tests.
+# Fetch a Debian kernel for the real-kernel tests: `fetch-linux-kernel.sh [armmp|arm64]` (default
+# armmp: the armhf multiplatform linux-image-6.1.0-*-armmp; arm64: linux-image-6.1.0-*-arm64).
 # Extracts /boot/vmlinuz-* and /boot/System.map-* into .cache/linux/ (gitignored) and prints the
 # vmlinuz path on stdout. Idempotent: an existing vmlinuz there is reused without touching apt.
 # Needs apt and dpkg (Debian or Ubuntu) and root for `dpkg --add-architecture` and `apt-get update`.
@@ -8,6 +9,12 @@ set -euo pipefail
 
 repo_root="$(cd "$(dirname "$0")/.." && pwd)"
 cache_dir="${SETWAY_LINUX_CACHE:-$repo_root/.cache/linux}"
+flavour="${1:-armmp}"
+case "$flavour" in
+  armmp) arch=armhf ;;
+  arm64) arch=arm64 ;;
+  *) echo "fetch-linux-kernel: unknown flavour '$flavour' (armmp or arm64)" >&2; exit 2 ;;
+esac
 
 fail() {
   local code="$1"
@@ -18,7 +25,7 @@ fail() {
 
 existing_kernel() {
   local found
-  found="$(find "$cache_dir" -maxdepth 1 -name 'vmlinuz-*' -type f 2>/dev/null | sort -V | tail -n 1)"
+  found="$(find "$cache_dir" -maxdepth 1 -name "vmlinuz-*-$flavour" -type f 2>/dev/null | sort -V | tail -n 1)"
   [ -n "$found" ] && [ -s "$found" ] && echo "$found"
 }
 
@@ -31,23 +38,23 @@ for tool in apt-get apt-cache dpkg dpkg-deb tar; do
   command -v "$tool" >/dev/null 2>&1 || fail 2 "'$tool' not found: this script needs a Debian/Ubuntu system with apt"
 done
 
-if ! dpkg --print-foreign-architectures | grep -qx armhf; then
-  [ "$(id -u)" -eq 0 ] || fail 2 "armhf is not a dpkg architecture here and adding it needs root (run: dpkg --add-architecture armhf && apt-get update)"
-  dpkg --add-architecture armhf
+if [ "$arch" != "$(dpkg --print-architecture)" ] && ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
+  [ "$(id -u)" -eq 0 ] || fail 2 "$arch is not a dpkg architecture here and adding it needs root (run: dpkg --add-architecture $arch && apt-get update)"
+  dpkg --add-architecture "$arch"
   need_update=1
 else
   need_update=0
 fi
 
-# Exactly linux-image-6.1.0-<abi>-armmp: not -lpae, not -dbg, not the unsigned/meta packages.
+# Exactly linux-image-6.1.0-<abi>-<flavour>: not -lpae, not -dbg, not the unsigned/meta packages.
 find_package() {
-  apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-armmp$' 2>/dev/null |
+  apt-cache search --names-only "^linux-image-6\\.1\\.0-[0-9]+-$flavour\$" 2>/dev/null |
     awk '{print $1}' | sort -V | tail -n 1
 }
 
 update_note=""
 update_lists() {
-  [ "$(id -u)" -eq 0 ] || fail 2 "apt-get update needs root, and the apt lists have no usable linux-image-6.1.0-*-armmp"
+  [ "$(id -u)" -eq 0 ] || fail 2 "apt-get update needs root, and the apt lists have no usable linux-image-6.1.0-*-$flavour"
   # A partial failure (one mirror mid-sync) still leaves usable lists: judge by what follows.
   DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 || update_note=" (apt-get update reported errors: no network or no apt sources?)"
   need_update=0
@@ -58,7 +65,7 @@ if [ -z "$package" ] || [ "$need_update" -eq 1 ]; then
   update_lists
   package="$(find_package || true)"
 fi
-[ -n "$package" ] || fail 3 "no linux-image-6.1.0-*-armmp package in the apt lists${update_note}"
+[ -n "$package" ] || fail 3 "no linux-image-6.1.0-*-$flavour package in the apt lists${update_note}"
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -66,18 +73,18 @@ trap 'rm -rf "$work"' EXIT
 chown _apt "$work" 2>/dev/null || chmod 777 "$work"
 
 download() {
-  (cd "$work" && apt-get download -qq "$package:armhf" >&2)
+  (cd "$work" && apt-get download -qq "$package:$arch" >&2)
 }
-echo "fetch-linux-kernel: downloading $package:armhf" >&2
+echo "fetch-linux-kernel: downloading $package:$arch" >&2
 if ! download; then
   # Lists older than the mirror name a file it no longer has: refresh once and retry.
   update_lists
   package="$(find_package || true)"
-  [ -n "$package" ] || fail 3 "no linux-image-6.1.0-*-armmp package in the apt lists${update_note}"
-  download || fail 4 "apt-get download $package:armhf failed${update_note}"
+  [ -n "$package" ] || fail 3 "no linux-image-6.1.0-*-$flavour package in the apt lists${update_note}"
+  download || fail 4 "apt-get download $package:$arch failed${update_note}"
 fi
 deb="$(find "$work" -maxdepth 1 -name '*.deb' | head -n 1)"
-[ -n "$deb" ] || fail 4 "apt-get download produced no .deb for $package:armhf"
+[ -n "$deb" ] || fail 4 "apt-get download produced no .deb for $package:$arch"
 
 # Only ./boot is needed: skip unpacking the modules tree (the bulk of the package).
 mkdir -p "$work/root"

@@ -1,0 +1,81 @@
+/**
+ * Linux boot protocols on the virt board, as QEMU's `-kernel` implements them:
+ * - A32 zImage (Documentation/arch/arm/booting.rst): loaded at RAM + 0x1_0000 (QEMU's
+ *   KERNEL_LOAD_ADDR), entered in SVC mode with IRQs and FIQs masked, MMU and caches off,
+ *   r0 = 0, r1 = 0xffffffff (no machine number: a device tree), r2 = the DTB's address. The
+ *   decompressor runs in the guest.
+ * - A32 Image (the zImage's payload, unpacked on the host): placed where the decompressor would
+ *   put it, RAM + (link address - PAGE_OFFSET), and entered there the same way.
+ * - arm64 Image (Documentation/arch/arm64/booting.rst): header text_offset at +8, image_size at
+ *   +16 (0: an old kernel, text_offset 0x80000); loaded at a 2 MiB aligned base + text_offset,
+ *   entered at EL1h with DAIF masked, x0 = the DTB's address, x1-x3 = 0.
+ * The DTB goes 128 MiB into RAM (booting.rst's "safe location" above the decompressor's reach),
+ * or in the top 2 MiB of a smaller RAM.
+ */
+import { LinuxKernelError } from '../linux/errors';
+import { readZImageHeader, unpackZImage } from '../linux/zimage';
+import { VIRT_RAM_BASE } from './virt-memory-map';
+
+export type KernelKind = 'zImage' | 'Image (A32)' | 'Image (arm64)';
+
+export interface KernelPlacement {
+  readonly kind: KernelKind;
+  readonly isa: 'a32' | 'a64';
+  /** Guest physical address the bytes go to, and the entry point. */
+  readonly loadAddress: number;
+  readonly entry: number;
+  readonly bytes: Uint8Array;
+}
+
+const RAM = VIRT_RAM_BASE;
+/** QEMU hw/arm/boot.c: a 32-bit kernel is loaded 64 KiB into RAM. */
+const ZIMAGE_OFFSET = 0x1_0000;
+/** The A32 kernel's virtual base for the Image's link address (CONFIG_PAGE_OFFSET 3G/1G split). */
+const A32_PAGE_OFFSET = 0xc000_0000;
+const ARM64_MAGIC = 0x644d_5241; // "ARM\x64" at +0x38
+
+const u32 = (b: Uint8Array, at: number) => (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
+
+/**
+ * Where and how to load `bytes`: a zImage (run its decompressor, or with `unpack` unpack it on
+ * the host and boot the Image), or an arm64 Image. `a32ImageLink` is the link address of an A32
+ * Image given directly (its `_text`, e.g. 0xc0208000 for Debian's armmp).
+ */
+export async function placeKernel(bytes: Uint8Array, options: { unpack?: boolean; a32ImageLink?: number } = {}): Promise<KernelPlacement> {
+  if (bytes.length >= 0x40 && u32(bytes, 0x38) === ARM64_MAGIC) {
+    const textOffset = u32(bytes, 8) + u32(bytes, 12) * 2 ** 32;
+    const imageSize = u32(bytes, 16) + u32(bytes, 20) * 2 ** 32;
+    const offset = imageSize === 0 ? 0x8_0000 : textOffset;
+    if (offset % 4096 !== 0 || offset >= 2 ** 30) throw new LinuxKernelError(`arm64 Image header: text_offset 0x${offset.toString(16)} is not a page offset below 1 GiB`);
+    return { kind: 'Image (arm64)', isa: 'a64', loadAddress: RAM + offset, entry: RAM + offset, bytes };
+  }
+  if (readZImageHeader(bytes) !== undefined) {
+    if (!options.unpack) return { kind: 'zImage', isa: 'a32', loadAddress: RAM + ZIMAGE_OFFSET, entry: RAM + ZIMAGE_OFFSET, bytes };
+    const unpacked = await unpackZImage(bytes);
+    return placeA32Image(unpacked.image, options.a32ImageLink ?? guessA32Link(unpacked.image));
+  }
+  if (options.a32ImageLink !== undefined) return placeA32Image(bytes, options.a32ImageLink);
+  throw new LinuxKernelError('not a Linux kernel setway can boot: no zImage magic (0x016f2818 at +0x24) and no arm64 Image magic ("ARM\\x64" at +0x38)');
+}
+
+function placeA32Image(image: Uint8Array, link: number): KernelPlacement {
+  const at = RAM + ((link - A32_PAGE_OFFSET) >>> 0);
+  return { kind: 'Image (A32)', isa: 'a32', loadAddress: at, entry: at, bytes: image };
+}
+
+/**
+ * The Image's link address: a multiplatform A32 kernel starts with `stext`, whose first words
+ * are position independent; the text offset is 0x8000 unless the kernel reserves more below it
+ * (armmp with LPAE-capable page tables: 0x208000). Without a symbol table, take the usual
+ * PAGE_OFFSET + 0x8000 and let the caller override.
+ */
+function guessA32Link(_image: Uint8Array): number {
+  return A32_PAGE_OFFSET + 0x8000;
+}
+
+/** Where the DTB goes for `ramBytes` of RAM (8-byte aligned, clear of the kernel). */
+export function dtbAddress(ramBytes: number, dtbBytes: number): number {
+  const mib = 2 ** 20;
+  if (dtbBytes > 2 * mib) throw new LinuxKernelError(`device tree of ${dtbBytes} bytes is larger than the 2 MiB the boot protocols allow`);
+  return ramBytes > 130 * mib ? RAM + 128 * mib : RAM + ramBytes - 2 * mib;
+}
