@@ -9,6 +9,7 @@ import { HCR } from '../exec/el2-gate';
 import { A32Cpu } from '../exec/a32';
 import { A64Cpu } from '../exec/a64';
 import { SystemRegisters } from '../exec/sysregs/system-registers';
+import { SysReg } from '../exec/sysregs/ids';
 import { TranslatedMemory } from '../exec/translated-memory';
 import { FrameAllocator } from '../mmu/frame-allocator';
 import { P2M_LEAF_SIZES, P2m } from '../mmu/p2m';
@@ -54,6 +55,10 @@ export interface MachineOptions {
   /** Largest p2m leaf for guest RAM: 1 GiB (default, as Xen's toolstack populates), 2 MiB or 4 KiB. */
   readonly p2mMaxLeafBytes?: number;
   readonly costModel?: CostModel;
+  /** The system counter each vCPU reads (CNTPCT/CNTVCT), by machine-wide vCPU id; default: +1 per read. */
+  readonly readCounter?: (vcpuId: number) => number;
+  /** CNTFRQ in Hz (default 24 MHz; QEMU's virt reports 62.5 MHz). */
+  readonly counterFrequency?: number;
   readonly trace?: VcpuTraceSink;
 }
 
@@ -133,7 +138,10 @@ export class Machine {
     port.pcpu = id % this.pcpuCount;
     vcpu.pcpu = port.pcpu;
     const systemPort = new VcpuSystemPort(vcpu, port, this.caches);
-    vcpu.sysregs = new SystemRegisters({ port: systemPort, el2: vcpu, aarch64, mpidr: (0x80000000 | index) >>> 0 });
+    vcpu.sysregs = new SystemRegisters({ port: systemPort, el2: vcpu, aarch64, mpidr: (0x80000000 | index) >>> 0,
+      readCounter: this.options.readCounter && (() => this.options.readCounter!(id)),
+      counterFrequency: this.options.counterFrequency,
+    });
     vcpu.host = new VcpuPolicyHost(vcpu, vm, port, this);
     vcpu.onStage2Change = () =>
       translator.setStage2(
@@ -148,7 +156,16 @@ export class Machine {
       port.currentEl = () => (cpu.el === 0 ? 0 : 1);
       vcpu.cpu = cpu;
     } else {
-      const cpu = new A32Cpu({ memory: port, system: vcpu.sysregs, el2: vcpu, onGuestAbort: (info) => recordA32GuestAbort(vcpu.sysregs, info) });
+      const sysregs = vcpu.sysregs;
+      const cpu = new A32Cpu({
+        memory: port,
+        system: sysregs,
+        el2: vcpu,
+        onGuestAbort: (info) => recordA32GuestAbort(sysregs, info),
+        // Exception vectors from SCTLR.V (hivecs at 0xFFFF0000) or VBAR; SCTLR.TE/EE for the entry state (G1.12).
+        sctlr: () => sysregs.get(SysReg.SCTLR),
+        vbar: () => sysregs.get(SysReg.VBAR),
+      });
       // LDRT/STRT at PL1 are checked as PL0 accesses.
       port.currentEl = () => cpu.accessEl;
       vcpu.cpu = cpu;

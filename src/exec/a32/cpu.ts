@@ -45,8 +45,18 @@ export interface A32CpuOptions {
   readonly memory: GuestMemory;
   readonly system?: SystemInstructionHandler;
   readonly el2?: El2Gate;
-  /** Exception vector base: VBAR, or 0xFFFF0000 when SCTLR.V is set (Arm ARM G1.12.1). Default 0. */
+  /**
+   * Exception vector base, overriding the one derived from `sctlr` and `vbar` (Arm ARM G1.12.1):
+   * for tests that place the vectors directly.
+   */
   readonly vectorBase?: () => number;
+  /**
+   * SCTLR as the guest wrote it, read at exception entry: V[13] selects the high vectors at
+   * 0xFFFF0000, TE[30] takes exceptions in T32 state, EE[25] sets CPSR.E (G8 "SCTLR"). Default 0.
+   */
+  readonly sctlr?: () => number;
+  /** VBAR: the vector base while SCTLR.V is 0 (bits [4:0] are RES0, G8 "VBAR"). Default 0. */
+  readonly vbar?: () => number;
   /** Called before a Data or Prefetch Abort is taken to PL1 (to set DFSR/DFAR, IFSR/IFAR). */
   readonly onGuestAbort?: (info: GuestAbortInfo) => void;
 }
@@ -101,6 +111,17 @@ const NOT_COMPILABLE = 255;
 /** Exception vector offsets (Arm ARM G1.12.1 "Exception vectors and the exception base address"). */
 const Vector = { UNDEFINED: 0x04, SVC: 0x08, PREFETCH_ABORT: 0x0c, DATA_ABORT: 0x10, IRQ: 0x18, FIQ: 0x1c } as const;
 
+/** SCTLR bits read at exception entry (Arm ARM G8 "SCTLR"). */
+const SCTLR_V = 1 << 13;
+const SCTLR_EE = 1 << 25;
+const SCTLR_TE = 1 << 30;
+const HIGH_VECTORS = 0xffff0000;
+
+/** ExcVectorBase() (G1.12.1): 0xFFFF0000 with SCTLR.V set, else VBAR[31:5]. */
+function exceptionVectorBase(sctlr: () => number, vbar: () => number): () => number {
+  return () => ((sctlr() & SCTLR_V) !== 0 ? HIGH_VECTORS : (vbar() & ~0x1f) >>> 0);
+}
+
 export class A32Cpu implements SystemAccessContext {
   /** R0-R15 as the current mode sees them. */
   readonly r = new Uint32Array(16);
@@ -135,6 +156,7 @@ export class A32Cpu implements SystemAccessContext {
   readonly scratch = new Uint32Array(16);
 
   private readonly vectorBase: () => number;
+  private readonly sctlr: () => number;
   private readonly onGuestAbort: ((info: GuestAbortInfo) => void) | undefined;
   private readonly bankR13 = new Uint32Array(8);
   private readonly bankR14 = new Uint32Array(8);
@@ -156,7 +178,9 @@ export class A32Cpu implements SystemAccessContext {
     this.memory = options.memory;
     this.system = options.system ?? NO_SYSTEM;
     this.el2 = options.el2;
-    this.vectorBase = options.vectorBase ?? (() => 0);
+    const sctlr = options.sctlr ?? (() => 0);
+    this.sctlr = sctlr;
+    this.vectorBase = options.vectorBase ?? exceptionVectorBase(sctlr, options.vbar ?? (() => 0));
     this.onGuestAbort = options.onGuestAbort;
     const sentinel = decodeA32(0);
     this.sentinel = sentinel;
@@ -359,7 +383,10 @@ export class A32Cpu implements SystemAccessContext {
 
   haltMessage = '';
 
-  /** WFI with nothing to wake it: stop the run; PC is past the WFI so a later run resumes after it. */
+  /**
+   * WFI with nothing to wake it: stop the run. The WFI has retired and PC is past it, so a later
+   * run resumes after it, and an interrupt taken meanwhile returns there (LR_irq = PC + 4).
+   */
   waitForInterrupt(): void {
     this.stopRequested = true;
     this.stopReason = 'wfi';
@@ -636,9 +663,8 @@ export class A32Cpu implements SystemAccessContext {
   // ---- exceptions ----
 
   /**
-   * Take an exception to a PL1 mode (Arm ARM G1.12 "Exception handling", AArch32.EnterMode):
-   * SPSR_<mode> = CPSR, LR_<mode> = `lr`, CPSR.M = mode, I = 1 (A and F as given), T = 0 (SCTLR.TE
-   * is not modelled), IT cleared, E = 0 (SCTLR.EE), the local monitor cleared, PC = vector.
+   * Take a synchronous exception to a PL1 mode (Arm ARM G1.12 "Exception handling"), or stop
+   * with GuestException under exceptionPolicy 'stop'.
    */
   takeException(kind: GuestExceptionKind, offset: number, mode: number, lr: number, setA: boolean, setF: boolean, detail: string): void {
     this.noteExceptionEntry(detail);
@@ -647,6 +673,15 @@ export class A32Cpu implements SystemAccessContext {
       this.stopReason = 'exception';
       throw new GuestException(kind, this.current, this.currentInsn.word, detail);
     }
+    this.enterMode(offset, mode, lr, setA, setF);
+  }
+
+  /**
+   * AArch32.EnterMode (G1.12): SPSR_<mode> = CPSR, LR_<mode> = `lr`, CPSR.M = mode, I = 1 (A and
+   * F as given), T = SCTLR.TE, E = SCTLR.EE, IT and IL cleared, the local monitor cleared,
+   * PC = ExcVectorBase() + offset.
+   */
+  private enterMode(offset: number, mode: number, lr: number, setA: boolean, setF: boolean): void {
     const old = this.cpsr;
     this.switchBank(bankOf(mode));
     this.spsrs[this.bank] = old;
@@ -654,11 +689,32 @@ export class A32Cpu implements SystemAccessContext {
     let rest = (this.psrRest & ~(Psr.M_MASK | Psr.T | Psr.IT_MASK | Psr.J | Psr.E | Psr.IL)) | mode | Psr.I;
     if (setA) rest |= Psr.A;
     if (setF) rest |= Psr.F;
+    const sctlr = this.sctlr();
+    if (sctlr & SCTLR_TE) rest |= Psr.T;
+    if (sctlr & SCTLR_EE) rest |= Psr.E;
     this.psrRest = rest;
-    this.slowState = false;
+    // Handlers in T32 state stop at their first instruction (ThumbNotSupportedError) until T32 runs.
+    this.slowState = (rest & Psr.T) !== 0;
     this.exclusiveAddress = -1;
     this.r[15] = (this.vectorBase() + offset) >>> 0;
     this.branched = true;
+  }
+
+  /**
+   * Take an IRQ or FIQ exception at the current instruction boundary if CPSR.I (F) is clear
+   * (G1.12 "IRQ exception", "FIQ exception"); false when it is masked. Called between `run`
+   * calls, never inside an instruction: the preferred return address is the next instruction
+   * to execute, `r[15]`, and LR_<mode> = it + 4. IRQ mode sets I and A; FIQ mode sets I, A
+   * and F. Taken whatever `exceptionPolicy` says (it governs exceptions the guest raises).
+   * Routing (HCR.IMO/FMO, virtual interrupts) is the caller's: this is the exception at PL1.
+   */
+  takeInterrupt(kind: 'irq' | 'fiq'): boolean {
+    const fiq = kind === 'fiq';
+    if ((this.psrRest & (fiq ? Psr.F : Psr.I)) !== 0) return false;
+    const preferredReturn = this.r[15];
+    if (fiq) this.enterMode(Vector.FIQ, Mode.FIQ, (preferredReturn + 4) >>> 0, true, true);
+    else this.enterMode(Vector.IRQ, Mode.IRQ, (preferredReturn + 4) >>> 0, true, false);
+    return true;
   }
 
   private readonly exceptionLoop = new ExceptionLoopGuard();

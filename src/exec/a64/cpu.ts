@@ -54,6 +54,13 @@ const ATTN_STOP = 1;
 const ATTN_ILLEGAL = 2;
 const ATTN_BAD_PC = 4;
 
+/** PSTATE.I and F in the `daif` field (SPSR bits [7] and [6] >> 6). */
+const DAIF_I = 2;
+const DAIF_F = 1;
+/** Offsets of the IRQ and FIQ entries within a vector group (D1.10.2 "Exception vectors"). */
+const VECTOR_IRQ = 0x080;
+const VECTOR_FIQ = 0x100;
+
 /**
  * How an instruction relates to the block it runs in (see `runBlock`): Straight ones cannot change
  * the exception level, the translation regime or request a stop, and fall through unless they
@@ -620,15 +627,23 @@ export class A64Cpu implements SystemAccessContext {
     }
     // Read (and cleared) by the retire check after `execute`; callers outside it clear it themselves.
     if (fault) this.retireSuppressed = true;
-    const offset = this.currentEl === 1 ? (this.spSel ? 0x200 : 0x000) : 0x400;
-    this.spsr = this.pstate;
-    this.elrLo = returnAddress >>> 0;
-    this.elrHi = Math.floor(returnAddress / TWO32) >>> 0;
-    if (pcFault) {
-      this.elrLo = this.badPcLo;
-      this.elrHi = this.badPcHi;
-    }
     this.esr = esr;
+    if (pcFault) this.enterEl1(this.badPcLo, this.badPcHi, 0);
+    else this.enterEl1(returnAddress >>> 0, Math.floor(returnAddress / TWO32) >>> 0, 0);
+  }
+
+  /**
+   * Exception entry to EL1 (D1.10.2), common to synchronous and asynchronous exceptions:
+   * SPSR_EL1 <- PSTATE, ELR_EL1 <- elrHi:elrLo, PSTATE.{D,A,I,F} <- 1, IL <- 0, EL1h, the local
+   * monitor cleared, PC <- VBAR_EL1 + the offset of the taken-from state (0x000 current EL with
+   * SP_EL0, 0x200 current EL with SP_ELx, 0x400 lower EL using AArch64) + `kindOffset`
+   * (0x000 synchronous, 0x080 IRQ, 0x100 FIQ, 0x180 SError).
+   */
+  private enterEl1(elrLo: number, elrHi: number, kindOffset: number): void {
+    const offset = (this.currentEl === 1 ? (this.spSel ? 0x200 : 0x000) : 0x400) + kindOffset;
+    this.spsr = this.pstate;
+    this.elrLo = elrLo;
+    this.elrHi = elrHi;
     this.currentEl = 1;
     this.spSel = 1;
     this.daif = 0xf;
@@ -637,6 +652,31 @@ export class A64Cpu implements SystemAccessContext {
     this.exclusiveAddress = -1;
     this.updateAttention();
     this.setPcFromHalves((this.vbarLo + offset) >>> 0, this.vbarHi + ((this.vbarLo + offset) > 0xffffffff ? 1 : 0));
+  }
+
+  /**
+   * Take an IRQ or FIQ exception to EL1 at the current instruction boundary if PSTATE.I (F) is
+   * clear (D1.10 "Exception entry", asynchronous exceptions); false when it is masked. Called
+   * between `run` calls, never inside an instruction: ELR_EL1 is the next instruction to execute
+   * (a pending PC alignment fault stays pending: ELR holds the unfetchable target); ESR_EL1 and
+   * FAR_EL1 are not written. Taken whatever `exceptionPolicy` says (it governs exceptions the
+   * guest raises). Routing (HCR_EL2.IMO/FMO, virtual interrupts) is the caller's.
+   */
+  takeInterrupt(kind: 'irq' | 'fiq'): boolean {
+    const fiq = kind === 'fiq';
+    if ((this.daif & (fiq ? DAIF_F : DAIF_I)) !== 0) return false;
+    let lo: number;
+    let hi: number;
+    if (this.attention & ATTN_BAD_PC) {
+      this.attention &= ~ATTN_BAD_PC;
+      lo = this.badPcLo;
+      hi = this.badPcHi;
+    } else {
+      lo = this.pc >>> 0;
+      hi = Math.floor(this.pc / TWO32) >>> 0;
+    }
+    this.enterEl1(lo, hi, fiq ? VECTOR_FIQ : VECTOR_IRQ);
+    return true;
   }
 
   /** Set the PC from a 64-bit value; an unfetchable one raises its fault at the next fetch. */

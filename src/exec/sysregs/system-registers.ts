@@ -43,7 +43,11 @@ export interface SystemRegistersOptions {
   readonly ccidx?: boolean;
   /** CNTFRQ in Hz. Default 24 MHz. */
   readonly counterFrequency?: number;
-  /** The system counter (CNTPCT; CNTVCT equals it: CNTVOFF is 0). Default: advances by 1 on every read. */
+  /**
+   * The system counter (CNTPCT; CNTVCT equals it: CNTVOFF is 0), a non-negative integer below
+   * 2^53 that never goes back, e.g. a platform's `() => Math.floor(instructionsRetired / 16)`.
+   * Default: advances by 1 on every guest read (`timerOutput` does not advance it).
+   */
   readonly readCounter?: () => number;
   /** DCZID_EL0.BS, log2 of the DC ZVA block in words. Default 4 (64 bytes). */
   readonly dczBlockLog2Words?: number;
@@ -93,6 +97,35 @@ const TWO_POW_32 = 4294967296;
 function signed64(lo: number, hi: number): number {
   return (hi | 0) * TWO_POW_32 + (lo >>> 0);
 }
+
+/** Unsigned 64-bit value of two halves (inexact beyond 2^53, where no counter reaches). */
+function unsigned64(lo: number, hi: number): number {
+  return (hi >>> 0) * TWO_POW_32 + (lo >>> 0);
+}
+
+/** The two EL1 generic timers (D11.2 "The AArch64 view of the Generic Timer"). */
+export type GenericTimer = 'physical' | 'virtual';
+
+/** What the platform sees of one generic timer: its interrupt output (D11.2.4 "Timers"). */
+export interface TimerOutput {
+  /** The interrupt is asserted: CTL.ENABLE = 1, CTL.IMASK = 0 and ISTATUS (count >= CVAL). */
+  readonly asserted: boolean;
+  /**
+   * The count at which the output is asserted: CVAL while ENABLE = 1 and IMASK = 0 (at or below
+   * the count when already asserted), else Infinity (nothing asserts it until the guest writes
+   * CTL). Any guest write of CTL, CVAL or TVAL can change it: ask again after each run.
+   */
+  readonly firesAt: number;
+}
+
+/** CNTP_CTL/CNTV_CTL bits (D17 "CNTP_CTL_EL0"). */
+const TIMER_ENABLE = 1;
+const TIMER_IMASK = 2;
+const TIMER_ISTATUS = 4;
+const CNTP_CTL_SLOT = slotOf(SysReg.CNTP_CTL);
+const CNTP_CVAL_SLOT = slotOf(SysReg.CNTP_CVAL);
+const CNTV_CTL_SLOT = slotOf(SysReg.CNTV_CTL);
+const CNTV_CVAL_SLOT = slotOf(SysReg.CNTV_CVAL);
 
 export class SystemRegisters implements SystemInstructionHandler {
   /** Register ids for get/getHigh/set (the same object as `SysReg` in ./ids). */
@@ -165,6 +198,29 @@ export class SystemRegisters implements SystemInstructionHandler {
     const newLo = view === View.High ? this.lo[slot] : lo >>> 0;
     const newHi = view === View.Full ? hi >>> 0 : view === View.High ? lo >>> 0 : this.hi[slot];
     this.store(slot, newLo, newHi);
+  }
+
+  // --- generic timer, for the platform --------------------------------------------------------
+
+  /**
+   * The interrupt output of the physical or virtual EL1 timer at counter value `count` (default:
+   * the counter now, read without advancing the default counter). CVAL is compared unsigned,
+   * as the Arm ARM treats it ("zero-extended in all counter calculations", D17 "CNTP_CVAL_EL0").
+   * The platform routes an asserted output to its interrupt controller (PPI 30 physical, 27
+   * virtual on a GICv2/v3 board) and uses `firesAt` to know when to look again.
+   */
+  timerOutput(timer: GenericTimer, count: number = this.peekCounter()): TimerOutput {
+    const physical = timer === 'physical';
+    const ctl = this.lo[physical ? CNTP_CTL_SLOT : CNTV_CTL_SLOT];
+    if ((ctl & (TIMER_ENABLE | TIMER_IMASK)) !== TIMER_ENABLE) return { asserted: false, firesAt: Infinity };
+    const cvalSlot = physical ? CNTP_CVAL_SLOT : CNTV_CVAL_SLOT;
+    const cval = unsigned64(this.lo[cvalSlot], this.hi[cvalSlot]);
+    return { asserted: count >= cval, firesAt: cval };
+  }
+
+  /** The counter as `readCounter` gives it, or the default counter's last value (not advanced). */
+  private peekCounter(): number {
+    return this.options.readCounter ? this.options.readCounter() : this.counterTicks;
   }
 
   // --- SystemInstructionHandler ------------------------------------------------------------
@@ -315,15 +371,15 @@ export class SystemRegisters implements SystemInstructionHandler {
           lo = this.lo[slot];
           hi = this.hi[slot];
         } else {
-          const cvalSlot = slotOf(b.timer === 'physical' ? SysReg.CNTP_CVAL : SysReg.CNTV_CVAL);
-          const delta = signed64(this.lo[cvalSlot], this.hi[cvalSlot]) - this.counter();
+          const cvalSlot = b.timer === 'physical' ? CNTP_CVAL_SLOT : CNTV_CVAL_SLOT;
+          const count = this.counter();
           if (b.kind === 'timer-tval') {
-            // TVAL reads (CVAL - count)[31:0] (D17 "CNTP_TVAL_EL0").
-            lo = delta >>> 0;
+            // TVAL reads (CVAL - count)[31:0] (D17 "CNTP_TVAL_EL0"): only the low halves matter.
+            lo = (this.lo[cvalSlot] - (count >>> 0)) >>> 0;
           } else {
-            // ISTATUS[2] is set when the timer condition is met and the timer is enabled.
-            lo = this.lo[slot] & 3;
-            if (lo & 1 && delta <= 0) lo |= 4;
+            // ISTATUS[2]: enabled and the timer condition met, count >= CVAL (CVAL unsigned).
+            lo = this.lo[slot] & (TIMER_ENABLE | TIMER_IMASK);
+            if (lo & TIMER_ENABLE && count >= unsigned64(this.lo[cvalSlot], this.hi[cvalSlot])) lo |= TIMER_ISTATUS;
           }
         }
         break;

@@ -1,0 +1,191 @@
+/**
+ * The virt board, assembled: a Machine whose VM has `vcpus` vCPUs and RAM at 0x4000_0000, the
+ * devices of QEMU's virt behind stage-2 faults (src/hyp/mmio.ts), PSCI over HVC, a DTB that
+ * describes exactly this, and a kernel loaded by its boot protocol (linux-boot.ts). The VM
+ * runner (src/hyp/vm-runner.ts) runs it; time is virtual (1 instruction = 1 ns) and the generic
+ * timers' outputs drive their PPIs at the GIC.
+ */
+import { Gicv2 } from '../devices/gicv2';
+import { Gicv2m } from '../devices/gicv2m';
+import { MmioBus, type UnmappedAccess } from '../devices/mmio-device';
+import { Pl011 } from '../devices/pl011';
+import { Pl031 } from '../devices/pl031';
+import { Pl061 } from '../devices/pl061';
+import { VirtioMmioEmpty } from '../devices/virtio-mmio-empty';
+import { A32Cpu } from '../exec/a32';
+import { A64Cpu } from '../exec/a64';
+import { Machine, type MachineOptions } from '../hyp/machine';
+import type { MmioHandler } from '../hyp/mmio';
+import { Psci } from '../hyp/psci';
+import type { MigrationMode } from '../hyp/scheduler';
+import { VmRunner, type VmPlatform, type VmRunResult } from '../hyp/vm-runner';
+import { dtbAddress, type KernelPlacement } from './linux-boot';
+import { buildVirtDtb } from './virt-dtb';
+import {
+  ppiIntId,
+  spiIntId,
+  VIRT_CNTFRQ_HZ,
+  VIRT_GIC_CPU,
+  VIRT_GIC_DIST,
+  VIRT_GIC_V2M,
+  VIRT_GPIO,
+  VIRT_PPI,
+  VIRT_RAM_BASE,
+  VIRT_RTC,
+  VIRT_SPI,
+  VIRT_UART,
+  virtioMmioSlot,
+  VIRT_VIRTIO_MMIO_SLOTS,
+} from './virt-memory-map';
+
+export interface VirtBootOptions {
+  readonly kernel: KernelPlacement;
+  readonly vcpus?: number;
+  readonly ramBytes?: number;
+  readonly bootargs?: string;
+  /** A DTB to use instead of the one setway writes. */
+  readonly dtb?: Uint8Array;
+  readonly preset?: string;
+  readonly policy: MachineOptions['policy'];
+  readonly migration?: MigrationMode;
+  readonly seed?: number;
+  readonly budget?: number;
+  /** Stop when the console matches (e.g. /smp: Brought up/). */
+  readonly until?: RegExp;
+  /** Each console byte as it is sent (live output). */
+  readonly onConsole?: (text: string) => void;
+  readonly trace?: MachineOptions['trace'];
+  /** Stop at the first exception the guest takes instead of vectoring it (debugging early boot). */
+  readonly stopOnException?: boolean;
+}
+
+export interface VirtBootResult extends VmRunResult {
+  readonly console: string;
+  readonly machine: Machine;
+  /** Device accesses nothing answers ("nothing here"), by address: reads/writes. */
+  readonly unmapped: ReadonlyMap<string, number>;
+  /** MMIO accesses per device. */
+  readonly deviceAccesses: Readonly<Record<string, number>>;
+  readonly psciCalls: ReadonlyMap<string, number>;
+}
+
+/** A kernel panic line on the console ends the run (the issue's root-fs panic, for instance). */
+const PANIC = /Kernel panic - not syncing[^\n]*\n/;
+/** The RTC's clock starts at a fixed date so a boot replays (2026-01-01T00:00:00Z). */
+const RTC_EPOCH_SECONDS = 1_767_225_600;
+/** Instructions (ns) per tick of the 62.5 MHz counter. */
+const NS_PER_TICK = 1e9 / VIRT_CNTFRQ_HZ;
+
+export function bootVirt(options: VirtBootOptions): VirtBootResult {
+  const kernel = options.kernel;
+  const isa = kernel.isa;
+  const vcpus = options.vcpus ?? 1;
+  const ramBytes = options.ramBytes ?? 256 * 2 ** 20;
+  // The runner needs the machine and the machine's counters need the runner: tie the knot here.
+  const clock: { runner?: VmRunner } = {};
+  const machine = new Machine({
+    preset: options.preset ?? (isa === 'a32' ? 'qemu-cortex-a15' : 'qemu-cortex-a53'),
+    isa,
+    policy: options.policy,
+    seed: options.seed ?? 1,
+    guestRamBytes: ramBytes,
+    vcpusPerVm: vcpus,
+    trace: options.trace,
+    counterFrequency: VIRT_CNTFRQ_HZ,
+    readCounter: (id) => Math.floor((clock.runner?.nowNs(id) ?? 0) / NS_PER_TICK),
+  });
+  const vm = machine.vms[0];
+
+  // ---- devices ----
+  let console = '';
+  const unmapped = new Map<string, number>();
+  const noteUnmapped = (a: UnmappedAccess) => {
+    const key = `${a.write ? 'write' : 'read'} 0x${a.pa.toString(16)}`;
+    unmapped.set(key, (unmapped.get(key) ?? 0) + 1);
+  };
+  const bus = new MmioBus(noteUnmapped);
+  const gic = new Gicv2({ numCpus: vcpus });
+  bus.map(VIRT_GIC_DIST.base, gic.distributor);
+  bus.map(VIRT_GIC_CPU.base, gic.cpuInterface);
+  bus.map(VIRT_GIC_V2M.base, new Gicv2m(spiIntId(VIRT_SPI.v2mFirst), VIRT_SPI.v2mCount));
+  const uart = new Pl011({
+    interrupt: gic.spiLine(spiIntId(VIRT_SPI.uart)),
+    // Linux's earlycon writes before anything enables the UART, as on QEMU.
+    transmitWhileDisabled: true,
+    onTransmit: (byte) => {
+      const ch = String.fromCharCode(byte);
+      console += ch;
+      options.onConsole?.(ch);
+    },
+  });
+  bus.map(VIRT_UART.base, uart);
+  bus.map(VIRT_RTC.base, new Pl031({ clock: () => RTC_EPOCH_SECONDS + Math.floor((clock.runner?.nowNs(0) ?? 0) / 1e9), interrupt: gic.spiLine(spiIntId(VIRT_SPI.rtc)) }));
+  bus.map(VIRT_GPIO.base, new Pl061({ interrupt: gic.spiLine(spiIntId(VIRT_SPI.gpio)) }));
+  for (let slot = 0; slot < VIRT_VIRTIO_MMIO_SLOTS; slot++) bus.map(virtioMmioSlot(slot).base, new VirtioMmioEmpty());
+  const mmio: MmioHandler = {
+    // Everything below RAM is the device map: what no device decodes reads as zero ("nothing here").
+    claims: (ipa) => ipa < VIRT_RAM_BASE,
+    read: (vcpu, ipa, size) => bus.read(ipa, size, vcpu),
+    write: (vcpu, ipa, size, value) => bus.write(ipa, size, value, vcpu),
+  };
+
+  // ---- image, DTB, boot registers ----
+  const dtb = options.dtb ?? buildVirtDtb({ isa, cpus: vcpus, ramBytes, bootargs: options.bootargs });
+  const dtbAt = dtbAddress(ramBytes, dtb.length);
+  if (kernel.loadAddress + kernel.bytes.length > dtbAt) throw new RangeError(`the kernel (${kernel.bytes.length} bytes at 0x${kernel.loadAddress.toString(16)}) runs into the DTB at 0x${dtbAt.toString(16)}: give the VM more RAM`);
+  machine.memory.writeBytes(vm.ipaToPa(kernel.loadAddress), kernel.bytes);
+  machine.memory.writeBytes(vm.ipaToPa(dtbAt), dtb);
+  const boot = vm.vcpus[0].cpu;
+  if (boot instanceof A32Cpu) {
+    boot.cpsr = 0x1d3; // SVC, A/I/F masked, ARM state
+    boot.r[0] = 0;
+    boot.r[1] = 0xffff_ffff;
+    boot.r[2] = dtbAt;
+    boot.pc = kernel.entry;
+  } else if (boot instanceof A64Cpu) {
+    boot.pstate = 0x3c5; // EL1h, DAIF masked
+    boot.setX(0, dtbAt);
+    boot.pc = kernel.entry;
+  }
+
+  // ---- timers to PPIs, and the runner ----
+  const timerPpis = vm.vcpus.map((_, i) => ({ virt: gic.ppiLine(i, ppiIntId(VIRT_PPI.virtTimer)), phys: gic.ppiLine(i, ppiIntId(VIRT_PPI.nonSecurePhysTimer)) }));
+  const updateTimers = () => {
+    vm.vcpus.forEach((v, i) => {
+      timerPpis[i].virt.set(v.sysregs.timerOutput('virtual').asserted);
+      timerPpis[i].phys.set(v.sysregs.timerOutput('physical').asserted);
+    });
+  };
+  let stop: string | null = null;
+  const platform: VmPlatform = {
+    irqPending: (i) => {
+      updateTimers();
+      return gic.irqLevel(i);
+    },
+    advanceTo: () => updateTimers(),
+    nextEvent: () => {
+      let next = Infinity;
+      for (const v of vm.vcpus) next = Math.min(next, v.sysregs.timerOutput('virtual').firesAt, v.sysregs.timerOutput('physical').firesAt);
+      return next * NS_PER_TICK;
+    },
+    stopReason: () => {
+      if (stop !== null) return stop;
+      const panic = PANIC.exec(console);
+      if (panic) stop = `panic: ${panic[0].trim()}`;
+      else if (options.until?.test(console)) stop = `console matched ${String(options.until)}`;
+      return stop;
+    },
+  };
+  const runner = new VmRunner(machine, vm, platform, { budget: options.budget ?? 2_000_000_000, migration: options.migration, seed: options.seed });
+  clock.runner = runner;
+  const psci = new Psci(runner, isa === 'a64');
+  for (const v of vm.vcpus) {
+    v.mmio = mmio;
+    v.hypercalls = psci;
+    v.cpu.exceptionPolicy = options.stopOnException ? 'stop' : 'take';
+  }
+  const result = runner.run();
+  const deviceAccesses: Record<string, number> = {};
+  for (const m of bus.mappings()) if (m.reads + m.writes > 0) deviceAccesses[m.device.name] = (deviceAccesses[m.device.name] ?? 0) + m.reads + m.writes;
+  return { ...result, console, machine, unmapped, deviceAccesses, psciCalls: psci.calls };
+}
