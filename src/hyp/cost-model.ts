@@ -44,6 +44,8 @@ export const DEFAULT_COST_MODEL: CostModel = {
 export class CostMeter {
   guestInstructions = 0;
   traps = 0;
+  /** Traps by exception class (ESR_EL2.EC / HSR.EC, 0..63). */
+  readonly trapsByClass = new Float64Array(64);
   setWayOps = 0;
   setWayOpsTrapped = 0;
   stage2Faults = 0;

@@ -64,6 +64,7 @@ function decodeCached(esr: number): ReturnType<typeof decodeSyndrome> {
 function dispatch(vcpu: Vcpu, esr: number, detail: TrapDetail, regs: TrappedVcpu): void {
   const cost = vcpu.cost;
   cost.traps++;
+  cost.trapsByClass[esr >>> 26]++;
   cost.el2Work(cost.model.trapRoundTrip);
   const s = decodeCached(esr);
   vcpu.traceTrap(esr, regs);
