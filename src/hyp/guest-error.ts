@@ -6,6 +6,13 @@ export class GuestError extends Error {
   }
 }
 
+/** Errors a guest can cause (their class names, from every layer); anything else is a bug in setway. */
+const GUEST_CAUSED = new Set(['GuestError', 'GuestException', 'BudgetExceeded', 'ExceptionLoopError', 'MemoryAbort', 'PhysicalAddressError', 'ThumbNotSupportedError']);
+
+export function isGuestCaused(e: unknown): e is Error {
+  return e instanceof Error && GUEST_CAUSED.has(e.name);
+}
+
 /** The guest ran past its instruction budget without finishing. */
 export class BudgetExceeded extends Error {
   constructor(

@@ -21,6 +21,7 @@ import type { MigrationMode } from '../hyp/scheduler';
 import { VmRunner, type VmPlatform, type VmRunResult } from '../hyp/vm-runner';
 import { dtbAddress, type KernelPlacement } from './linux-boot';
 import { buildVirtDtb } from './virt-dtb';
+import { isGuestCaused } from '../hyp/guest-error';
 import {
   ppiIntId,
   spiIntId,
@@ -57,9 +58,15 @@ export interface VirtBootOptions {
   readonly trace?: MachineOptions['trace'];
   /** Stop at the first exception the guest takes instead of vectoring it (debugging early boot). */
   readonly stopOnException?: boolean;
+  /** Typed into the UART, one byte per 100 us of virtual time while its receive FIFO has room. */
+  readonly input?: string;
+  /** Called about once a second of wall time during a long boot. */
+  readonly onProgress?: (p: { readonly instructions: number; readonly timeNs: number; readonly consoleLines: number }) => void;
 }
 
 export interface VirtBootResult extends VmRunResult {
+  /** The guest failed (an exception it cannot handle, a runaway loop): the error; else null. */
+  readonly failure: string | null;
   readonly console: string;
   readonly machine: Machine;
   /** Device accesses nothing answers ("nothing here"), by address: reads/writes. */
@@ -73,6 +80,8 @@ export interface VirtBootResult extends VmRunResult {
 const PANIC = /Kernel panic - not syncing[^\n]*\n/;
 /** The RTC's clock starts at a fixed date so a boot replays (2026-01-01T00:00:00Z). */
 const RTC_EPOCH_SECONDS = 1_767_225_600;
+/** Virtual time between two typed input bytes: 100 us. */
+const INPUT_GAP_NS = 100_000;
 /** Instructions (ns) per tick of the 62.5 MHz counter. */
 const NS_PER_TICK = 1e9 / VIRT_CNTFRQ_HZ;
 
@@ -157,12 +166,28 @@ export function bootVirt(options: VirtBootOptions): VirtBootResult {
     });
   };
   let stop: string | null = null;
+  const input = options.input ?? '';
+  let inputAt = 0;
+  let nextInputNs = 0;
+  let rounds = 0;
+  let lastProgress = performance.now();
   const platform: VmPlatform = {
     irqPending: (i) => {
       updateTimers();
       return gic.irqLevel(i);
     },
-    advanceTo: () => updateTimers(),
+    advanceTo: (ns) => {
+      updateTimers();
+      // Typing: a byte per INPUT_GAP_NS while the UART takes it (it refuses while disabled or full).
+      if (inputAt < input.length && ns >= nextInputNs && uart.receive([input.charCodeAt(inputAt) & 0xff]) === 1) {
+        inputAt++;
+        nextInputNs = ns + INPUT_GAP_NS;
+      }
+      if (options.onProgress && ++rounds % 256 === 0 && performance.now() - lastProgress > 1000) {
+        lastProgress = performance.now();
+        options.onProgress({ instructions: machine.cost.guestInstructions, timeNs: ns, consoleLines: console.split('\n').length - 1 });
+      }
+    },
     nextEvent: () => {
       let next = Infinity;
       for (const v of vm.vcpus) next = Math.min(next, v.sysregs.timerOutput('virtual').firesAt, v.sysregs.timerOutput('physical').firesAt);
@@ -184,8 +209,17 @@ export function bootVirt(options: VirtBootOptions): VirtBootResult {
     v.hypercalls = psci;
     v.cpu.exceptionPolicy = options.stopOnException ? 'stop' : 'take';
   }
-  const result = runner.run();
+  let result: VmRunResult;
+  let failure: string | null = null;
+  try {
+    result = runner.run();
+  } catch (e) {
+    // The boot's outcome, with the console so far: what a developer needs to see (exit 4 in the CLI).
+    if (!isGuestCaused(e)) throw e;
+    failure = `${e.name}: ${e.message}`;
+    result = { end: 'guest failed', instructions: machine.cost.guestInstructions, instructionsPerVcpu: vm.vcpus.map((v) => v.cpu.instructionsRetired), timeNs: 0 };
+  }
   const deviceAccesses: Record<string, number> = {};
   for (const m of bus.mappings()) if (m.reads + m.writes > 0) deviceAccesses[m.device.name] = (deviceAccesses[m.device.name] ?? 0) + m.reads + m.writes;
-  return { ...result, console, machine, unmapped, deviceAccesses, psciCalls: psci.calls };
+  return { ...result, failure, console, machine, unmapped, deviceAccesses, psciCalls: psci.calls };
 }

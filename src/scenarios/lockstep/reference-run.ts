@@ -5,6 +5,7 @@
  */
 import type { MemoryObserver } from '../../exec/memory-observer';
 import { EXCEPTION_LOOP_LIMIT } from '../../exec/exception-loop-error';
+import { isGuestCaused } from '../../hyp/guest-error';
 import { LoadQueue } from './load-queue';
 import type { GuestRun } from './guest-run';
 import type { ReferenceLoads } from './reference-loads';
@@ -12,12 +13,7 @@ import type { ReferenceLoads } from './reference-loads';
 /** Instructions per step of the reference: small, so the queue stays short. */
 const CHUNK = 4096;
 
-/** Errors a guest can cause (their class names); anything else is a bug in setway and propagates. */
-const GUEST_CAUSED = new Set(['GuestError', 'GuestException', 'BudgetExceeded', 'ExceptionLoopError', 'MemoryAbort', 'PhysicalAddressError', 'ThumbNotSupportedError']);
 
-export function isGuestCaused(e: unknown): e is Error {
-  return e instanceof Error && GUEST_CAUSED.has(e.name);
-}
 
 export class ReferenceRun implements MemoryObserver, ReferenceLoads {
   readonly queue = new LoadQueue();
