@@ -1,5 +1,6 @@
 /** The command table: name -> module. `setway help` lists them in this order. */
 import type { Command } from './command';
+import { bootCommand } from './boot';
 import { demoCommand } from './demo';
 import { decodeCommand } from './decode';
 import { policiesCommand } from './policies';
@@ -13,6 +14,7 @@ export const COMMANDS: Record<string, Command> = {
   run: runCommand,
   trace: traceCommand,
   sweep: sweepCommand,
+  boot: bootCommand,
   hsr: hsrCommand,
   esr: esrCommand,
   decode: decodeCommand,

@@ -1,0 +1,158 @@
+/**
+ * `setway boot`: a whole guest on the virt platform (src/platform/virt-machine.ts): a Linux
+ * kernel by its boot protocol, the devices of QEMU's virt behind stage-2 faults, PSCI, SMP vCPUs
+ * under the chosen policy and migration schedule. It ends when the console matches `--until`,
+ * the guest panics or powers off, fails, or runs out of budget.
+ */
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { addressFlag, intFlag, parseCommandArgs, sizeFlag } from '../args';
+import { CliError, EXIT } from '../exit-codes';
+import { makePolicy } from '../../hyp/policies';
+import { parseMigrationMode } from '../../hyp/scheduler';
+import { cachePreset } from '../../cache/presets';
+import { exceptionClassName } from '../../exec/syndrome/ec';
+import { placeKernel } from '../../platform/linux-boot';
+import { bootVirt, type VirtBootResult } from '../../platform/virt-machine';
+import { TracePrinter } from '../trace-printer';
+import type { Command } from './command';
+
+const OPTIONS = {
+  kernel: { type: 'string' },
+  dtb: { type: 'string' },
+  append: { type: 'string' },
+  vcpus: { type: 'string' },
+  ram: { type: 'string' },
+  input: { type: 'string' },
+  until: { type: 'string' },
+  preset: { type: 'string' },
+  policy: { type: 'string' },
+  migrate: { type: 'string' },
+  seed: { type: 'string' },
+  budget: { type: 'string' },
+  unpack: { type: 'boolean' },
+  'image-link': { type: 'string' },
+  console: { type: 'boolean' },
+  trace: { type: 'boolean' },
+  json: { type: 'boolean' },
+} as const;
+
+const USAGE =
+  'usage: setway boot --kernel FILE [--append TEXT] [--dtb FILE] [--vcpus N] [--ram SIZE] [--input TEXT]\n' +
+  '                   [--until REGEX] [--preset P] [--policy P] [--migrate M] [--seed N] [--budget N]\n' +
+  '                   [--unpack] [--image-link ADDR] [--console] [--trace] [--json]\n\n' +
+  'Boots a Linux kernel on the virt platform (QEMU virt\'s memory map and devices: GICv2, PL011, PL031,\n' +
+  'PL061, empty virtio-mmio slots; PSCI over HVC) under a set/way policy. --kernel takes an A32 zImage\n' +
+  '(its decompressor runs in the guest; --unpack boots the unpacked Image instead, placed for the link\n' +
+  'address --image-link, default 0xc0008000) or an arm64 Image (gzip-compressed as Debian ships it, or\n' +
+  'not). setway writes the DTB (--dtb replaces it). The run ends when the console matches --until, the\n' +
+  'guest panics, powers off or resets through PSCI, fails, or runs past --budget (default 2e9).\n' +
+  '--console prints the console live; --input types TEXT into the UART.\n\n' +
+  'exit codes: 0 ended as above, 2 usage, 3 bad kernel file, 4 the guest failed or ran out of budget\n';
+
+export const bootCommand: Command = {
+  summary: 'boot a Linux kernel on the virt platform under a policy',
+  async run(args) {
+    const { values: v, positionals, help } = parseCommandArgs('boot', args, OPTIONS);
+    if (help) {
+      process.stdout.write(USAGE);
+      return EXIT.ok;
+    }
+    if (positionals.length > 0) throw new CliError(`boot: unexpected argument '${positionals[0]}' (the kernel is --kernel FILE)`, EXIT.usage);
+    if (v.kernel === undefined) throw new CliError("boot: give the kernel with --kernel FILE (see 'setway boot --help')", EXIT.usage);
+    const policy = makePolicy((v.policy as string | undefined) ?? 'kvm');
+    const migration = parseMigrationMode((v.migrate as string | undefined) ?? 'never');
+    if (v.preset !== undefined) cachePreset(v.preset as string);
+    const vcpus = intFlag('boot', 'vcpus', v.vcpus as string | undefined, 1);
+    if (vcpus > 8) throw new CliError('boot: --vcpus must be 1 to 8 (a GICv2 serves 8 CPUs)', EXIT.usage);
+    let until: RegExp | undefined;
+    try {
+      until = v.until === undefined ? undefined : new RegExp(v.until as string);
+    } catch (e) {
+      throw new CliError(`boot: --until is not a regular expression: ${(e as Error).message}`, EXIT.usage);
+    }
+    let bytes = new Uint8Array(readFileSync(v.kernel as string));
+    // Debian's arm64 vmlinuz is a gzip-compressed Image.
+    if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = new Uint8Array(gunzipSync(bytes));
+    const kernel = await placeKernel(bytes, { unpack: v.unpack === true, a32ImageLink: addressFlag('boot', 'image-link', v['image-link'] as string | undefined) });
+    const tracing = v.trace === true;
+    const live = v.console === true && !v.json;
+    const progress = process.stderr.isTTY && !v.json && !tracing;
+    const t0 = performance.now();
+    const r = bootVirt({
+      kernel,
+      vcpus,
+      ramBytes: sizeFlag('boot', 'ram', v.ram as string | undefined),
+      bootargs: v.append as string | undefined,
+      dtb: v.dtb === undefined ? undefined : new Uint8Array(readFileSync(v.dtb as string)),
+      preset: v.preset as string | undefined,
+      policy,
+      migration,
+      seed: intFlag('boot', 'seed', v.seed as string | undefined, 1),
+      budget: intFlag('boot', 'budget', v.budget as string | undefined, 2_000_000_000),
+      until,
+      input: v.input as string | undefined,
+      onConsole: live ? (c) => process.stdout.write(c) : undefined,
+      trace: tracing ? new TracePrinter((line) => process.stdout.write(line)) : undefined,
+      onProgress: progress
+        ? (p) => process.stderr.write(`\r  ${(p.instructions / 1e6).toFixed(0)} M instructions, ${((p.instructions / (performance.now() - t0)) * 1e3 / 1e6).toFixed(1)} M/s, ${p.consoleLines} console lines `)
+        : undefined,
+    });
+    if (progress) process.stderr.write('\n');
+    const wallMs = performance.now() - t0;
+    if (v.json) process.stdout.write(`${JSON.stringify(bootJson(r, kernel.kind, policy.name, wallMs), null, 2)}\n`);
+    else process.stdout.write(bootText(r, kernel.kind, policy.name, wallMs, !live));
+    return r.failure !== null ? EXIT.guest : EXIT.ok;
+  },
+};
+
+function trapsByClass(r: VirtBootResult): Record<string, number> {
+  const out: Record<string, number> = {};
+  r.machine.cost.trapsByClass.forEach((n, ec) => {
+    if (n > 0) out[`0x${ec.toString(16).padStart(2, '0')} ${exceptionClassName(ec)}`] = n;
+  });
+  return out;
+}
+
+function bootJson(r: VirtBootResult, kind: string, policy: string, wallMs: number) {
+  const c = r.machine.cost;
+  return {
+    scenario: 'boot',
+    kernel: kind,
+    policy,
+    end: r.end,
+    failure: r.failure,
+    instructions: r.instructions,
+    instructionsPerVcpu: r.instructionsPerVcpu,
+    virtualMs: r.timeNs / 1e6,
+    traps: c.traps,
+    trapsByClass: trapsByClass(r),
+    setWayOps: c.setWayOps,
+    setWayOpsTrapped: c.setWayOpsTrapped,
+    mmioAccesses: c.mmioAccesses,
+    deviceAccesses: r.deviceAccesses,
+    nothingHere: Object.fromEntries(r.unmapped),
+    psciCalls: Object.fromEntries(r.psciCalls),
+    linesByAddress: c.linesByAddress,
+    pagesFlushed: c.pagesFlushed,
+    stage2Faults: c.stage2Faults,
+    migrations: c.migrations,
+    simulatedUs: c.microseconds,
+    wallMs,
+    console: r.console,
+  };
+}
+
+function bootText(r: VirtBootResult, kind: string, policy: string, wallMs: number, withConsole: boolean): string {
+  const j = bootJson(r, kind, policy, wallMs);
+  const lines = [
+    ...(withConsole ? [r.console.replace(/\n?$/, '\n')] : ['\n']),
+    `boot (${kind}, policy ${policy}): ${r.end}${r.failure ? `: ${r.failure}` : ''}`,
+    `  ${r.instructions.toLocaleString('en-US')} instructions (${r.instructionsPerVcpu.map((n) => n.toLocaleString('en-US')).join(' + ')} per vCPU), ${j.virtualMs.toFixed(1)} ms virtual, ${(wallMs / 1000).toFixed(1)} s wall`,
+    `  traps ${j.traps}: ${Object.entries(j.trapsByClass).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`,
+    `  S/W ops ${j.setWayOps} (${j.setWayOpsTrapped} trapped), MMIO ${j.mmioAccesses} (${Object.entries(j.deviceAccesses).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}), PSCI ${Object.entries(j.psciCalls).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`,
+    `  lines cleaned by VA ${j.linesByAddress}, pages flushed ${j.pagesFlushed}, stage-2 faults ${j.stage2Faults}, migrations ${j.migrations}, simulated ${j.simulatedUs.toFixed(0)} us`,
+  ];
+  if (r.unmapped.size > 0) lines.push(`  nothing here: ${[...r.unmapped].map(([k, n]) => `${k} x${n}`).join(', ')}`);
+  return `${lines.join('\n')}\n`;
+}
