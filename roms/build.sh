@@ -50,6 +50,10 @@ for isa in a32 a64; do
       link "$out/a64-$rom.elf" "$work/a64-$rom.o" "$out/a64-set-way.o"
       "$OBJCOPY" -O binary "$out/a64-$rom.elf" "$out/a64-$rom.bin"
     done
+    # A guest for `setway boot`: an arm64 Image (header included), no set/way routines.
+    assemble a64 a64/virt-guest.s "$work/a64-virt-guest.o"
+    link "$out/a64-virt-guest.elf" "$work/a64-virt-guest.o"
+    "$OBJCOPY" -O binary "$out/a64-virt-guest.elf" "$out/a64-virt-guest.bin"
   fi
   for rom in set-way-selftest boot-handoff; do
     "$OBJCOPY" -O binary "$out/$isa-$rom.elf" "$out/$isa-$rom.bin"
@@ -69,7 +73,8 @@ cat > "$out/manifest.json" <<JSON
     { "name": "a64-set-way-selftest", "elf": "a64-set-way-selftest.elf", "bin": "a64-set-way-selftest.bin", "isa": "a64", "entry": "$LOAD_ADDRESS" },
     { "name": "a64-boot-handoff", "elf": "a64-boot-handoff.elf", "bin": "a64-boot-handoff.bin", "isa": "a64", "entry": "$LOAD_ADDRESS" },
     { "name": "a64-stale-clean-line", "elf": "a64-stale-clean-line.elf", "bin": "a64-stale-clean-line.bin", "isa": "a64", "entry": "$LOAD_ADDRESS" },
-    { "name": "a64-script-guest", "elf": "a64-script-guest.elf", "bin": "a64-script-guest.bin", "isa": "a64", "entry": "$LOAD_ADDRESS" }
+    { "name": "a64-script-guest", "elf": "a64-script-guest.elf", "bin": "a64-script-guest.bin", "isa": "a64", "entry": "$LOAD_ADDRESS" },
+    { "name": "a64-virt-guest", "elf": "a64-virt-guest.elf", "bin": "a64-virt-guest.bin", "isa": "a64", "entry": "$LOAD_ADDRESS" }
   ]
 }
 JSON

@@ -148,7 +148,7 @@ function bootText(r: VirtBootResult, kind: string, policy: string, wallMs: numbe
   const lines = [
     ...(withConsole ? [r.console.replace(/\n?$/, '\n')] : ['\n']),
     `boot (${kind}, policy ${policy}): ${r.end}${r.failure ? `: ${r.failure}` : ''}`,
-    `  ${r.instructions.toLocaleString('en-US')} instructions (${r.instructionsPerVcpu.map((n) => n.toLocaleString('en-US')).join(' + ')} per vCPU), ${j.virtualMs.toFixed(1)} ms virtual, ${(wallMs / 1000).toFixed(1)} s wall`,
+    `  ${r.instructions.toLocaleString('en-US')} instructions (${r.instructionsPerVcpu.map((n) => n.toLocaleString('en-US')).join(' + ')} per vCPU), ${j.virtualMs < 1 ? `${(j.virtualMs * 1000).toFixed(0)} us` : `${j.virtualMs.toFixed(1)} ms`} virtual, ${(wallMs / 1000).toFixed(1)} s wall`,
     `  traps ${j.traps}: ${Object.entries(j.trapsByClass).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`,
     `  S/W ops ${j.setWayOps} (${j.setWayOpsTrapped} trapped), MMIO ${j.mmioAccesses} (${Object.entries(j.deviceAccesses).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}), PSCI ${Object.entries(j.psciCalls).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`,
     `  lines cleaned by VA ${j.linesByAddress}, pages flushed ${j.pagesFlushed}, stage-2 faults ${j.stage2Faults}, migrations ${j.migrations}, simulated ${j.simulatedUs.toFixed(0)} us`,
