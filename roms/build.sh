@@ -50,9 +50,9 @@ for isa in a32 a64; do
       link "$out/a64-$rom.elf" "$work/a64-$rom.o" "$out/a64-set-way.o"
       "$OBJCOPY" -O binary "$out/a64-$rom.elf" "$out/a64-$rom.bin"
     done
-    # A guest for `setway boot`: an arm64 Image (header included), no set/way routines.
+    # A guest for `setway boot`: an arm64 Image (header included) with the set/way routines.
     assemble a64 a64/virt-guest.s "$work/a64-virt-guest.o"
-    link "$out/a64-virt-guest.elf" "$work/a64-virt-guest.o"
+    link "$out/a64-virt-guest.elf" "$work/a64-virt-guest.o" "$out/a64-set-way.o"
     "$OBJCOPY" -O binary "$out/a64-virt-guest.elf" "$out/a64-virt-guest.bin"
   fi
   for rom in set-way-selftest boot-handoff; do

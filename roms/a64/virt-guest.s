@@ -3,7 +3,10 @@
 // "ARM\x64" at 0x38). Position independent: adr for code and data, literals only for device
 // addresses. It prints through the PL011, programs the GICv2 and the virtual timer, sleeps in WFI
 // until PPI 27 arrives, acknowledges and ends it at the GIC CPU interface, starts vCPU 1 with PSCI
-// CPU_ON (which prints too) and powers off with PSCI SYSTEM_OFF.
+// CPU_ON (which prints too), then does what a bootloader does before starting a kernel: MMU and
+// caches on, a pattern written, flush_dcache_all (DC CISW to the LoC, roms/a64/cache-set-way.s),
+// caches off, and the pattern read back from memory ("flush ok" or "flush lost N"): the
+// Cubietruck bug on a whole platform. Then PSCI SYSTEM_OFF.
 //
 // Arm ARM (DDI 0487): D1.10 (exception vectors, VBAR_EL1 + 0x280 for IRQ from EL1h), D11 (generic
 // timer CNTV_TVAL_EL0/CNTV_CTL_EL0); GICv2 IHI 0048B (GICD_CTLR, GICD_ISENABLER0, GICC_PMR,
@@ -15,7 +18,7 @@ _start:
     b       main                 // code0: jump over the header
     .word   0                    // code1
     .quad   0x80000              // text_offset
-    .quad   image_end - _start   // image_size
+    .quad   0x100000             // image_size: 1 MiB reserved (code, tables and buffer live elsewhere)
     .quad   0xa                  // flags: little-endian, 4 KiB pages, anywhere in RAM
     .quad   0, 0, 0              // res2-res4
     .ascii  "ARM\x64"            // magic
@@ -61,6 +64,7 @@ main:
   hvc #0
 2:ldr w3, done
   cbz w3, 2b
+  bl handoff
   movz x0, #0x0008             // SYSTEM_OFF
   movk x0, #0x8400, lsl #16
   hvc #0
@@ -75,6 +79,67 @@ secondary:
   str w3, [x4]
 4:wfi
   b 4b
+
+  .equ TABLES, 0x40400000
+  .equ BUFFER, 0x40500000
+  .equ BUFFER_END, 0x40510000    // 64 KiB: twice L1D, much of it still dirty in L1 when the flush starts
+  .equ SEED, 0x5eed5eeb
+handoff:                       // clobbers x0-x12, x22; keeps x19 (UART)
+  mov x22, x30
+  ldr x0, =TABLES              // level 1: [0, 1 GiB) Device-nGnRnE, [1 GiB, 2 GiB) Normal WB
+  ldr x1, =0x60000000000401    // block, AttrIndx 0, AF, UXN, PXN
+  str x1, [x0]
+  ldr x1, =0x40000705          // block at 1 GiB, AttrIndx 1, Inner Shareable, AF
+  str x1, [x0, #8]
+  stp xzr, xzr, [x0, #16]
+  ldr x1, =0xff00              // MAIR_EL1: Attr0 Device-nGnRnE, Attr1 Normal WB RW-allocate
+  msr mair_el1, x1
+  ldr x1, =0x80802020          // TCR_EL1: T0SZ 32, TG0 4 KiB, EPD1, TG1 4 KiB, walks non-cacheable
+  msr tcr_el1, x1
+  msr ttbr0_el1, x0
+  dsb sy
+  tlbi vmalle1
+  dsb sy
+  isb
+  mrs x0, sctlr_el1
+  orr x0, x0, #(1 << 0)        // M
+  orr x0, x0, #(1 << 2)        // C
+  orr x0, x0, #(1 << 12)       // I
+  msr sctlr_el1, x0
+  isb
+  ldr x10, =BUFFER
+  ldr x11, =BUFFER_END
+  ldr w12, =SEED
+  mov x0, x10
+6:eor w1, w0, w12
+  str w1, [x0], #4
+  cmp x0, x11
+  b.lo 6b
+  bl flush_dcache_all
+  dsb sy
+  mrs x0, sctlr_el1
+  bic x0, x0, #(1 << 0)
+  bic x0, x0, #(1 << 2)
+  bic x0, x0, #(1 << 12)
+  msr sctlr_el1, x0
+  isb
+  mov w9, #0                   // mismatches
+  mov x0, x10
+7:ldr w1, [x0]
+  eor w2, w0, w12
+  cmp w1, w2
+  cinc w9, w9, ne
+  add x0, x0, #4
+  cmp x0, x11
+  b.lo 7b
+  cbz w9, 8f
+  adr x0, lost
+  bl puts
+  b 9f
+8:adr x0, ok
+  bl puts
+9:mov x30, x22
+  ret
 
 puts:                          // x0: NUL-terminated string, x19: UART
   ldrb w1, [x0], #1
@@ -95,6 +160,8 @@ irq:
 hello: .asciz "hello\n"
 ticked: .asciz "tick\n"
 second: .asciz "cpu1\n"
+ok: .asciz "flush ok\n"
+lost: .asciz "flush lost\n"
   .balign 4
 done: .word 0
   .balign 2048

@@ -16,6 +16,13 @@ import { codePageTableOf, type CodePageSource, type CodePageTable, type HostCode
 import type { GuestMemory } from './guest-memory';
 import type { MemoryObserver } from './memory-observer';
 
+/** Devices on the physical bus, for accesses that do not go through a hypervisor. */
+export interface DirectDevices {
+  claims(pa: number): boolean;
+  read(pa: number, size: 1 | 2 | 4): number;
+  write(pa: number, size: 1 | 2 | 4, value: number): void;
+}
+
 export class TranslatedMemory implements GuestMemory, CodePageSource {
   /** The physical CPU whose caches this vCPU uses now; the scheduler changes it on migration. */
   pcpu = 0;
@@ -23,6 +30,12 @@ export class TranslatedMemory implements GuestMemory, CodePageSource {
   currentEl: () => 0 | 1 = () => 1;
   /** Sees every data load and store (a lockstep comparison); null on ordinary runs. */
   observer: MemoryObserver | null = null;
+  /**
+   * Devices reached without a hypervisor: with stage 2 off (bare metal), a non-cacheable access
+   * to an address the devices claim goes to them directly. Under stage 2 device pages are
+   * unmapped and fault to EL2 before this is consulted.
+   */
+  devices: DirectDevices | null = null;
 
   constructor(
     readonly translator: Translator,
@@ -36,6 +49,7 @@ export class TranslatedMemory implements GuestMemory, CodePageSource {
 
   read8(va: number): number {
     const t = this.translator.translate(va, 'read', this.currentEl());
+    if (!t.cacheable && this.isDevice(t.pa)) return this.devices!.read(t.pa, 1);
     const v = t.cacheable ? this.caches.read(this.pcpu, t.pa, 1) : this.memory.read8(t.pa);
     if (this.observer !== null) this.observer.load(va, t.pa, 1, v);
     return v;
@@ -44,6 +58,7 @@ export class TranslatedMemory implements GuestMemory, CodePageSource {
   read16(va: number): number {
     if ((va & 0xfff) > 0xffe) return this.read8(va) | (this.read8(va + 1) << 8);
     const t = this.translator.translate(va, 'read', this.currentEl());
+    if (!t.cacheable && this.isDevice(t.pa)) return this.devices!.read(t.pa, 2);
     const v = t.cacheable ? this.caches.read(this.pcpu, t.pa, 2) : this.memory.read16(t.pa);
     if (this.observer !== null) this.observer.load(va, t.pa, 2, v);
     return v;
@@ -53,16 +68,14 @@ export class TranslatedMemory implements GuestMemory, CodePageSource {
     // An access that crosses a page is two translations (either half may fault).
     if ((va & 0xfff) > 0xffc) return (this.read16(va) | (this.read16(va + 2) << 16)) >>> 0;
     const t = this.translator.translate(va, 'read', this.currentEl());
+    if (!t.cacheable && this.isDevice(t.pa)) return this.devices!.read(t.pa, 4);
     const v = t.cacheable ? this.caches.read(this.pcpu, t.pa, 4) : this.memory.read32(t.pa);
     if (this.observer !== null) this.observer.load(va, t.pa, 4, v >>> 0);
     return v;
   }
 
   write8(va: number, value: number): void {
-    const t = this.translator.translate(va, 'write', this.currentEl());
-    if (this.observer !== null) this.observer.store(va, t.pa, 1, value & 0xff);
-    if (t.cacheable) this.caches.write(this.pcpu, t.pa, 1, value & 0xff);
-    else this.memory.write8(t.pa, value);
+    this.write(va, 1, value & 0xff);
   }
 
   write16(va: number, value: number): void {
@@ -71,10 +84,7 @@ export class TranslatedMemory implements GuestMemory, CodePageSource {
       this.write8(va + 1, value >>> 8);
       return;
     }
-    const t = this.translator.translate(va, 'write', this.currentEl());
-    if (this.observer !== null) this.observer.store(va, t.pa, 2, value & 0xffff);
-    if (t.cacheable) this.caches.write(this.pcpu, t.pa, 2, value & 0xffff);
-    else this.memory.write16(t.pa, value);
+    this.write(va, 2, value & 0xffff);
   }
 
   write32(va: number, value: number): void {
@@ -83,10 +93,27 @@ export class TranslatedMemory implements GuestMemory, CodePageSource {
       this.write16(va + 2, value >>> 16);
       return;
     }
+    this.write(va, 4, value >>> 0);
+  }
+
+  private write(va: number, size: 1 | 2 | 4, value: number): void {
     const t = this.translator.translate(va, 'write', this.currentEl());
-    if (this.observer !== null) this.observer.store(va, t.pa, 4, value >>> 0);
-    if (t.cacheable) this.caches.write(this.pcpu, t.pa, 4, value >>> 0);
-    else this.memory.write32(t.pa, value);
+    if (t.cacheable) {
+      if (this.observer !== null) this.observer.store(va, t.pa, size, value);
+      this.caches.write(this.pcpu, t.pa, size, value);
+    } else if (this.isDevice(t.pa)) {
+      this.devices!.write(t.pa, size, value);
+    } else {
+      if (this.observer !== null) this.observer.store(va, t.pa, size, value);
+      if (size === 1) this.memory.write8(t.pa, value);
+      else if (size === 2) this.memory.write16(t.pa, value);
+      else this.memory.write32(t.pa, value);
+    }
+  }
+
+  /** A non-cacheable access that goes to a device directly (bare metal: no stage 2 to fault). */
+  private isDevice(pa: number): boolean {
+    return this.devices !== null && this.devices.claims(pa);
   }
 
   fetch16(va: number): number {

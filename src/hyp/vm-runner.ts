@@ -64,6 +64,8 @@ export class VmRunner implements PsciTarget {
   private readonly retired: number[];
   private readonly quantum: number;
   private end: string | null = null;
+  private started = false;
+  private executed = 0;
   /** The VM's clock at the start of the current round, ns. */
   private clock = 0;
 
@@ -90,52 +92,74 @@ export class VmRunner implements PsciTarget {
   }
 
   run(): VmRunResult {
+    while (this.round());
+    return this.result();
+  }
+
+  /**
+   * One round: every running vCPU gets its quantum, then the clock moves. False once the run has
+   * ended (so a bare-metal reference can be advanced a round at a time, src/scenarios/lockstep).
+   */
+  round(): boolean {
     const { machine, vm, platform } = this;
-    let executed = 0;
-    for (const vcpu of vm.vcpus) machine.policy.beforeRun?.(vcpu.host, vcpu.pcpu);
-    while (this.end === null) {
-      let progressed = false;
-      for (let i = 0; i < vm.vcpus.length && this.end === null; i++) {
-        if (this.states[i] !== 'on') continue;
-        const vcpu = vm.vcpus[i];
-        const pending = platform.irqPending(i);
-        if (this.waiting[i] && !pending) continue;
-        this.waiting[i] = false;
-        if (pending) (vcpu.cpu as unknown as Partial<Interruptible>).takeInterrupt?.('irq');
-        const left = this.options.budget - executed;
+    if (this.end !== null) return false;
+    if (!this.started) {
+      this.started = true;
+      for (const vcpu of vm.vcpus) machine.policy.beforeRun?.(vcpu.host, vcpu.pcpu);
+    }
+    let progressed = false;
+    for (let i = 0; i < vm.vcpus.length && this.end === null; i++) {
+      if (this.states[i] !== 'on') continue;
+      const vcpu = vm.vcpus[i];
+      const pending = platform.irqPending(i);
+      if (this.waiting[i] && !pending) continue;
+      this.waiting[i] = false;
+      if (pending) (vcpu.cpu as unknown as Partial<Interruptible>).takeInterrupt?.('irq');
+      // The quantum is the unit of interleaving and of interrupt delivery, whatever the migration
+      // schedule: a migration splits a quantum into pieces on different pCPUs but never ends it
+      // early, so a run under any schedule interleaves its vCPUs exactly as bare metal does.
+      this.sliceBase[i] = vcpu.cpu.instructionsRetired;
+      let remaining = this.quantum;
+      while (remaining > 0) {
+        const left = this.options.budget - this.executed;
         if (left <= 0) throw new BudgetExceeded(this.options.budget, vcpu.cpu.pc);
-        const slice = this.sliceFor(i, vcpu, left);
-        this.sliceBase[i] = vcpu.cpu.instructionsRetired;
-        const r = machine.advance(vcpu, slice);
-        executed += r.instructions;
+        const r = machine.advance(vcpu, this.pieceFor(i, vcpu, Math.min(remaining, left)));
+        this.executed += r.instructions;
         this.retired[i] += r.instructions;
+        remaining -= r.instructions;
         if (r.instructions > 0) progressed = true;
-        if (r.halted === 'wfi') this.waiting[i] = true;
-        else if (r.halted === 'halted' && this.end === null && this.states[i] === 'on') this.end = 'halted';
-        // A vCPU that retires nothing slice after slice only takes exceptions (an unmapped vector table).
+        // A vCPU that retires nothing piece after piece only takes exceptions (an unmapped vector table).
         this.idleSlices[i] = r.instructions === 0 && r.halted === null ? this.idleSlices[i] + 1 : 0;
         if (this.idleSlices[i] > EXCEPTION_LOOP_LIMIT) throw new ExceptionLoopError(vcpu.cpu.pc, this.idleSlices[i], `vCPU ${i} completed no instruction in any slice`);
         this.maybeMigrate(i, vcpu);
+        if (r.halted === 'wfi') this.waiting[i] = true;
+        else if (r.halted === 'halted' && this.end === null && this.states[i] === 'on') this.end = 'halted';
+        if (r.halted !== null || this.end !== null || this.states[i] !== 'on' || r.instructions === 0) break;
       }
-      this.clock += this.quantum;
-      if (!progressed && this.end === null) {
-        if (!this.states.includes('on')) this.end = 'all vCPUs off';
-        else {
-          const next = platform.nextEvent();
-          if (next === Infinity) this.end = 'idle: every vCPU waits for an interrupt and nothing is due';
-          else this.clock = Math.max(this.clock, next);
-        }
-      }
-      platform.advanceTo(this.clock);
-      this.end ??= platform.stopReason();
     }
-    return { end: this.end, instructions: executed, instructionsPerVcpu: [...this.retired], timeNs: this.clock };
+    this.clock += this.quantum;
+    if (!progressed && this.end === null) {
+      if (!this.states.includes('on')) this.end = 'all vCPUs off';
+      else {
+        const next = platform.nextEvent();
+        if (next === Infinity) this.end = 'idle: every vCPU waits for an interrupt and nothing is due';
+        else this.clock = Math.max(this.clock, next);
+      }
+    }
+    platform.advanceTo(this.clock);
+    this.end ??= platform.stopReason();
+    return this.end === null;
   }
 
-  private sliceFor(i: number, vcpu: Vcpu, left: number): number {
+  result(): VmRunResult {
+    return { end: this.end ?? 'running', instructions: this.executed, instructionsPerVcpu: [...this.retired], timeNs: this.clock };
+  }
+
+  /** The next piece of vCPU i's quantum: up to `left`, shorter when the schedule migrates sooner. */
+  private pieceFor(i: number, vcpu: Vcpu, left: number): number {
     const s = this.schedulers[i].sliceLength({ setWayOps: vcpu.setWayOps, cachesOn: vcpu.guestCachesOn, inSetWayLoop: vcpu.setWayLoopActive });
     vcpu.stopAtSetWay = s.stopAtSetWay ?? Infinity;
-    return Math.min(this.quantum, s.instructions, left);
+    return Math.min(s.instructions, left);
   }
 
   private maybeMigrate(i: number, vcpu: Vcpu): void {

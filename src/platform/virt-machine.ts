@@ -19,6 +19,7 @@ import type { MmioHandler } from '../hyp/mmio';
 import { Psci } from '../hyp/psci';
 import type { MigrationMode } from '../hyp/scheduler';
 import { VmRunner, type VmPlatform, type VmRunResult } from '../hyp/vm-runner';
+import type { Vm } from '../hyp/vm';
 import { dtbAddress, type KernelPlacement } from './linux-boot';
 import { buildVirtDtb } from './virt-dtb';
 import { isGuestCaused } from '../hyp/guest-error';
@@ -85,7 +86,29 @@ const INPUT_GAP_NS = 100_000;
 /** Instructions (ns) per tick of the 62.5 MHz counter. */
 const NS_PER_TICK = 1e9 / VIRT_CNTFRQ_HZ;
 
+/** A virt machine built and loaded, not yet run: run it whole, or a round at a time (a reference). */
+export interface VirtAssembly {
+  readonly machine: Machine;
+  readonly vm: Vm;
+  readonly runner: VmRunner;
+  /** The boot's report, after the runner stopped (or failed with `failure`). */
+  report(failure: string | null): VirtBootResult;
+}
+
 export function bootVirt(options: VirtBootOptions): VirtBootResult {
+  const a = assembleVirt(options);
+  let failure: string | null = null;
+  try {
+    a.runner.run();
+  } catch (e) {
+    // The boot's outcome, with the console so far: what a developer needs to see (exit 4 in the CLI).
+    if (!isGuestCaused(e)) throw e;
+    failure = `${e.name}: ${e.message}`;
+  }
+  return a.report(failure);
+}
+
+export function assembleVirt(options: VirtBootOptions): VirtAssembly {
   const kernel = options.kernel;
   const isa = kernel.isa;
   const vcpus = options.vcpus ?? 1;
@@ -204,22 +227,20 @@ export function bootVirt(options: VirtBootOptions): VirtBootResult {
   const runner = new VmRunner(machine, vm, platform, { budget: options.budget ?? 2_000_000_000, migration: options.migration, seed: options.seed });
   clock.runner = runner;
   const psci = new Psci(runner, isa === 'a64');
+  vm.vcpus.forEach((v, i) => {
+    // Without stage 2 (bare metal) the same devices answer directly, by physical address.
+    v.port.devices = { claims: (pa) => pa < VIRT_RAM_BASE, read: (pa, size) => bus.read(pa, size, i), write: (pa, size, value) => bus.write(pa, size, value, i) };
+  });
   for (const v of vm.vcpus) {
     v.mmio = mmio;
     v.hypercalls = psci;
     v.cpu.exceptionPolicy = options.stopOnException ? 'stop' : 'take';
   }
-  let result: VmRunResult;
-  let failure: string | null = null;
-  try {
-    result = runner.run();
-  } catch (e) {
-    // The boot's outcome, with the console so far: what a developer needs to see (exit 4 in the CLI).
-    if (!isGuestCaused(e)) throw e;
-    failure = `${e.name}: ${e.message}`;
-    result = { end: 'guest failed', instructions: machine.cost.guestInstructions, instructionsPerVcpu: vm.vcpus.map((v) => v.cpu.instructionsRetired), timeNs: 0 };
-  }
-  const deviceAccesses: Record<string, number> = {};
-  for (const m of bus.mappings()) if (m.reads + m.writes > 0) deviceAccesses[m.device.name] = (deviceAccesses[m.device.name] ?? 0) + m.reads + m.writes;
-  return { ...result, failure, console, machine, unmapped, deviceAccesses, psciCalls: psci.calls };
+  const report = (failure: string | null): VirtBootResult => {
+    const result = runner.result();
+    const deviceAccesses: Record<string, number> = {};
+    for (const m of bus.mappings()) if (m.reads + m.writes > 0) deviceAccesses[m.device.name] = (deviceAccesses[m.device.name] ?? 0) + m.reads + m.writes;
+    return { ...result, end: failure === null ? result.end : 'guest failed', failure, console, machine, unmapped, deviceAccesses, psciCalls: psci.calls };
+  };
+  return { machine, vm, runner, report };
 }

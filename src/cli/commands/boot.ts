@@ -13,7 +13,8 @@ import { parseMigrationMode } from '../../hyp/scheduler';
 import { cachePreset } from '../../cache/presets';
 import { exceptionClassName } from '../../exec/syndrome/ec';
 import { placeKernel } from '../../platform/linux-boot';
-import { bootVirt, type VirtBootResult } from '../../platform/virt-machine';
+import { runBoot, type BootResult } from '../../scenarios/boot';
+import { lostData } from '../../scenarios/lockstep/verdict';
 import { TracePrinter } from '../trace-printer';
 import type { Command } from './command';
 
@@ -35,19 +36,22 @@ const OPTIONS = {
   console: { type: 'boolean' },
   trace: { type: 'boolean' },
   json: { type: 'boolean' },
+  'no-verdict': { type: 'boolean' },
 } as const;
 
 const USAGE =
   'usage: setway boot --kernel FILE [--append TEXT] [--dtb FILE] [--vcpus N] [--ram SIZE] [--input TEXT]\n' +
   '                   [--until REGEX] [--preset P] [--policy P] [--migrate M] [--seed N] [--budget N]\n' +
-  '                   [--unpack] [--image-link ADDR] [--console] [--trace] [--json]\n\n' +
+  '                   [--unpack] [--image-link ADDR] [--console] [--trace] [--json] [--no-verdict]\n\n' +
   'Boots a Linux kernel on the virt platform (QEMU virt\'s memory map and devices: GICv2, PL011, PL031,\n' +
   'PL061, empty virtio-mmio slots; PSCI over HVC) under a set/way policy. --kernel takes an A32 zImage\n' +
   '(its decompressor runs in the guest; --unpack boots the unpacked Image instead, placed for the link\n' +
   'address --image-link, default 0xc0008000) or an arm64 Image (gzip-compressed as Debian ships it, or\n' +
   'not). setway writes the DTB (--dtb replaces it). The run ends when the console matches --until, the\n' +
   'guest panics, powers off or resets through PSCI, fails, or runs past --budget (default 2e9).\n' +
-  '--console prints the console live; --input types TEXT into the UART.\n\n' +
+  '--console prints the console live; --input types TEXT into the UART. The same boot runs on bare metal\n' +
+  '(no hypervisor, no migration) beside it and the verdict compares what the guest loaded; --no-verdict\n' +
+  'skips that (half the time).\n\n' +
   'exit codes: 0 ended as above, 2 usage, 3 bad kernel file, 4 the guest failed or ran out of budget\n';
 
 export const bootCommand: Command = {
@@ -79,7 +83,8 @@ export const bootCommand: Command = {
     const live = v.console === true && !v.json;
     const progress = process.stderr.isTTY && !v.json && !tracing;
     const t0 = performance.now();
-    const r = bootVirt({
+    const r = runBoot({
+      compare: v['no-verdict'] !== true,
       kernel,
       vcpus,
       ramBytes: sizeFlag('boot', 'ram', v.ram as string | undefined),
@@ -106,7 +111,7 @@ export const bootCommand: Command = {
   },
 };
 
-function trapsByClass(r: VirtBootResult): Record<string, number> {
+function trapsByClass(r: BootResult): Record<string, number> {
   const out: Record<string, number> = {};
   r.machine.cost.trapsByClass.forEach((n, ec) => {
     if (n > 0) out[`0x${ec.toString(16).padStart(2, '0')} ${exceptionClassName(ec)}`] = n;
@@ -114,7 +119,7 @@ function trapsByClass(r: VirtBootResult): Record<string, number> {
   return out;
 }
 
-function bootJson(r: VirtBootResult, kind: string, policy: string, wallMs: number) {
+function bootJson(r: BootResult, kind: string, policy: string, wallMs: number) {
   const c = r.machine.cost;
   return {
     scenario: 'boot',
@@ -139,11 +144,13 @@ function bootJson(r: VirtBootResult, kind: string, policy: string, wallMs: numbe
     migrations: c.migrations,
     simulatedUs: c.microseconds,
     wallMs,
+    verdict: r.verdict,
+    lostData: r.verdict === null ? null : lostData({ dataLost: r.verdict.staleReads + r.verdict.dataDestroyed, controlFlowCause: r.verdict.controlFlowCause, guestFailure: r.verdict.guestFailure }),
     console: r.console,
   };
 }
 
-function bootText(r: VirtBootResult, kind: string, policy: string, wallMs: number, withConsole: boolean): string {
+function bootText(r: BootResult, kind: string, policy: string, wallMs: number, withConsole: boolean): string {
   const j = bootJson(r, kind, policy, wallMs);
   const lines = [
     ...(withConsole ? [r.console.replace(/\n?$/, '\n')] : ['\n']),
@@ -153,6 +160,14 @@ function bootText(r: VirtBootResult, kind: string, policy: string, wallMs: numbe
     `  S/W ops ${j.setWayOps} (${j.setWayOpsTrapped} trapped), MMIO ${j.mmioAccesses} (${Object.entries(j.deviceAccesses).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}), PSCI ${Object.entries(j.psciCalls).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`,
     `  lines cleaned by VA ${j.linesByAddress}, pages flushed ${j.pagesFlushed}, stage-2 faults ${j.stage2Faults}, migrations ${j.migrations}, simulated ${j.simulatedUs.toFixed(0)} us`,
   ];
+  const v = r.verdict;
+  if (v !== null) {
+    lines.push(
+      `  verdict against bare metal: ${j.lostData ? 'DATA LOST' : 'no loss'}: ${v.staleReads} stale reads, ${v.dataDestroyed} lines destroyed` +
+        `${v.controlFlowDiverged ? `, control flow diverged (${v.controlFlowCause})` : ''} (${v.loadsCompared.toLocaleString('en-US')} loads compared; bare metal: ${v.referenceEnd})`,
+    );
+    if (v.firstDivergence !== null) lines.push(`  first divergence: ${v.firstDivergence.text}`);
+  }
   if (r.unmapped.size > 0) lines.push(`  nothing here: ${[...r.unmapped].map(([k, n]) => `${k} x${n}`).join(', ')}`);
   return `${lines.join('\n')}\n`;
 }

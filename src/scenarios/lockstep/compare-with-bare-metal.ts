@@ -19,6 +19,7 @@ import { isGuestCaused } from '../../hyp/guest-error';
 import { ReferenceRun } from './reference-run';
 import type { ReferenceLoads } from './reference-loads';
 import type { BareMetalRuns } from './bare-metal-runs';
+import type { ReferenceVmRun } from './reference-vm-run';
 import type { Verdict } from './verdict';
 
 /** The reference machine's policy: no stage 2 and no trapping (src/hyp/policies/passthrough.ts). */
@@ -54,6 +55,50 @@ export function compareWithBareMetal(subject: GuestRun, ref: ReferenceLoads, run
     firstDivergence: cmp.first,
     finalStateDiffers: registerDifferences(subject, reference),
     referenceEnd: ref.stopped ?? 'running',
+    guestFailure: failure === null ? null : `${failure.name}: ${failure.message}`,
+  };
+}
+
+/**
+ * The same for a whole VM: vCPU i of the subject against vCPU i of bare metal (`reference`, a
+ * ReferenceVmRun advanced a round at a time), one shadow of the guest's stores for all of them.
+ */
+export function compareVmWithBareMetal(subjects: readonly GuestRun[], reference: ReferenceVmRun, runSubject: () => void): Verdict {
+  const shadow = new Map<number, Uint8Array>();
+  const clock = { loads: 0 };
+  const comparers = subjects.map((s, i) => {
+    const c = new LockstepComparer(reference.loadsOf(i), s.machine.memory, s.machine.caches, () => guestPosition(s.vcpu), shadow, clock);
+    s.vcpu.port.observer = c;
+    return c;
+  });
+  let failure: Error | null = null;
+  try {
+    runSubject();
+  } catch (e) {
+    if (!isGuestCaused(e)) throw e;
+    failure = e;
+  } finally {
+    for (const s of subjects) s.vcpu.port.observer = null;
+  }
+  for (const c of comparers) c.finish();
+  // Failing where bare metal fails too is the guest's own doing: an error, as without a comparison.
+  if (failure !== null && reference.failed) throw failure;
+  const first = comparers.reduce<LockstepComparer | null>((best, c) => (c.first !== null && (best === null || c.firstAt < best.firstAt) ? c : best), null);
+  const diverged = comparers.filter((c) => c.controlFlowDiverged);
+  const cause = diverged.some((c) => c.controlFlowCause === 'unexplained') ? 'unexplained' : diverged.some((c) => c.controlFlowCause === 'after-stale-read') ? 'after-stale-read' : diverged.length > 0 ? 'after-newer-read' : null;
+  const sum = (f: (c: LockstepComparer) => number) => comparers.reduce((n, c) => n + f(c), 0);
+  const refGuests = subjects.map((_, i) => reference.loadsOf(i).guest);
+  const regs = subjects.map((s, i) => registerDifferences(s, refGuests[i])).map((d, i) => (d === null ? null : `vCPU ${i}: ${d}`)).filter((d) => d !== null);
+  return {
+    loadsCompared: sum((c) => c.loads),
+    staleReads: sum((c) => c.staleReads),
+    fresherReads: sum((c) => c.fresherReads),
+    dataDestroyed: diverged.length > 0 ? 0 : destroyedLines(shadow, subjects[0], refGuests[0]),
+    controlFlowDiverged: diverged.length > 0,
+    controlFlowCause: cause,
+    firstDivergence: first?.first ?? null,
+    finalStateDiffers: regs.length === 0 ? null : regs.join('; '),
+    referenceEnd: reference.stopped ?? 'running',
     guestFailure: failure === null ? null : `${failure.name}: ${failure.message}`,
   };
 }

@@ -24,19 +24,26 @@ export class LockstepComparer implements MemoryObserver {
   first: Divergence | null = null;
   controlFlowDiverged = false;
   controlFlowCause: ControlFlowCause | null = null;
-  /** Pages the guest stored to, with the data of its latest stores (host PA page -> bytes). */
-  readonly shadow = new Map<number, Uint8Array>();
+  /** When `first` happened on the shared clock of loads (several vCPUs: the earliest wins). */
+  firstAt = Infinity;
 
+  /**
+   * `shadow`: pages the guest stored to, with the data of its latest stores (host PA page ->
+   * bytes), shared by the comparers of one VM's vCPUs; `clock` counts loads across them.
+   */
   constructor(
     private readonly reference: ReferenceLoads,
     private readonly memory: PhysicalMemory,
     private readonly caches: CacheSystem,
     private readonly position: () => GuestPosition,
+    readonly shadow: Map<number, Uint8Array> = new Map(),
+    private readonly clock: { loads: number } = { loads: 0 },
   ) {}
 
   load(va: number, pa: number, size: number, value: number): void {
     if (this.controlFlowDiverged) return;
     const index = this.loads++;
+    this.clock.loads++;
     const ref = this.reference;
     if (!ref.fill()) {
       this.diverge('control-flow', index, va, pa, size, null, value);
@@ -101,6 +108,7 @@ export class LockstepComparer implements MemoryObserver {
       this.controlFlowCause = this.staleReads > 0 ? 'after-stale-read' : this.fresherReads > 0 ? 'after-newer-read' : 'unexplained';
     }
     if (this.first !== null) return;
+    this.firstAt = this.clock.loads;
     const pos = this.position();
     const latest = actual === null ? null : this.latest(pa, size);
     const d = { kind, loadIndex, instructions: pos.instructions, pc: pos.pc, va, pa, size, expected, actual, latest, whereUpToDate: latest === null ? '' : this.whereIs(pa, size, latest) };

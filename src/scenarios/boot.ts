@@ -1,0 +1,52 @@
+/**
+ * A whole guest on the virt platform, judged like every other scenario: the same boot on bare
+ * metal (no hypervisor, no stage 2, no migration: src/scenarios/lockstep) runs beside it a round
+ * at a time, vCPU i's loads compared with bare metal's vCPU i. Both VMs use the same runner, whose
+ * quanta are independent of the migration schedule, so their vCPUs interleave alike and take
+ * interrupts at the same instructions while their control flow agrees.
+ */
+import { isGuestCaused } from '../hyp/guest-error';
+import type { MigrationMode } from '../hyp/scheduler';
+import { assembleVirt, type VirtBootOptions, type VirtBootResult } from '../platform/virt-machine';
+import { BARE_METAL_POLICY, compareVmWithBareMetal } from './lockstep/compare-with-bare-metal';
+import type { GuestRun } from './lockstep/guest-run';
+import { ReferenceVmRun } from './lockstep/reference-vm-run';
+import type { Verdict } from './lockstep/verdict';
+
+export interface BootOptions extends VirtBootOptions {
+  /** Judge against bare metal (default true); false runs the boot alone (half the time). */
+  readonly compare?: boolean;
+}
+
+export interface BootResult extends VirtBootResult {
+  readonly verdict: Verdict | null;
+  /** The bare-metal boot's console, when compared. */
+  readonly bareMetalConsole: string | null;
+}
+
+const NEVER: MigrationMode = { kind: 'never' };
+
+export function runBoot(options: BootOptions): BootResult {
+  const subject = assembleVirt(options);
+  const budget = options.budget ?? 2_000_000_000;
+  if (options.compare === false) {
+    let failure: string | null = null;
+    try {
+      subject.runner.run();
+    } catch (e) {
+      if (!isGuestCaused(e)) throw e;
+      failure = `${e.name}: ${e.message}`;
+    }
+    return { ...subject.report(failure), verdict: null, bareMetalConsole: null };
+  }
+  const bare = assembleVirt({ ...options, policy: BARE_METAL_POLICY, migration: NEVER, onConsole: undefined, onProgress: undefined, trace: undefined });
+  const runs = (a: typeof subject): GuestRun[] => a.vm.vcpus.map((vcpu) => ({ machine: a.machine, vm: a.vm, vcpu, budget }));
+  const reference = new ReferenceVmRun(
+    bare.vm.vcpus.map((v) => v.port),
+    () => bare.runner.round(),
+    () => bare.runner.result().end,
+    runs(bare),
+  );
+  const verdict = compareVmWithBareMetal(runs(subject), reference, () => subject.runner.run());
+  return { ...subject.report(verdict.guestFailure), verdict, bareMetalConsole: bare.report(null).console };
+}
