@@ -34,35 +34,11 @@ export class ReferenceVmRun {
 
   /** The loads of vCPU `i`, as the comparer reads them. */
   loadsOf(i: number): ReferenceLoads {
-    const run = this;
-    const q = this.queues[i];
-    return {
-      fill: () => run.fill(i),
-      get headVa() {
-        return q.headVa;
-      },
-      get headPa() {
-        return q.headPa;
-      },
-      get headSize() {
-        return q.headSize;
-      },
-      get headValue() {
-        return q.headValue;
-      },
-      shift: () => q.shift(),
-      finish: () => run.finish(),
-      get remaining() {
-        return q.length;
-      },
-      get stopped() {
-        return run.stopped;
-      },
-      guest: this.guests[i],
-    };
+    return new VcpuLoads(this, this.queues[i], i, this.guests[i]);
   }
 
-  private fill(i: number): boolean {
+  /** Advance until vCPU i has a load queued; false when bare metal ended with none left. */
+  fill(i: number): boolean {
     while (this.queues[i].length === 0) {
       if (this.stopped !== null) return false;
       this.advance();
@@ -82,5 +58,42 @@ export class ReferenceVmRun {
       this.stopped = `${e.name}: ${e.message}`;
       this.failed = true;
     }
+  }
+}
+
+/** One vCPU's view of a ReferenceVmRun. */
+class VcpuLoads implements ReferenceLoads {
+  constructor(
+    private readonly run: ReferenceVmRun,
+    private readonly queue: LoadQueue,
+    private readonly index: number,
+    readonly guest: GuestRun,
+  ) {}
+  fill(): boolean {
+    return this.run.fill(this.index);
+  }
+  get headVa(): number {
+    return this.queue.headVa;
+  }
+  get headPa(): number {
+    return this.queue.headPa;
+  }
+  get headSize(): number {
+    return this.queue.headSize;
+  }
+  get headValue(): number {
+    return this.queue.headValue;
+  }
+  shift(): void {
+    this.queue.shift();
+  }
+  finish(): void {
+    this.run.finish();
+  }
+  get remaining(): number {
+    return this.queue.length;
+  }
+  get stopped(): string | null {
+    return this.run.stopped;
   }
 }
