@@ -1,7 +1,11 @@
 /** Shared settings for the boot-handoff property tests: small buffers so 1,000 schedules run in minutes. */
 import { describe, expect, it } from 'vitest';
 import { runBootHandoff, type BootHandoffOptions } from '../../src/scenarios/boot-handoff';
+import { BareMetalRuns } from '../../src/scenarios/lockstep/bare-metal-runs';
 import { lostData } from '../../src/scenarios/lockstep/verdict';
+
+/** One guest, one bare metal: recorded once per file and replayed for every seed and policy. */
+const bareMetal = new BareMetalRuns();
 
 export const SMALL: Pick<BootHandoffOptions, 'bufferBytes' | 'guestRamBytes'> = { bufferBytes: 16 * 1024, guestRamBytes: 16 * 2 ** 20 };
 
@@ -13,7 +17,7 @@ export const SEEDS = Number(process.env.SETWAY_SEEDS ?? 1000);
 /** Seeds (1..n) for which the guest lost data: it saw other data than on bare metal (lostData). */
 export function losingSeeds(options: Omit<BootHandoffOptions, 'seed'>, n: number): number[] {
   const losing: number[] = [];
-  for (let seed = 1; seed <= n; seed++) if (lostData(runBootHandoff({ ...SMALL, ...options, seed }))) losing.push(seed);
+  for (let seed = 1; seed <= n; seed++) if (lostData(runBootHandoff({ ...SMALL, ...options, seed, bareMetal }))) losing.push(seed);
   return losing;
 }
 
