@@ -21,12 +21,23 @@ const TTLB_A32 = [
   ...['ITLBIALL', 'ITLBIMVA', 'ITLBIASID', 'DTLBIALL', 'DTLBIMVA', 'DTLBIASID'],
 ];
 const ID3_A32 = ['ID_PFR0', 'ID_PFR1', 'ID_DFR0', 'ID_AFR0', 'ID_MMFR0', 'ID_MMFR1', 'ID_MMFR2', 'ID_MMFR3', 'ID_ISAR0', 'ID_ISAR1', 'ID_ISAR2', 'ID_ISAR3', 'ID_ISAR4', 'ID_ISAR5', 'ID_MMFR4'];
-const ID3_A64 = [
+const ID3_A64_NAMED = [
   ...ID3_A32.map((n) => `${n}_EL1`),
   ...['MVFR0_EL1', 'MVFR1_EL1', 'MVFR2_EL1'],
   ...['ID_AA64PFR0_EL1', 'ID_AA64PFR1_EL1', 'ID_AA64DFR0_EL1', 'ID_AA64DFR1_EL1', 'ID_AA64AFR0_EL1', 'ID_AA64AFR1_EL1'],
   ...['ID_AA64ISAR0_EL1', 'ID_AA64ISAR1_EL1', 'ID_AA64MMFR0_EL1', 'ID_AA64MMFR1_EL1', 'ID_AA64MMFR2_EL1'],
 ];
+// TID3 also traps the reserved encodings of the ID space, op0=3 op1=0 CRn=0 CRm={1-7} (AArch32:
+// opc1=0 CRn=c0 CRm={c2-c7}, past ID_MMFR4), which read as zero. Their Armv8.0 encodings, by position:
+const ID3_NAMED_POSITIONS = new Set([
+  ...[0, 1, 2, 3, 4, 5, 6, 7].map((op2) => `1,${op2}`),
+  ...[0, 1, 2, 3, 4, 5, 6].map((op2) => `2,${op2}`),
+  ...['3,0', '3,1', '3,2', '4,0', '4,1', '5,0', '5,1', '5,4', '5,5', '6,0', '6,1', '7,0', '7,1', '7,2'],
+]);
+const ID3_RESERVED: [number, number][] = [];
+for (let crm = 1; crm <= 7; crm++) for (let op2 = 0; op2 <= 7; op2++) if (!ID3_NAMED_POSITIONS.has(`${crm},${op2}`)) ID3_RESERVED.push([crm, op2]);
+const ID3_A64 = [...ID3_A64_NAMED, ...ID3_RESERVED.map(([crm, op2]) => `S3_0_C0_C${crm}_${op2}`)];
+const ID3_A32_ALL = [...ID3_A32, ...ID3_RESERVED.filter(([crm]) => crm >= 2).map(([crm, op2]) => `ID_RESERVED_c${crm}_${op2}`)];
 
 /** Expected EL1 traps per bit: [AArch32 names, AArch64 names], as "name:r" (read) / "name:w" (write, or the instruction). */
 const EXPECTED: Record<HcrTrapBit, readonly [readonly string[], readonly string[]]> = {
@@ -37,7 +48,7 @@ const EXPECTED: Record<HcrTrapBit, readonly [readonly string[], readonly string[
     ['CTR:r', 'CCSIDR:r', 'CCSIDR2:r', 'CLIDR:r', 'CSSELR:r', 'CSSELR:w'],
     ['CTR_EL0:r', 'CCSIDR_EL1:r', 'CCSIDR2_EL1:r', 'CLIDR_EL1:r', 'CSSELR_EL1:r', 'CSSELR_EL1:w'],
   ],
-  TID3: [ID3_A32.map((n) => `${n}:r`), ID3_A64.map((n) => `${n}:r`)],
+  TID3: [ID3_A32_ALL.map((n) => `${n}:r`), ID3_A64.map((n) => `${n}:r`)],
   TSW: [['DCISW:w', 'DCCSW:w', 'DCCISW:w'], ['DC ISW:w', 'DC CSW:w', 'DC CISW:w']],
   TPC: [['DCIMVAC:w', 'DCCIMVAC:w', 'DCCMVAC:w'], ['DC IVAC:w', 'DC CIVAC:w', 'DC CVAC:w', 'DC CVAP:w']],
   TPU: [['ICIMVAU:w', 'ICIALLU:w', 'ICIALLUIS:w', 'DCCMVAU:w'], ['IC IVAU:w', 'IC IALLU:w', 'IC IALLUIS:w', 'DC CVAU:w']],

@@ -50,9 +50,22 @@ const Slot = {
   CNTP_CVAL: 23,
   CNTV_CTL: 24,
   CNTV_CVAL: 25,
+  MDSCR: 26,
+  OSLSR: 27,
+  OSDLR: 28,
+  DBGPRCR: 29,
+  MDCCINT: 30,
+  DBGBVR0: 31,
+  DBGBVR1: 32,
+  DBGBCR0: 33,
+  DBGBCR1: 34,
+  DBGWVR0: 35,
+  DBGWVR1: 36,
+  DBGWCR0: 37,
+  DBGWCR1: 38,
 } as const;
 
-export const SLOT_COUNT = 26;
+export const SLOT_COUNT = 39;
 
 /** Register ids: AArch64 names are the whole register, AArch32 names the view they map to. */
 export const SysReg = {
@@ -110,6 +123,19 @@ export const SysReg = {
   CNTP_CVAL: full(Slot.CNTP_CVAL),
   CNTV_CTL: full(Slot.CNTV_CTL),
   CNTV_CVAL: full(Slot.CNTV_CVAL),
+  MDSCR_EL1: full(Slot.MDSCR),
+  OSLSR_EL1: full(Slot.OSLSR),
+  OSDLR_EL1: full(Slot.OSDLR),
+  DBGPRCR_EL1: full(Slot.DBGPRCR),
+  MDCCINT_EL1: full(Slot.MDCCINT),
+  DBGBVR0_EL1: full(Slot.DBGBVR0),
+  DBGBVR1_EL1: full(Slot.DBGBVR1),
+  DBGBCR0_EL1: full(Slot.DBGBCR0),
+  DBGBCR1_EL1: full(Slot.DBGBCR1),
+  DBGWVR0_EL1: full(Slot.DBGWVR0),
+  DBGWVR1_EL1: full(Slot.DBGWVR1),
+  DBGWCR0_EL1: full(Slot.DBGWCR0),
+  DBGWCR1_EL1: full(Slot.DBGWCR1),
 } as const;
 
 export type SysRegName = keyof typeof SysReg;

@@ -69,7 +69,21 @@ export class SysRegError extends Error {
   }
 }
 
-/** ID register defaults: Cortex-A7 / Cortex-A53 TRM values where a guest reads them at boot. */
+/**
+ * ID register defaults. AArch32: Cortex-A7 TRM values. AArch64: a Cortex-A53 (TRM "ID_AA64*")
+ * reduced to what setway implements, as a hypervisor sanitises them for its guest, so a kernel
+ * uses nothing that is not there (D17 register descriptions):
+ * - ID_AA64PFR0_EL1: EL0, EL1, EL2 AArch64 only (no AArch32 at any EL), no EL3; FP and AdvSIMD
+ *   0xF (not implemented: the executor runs no FP/SIMD); GIC 0 (no system-register GIC
+ *   interface: the virt board's GICv2 is memory-mapped); RAS, SVE, AMU, MPAM, CSV2/3 0.
+ * - ID_AA64PFR1_EL1 0: no BTI, SSBS, MTE. ID_AA64ISAR0/1_EL1 0: Armv8.0 base only (no CRC32,
+ *   AES/SHA, atomics, RDM, pointer authentication).
+ * - ID_AA64DFR0_EL1 0x00101006: DebugVer Armv8.0, 2 breakpoints, 2 watchpoints, 1 context-aware
+ *   breakpoint (the architectural minimum), PMUVer 0 (no PMU), no trace, no SPE.
+ * - ID_AA64MMFR0_EL1 0x0f000022: PARange 40 bits (the VM's IPA size), 16-bit ASIDs, mixed
+ *   endian not supported, 4 KB granule only (TGran4 0, TGran64 0xF, TGran16 0).
+ * - ID_AA64MMFR1/2_EL1 0: no hardware AF/dirty, 8-bit VMIDs, no VHE, PAN, LOR, HPDS.
+ */
 const ID_DEFAULTS: Readonly<Record<string, number>> = {
   ID_PFR0: 0x00001131,
   ID_PFR1: 0x00011011,
@@ -82,9 +96,9 @@ const ID_DEFAULTS: Readonly<Record<string, number>> = {
   ID_ISAR2: 0x21232041,
   ID_ISAR3: 0x11112131,
   ID_ISAR4: 0x10011142,
-  ID_AA64PFR0_EL1: 0x00002222,
-  ID_AA64ISAR0_EL1: 0x00011120,
-  ID_AA64MMFR0_EL1: 0x00001122,
+  ID_AA64PFR0_EL1: 0x00ff0111,
+  ID_AA64DFR0_EL1: 0x00101006,
+  ID_AA64MMFR0_EL1: 0x0f000022,
 };
 
 const NO_DETAIL: TrapDetail = { far: 0, hpfar: 0 };
@@ -455,6 +469,11 @@ export class SystemRegisters implements SystemInstructionHandler {
       }
       case 'raz-wi':
         return;
+      case 'os-lock': {
+        const slot = slotOf(SysReg.OSLSR_EL1);
+        this.store(slot, ((this.lo[slot] & ~2) | ((lo & 1) << 1)) >>> 0, 0);
+        return;
+      }
       case 'cpu':
         throw new SysRegError(`${name} is served by the executor (PSTATE or special-purpose register) and must not reach the register model`);
       default:

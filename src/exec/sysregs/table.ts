@@ -71,6 +71,8 @@ export type Behaviour =
   | { readonly kind: 'counter'; readonly timer: 'physical' | 'virtual' }
   | { readonly kind: 'timer-ctl' | 'timer-cval' | 'timer-tval'; readonly timer: 'physical' | 'virtual' }
   | { readonly kind: 'raz-wi' }
+  /** OSLAR_EL1: a write sets OSLSR_EL1.OSLK to bit 0 of the value (D17 "OSLAR_EL1"). */
+  | { readonly kind: 'os-lock' }
   /** Served by the executor itself (PSTATE, ELR_EL1, SPSR_EL1, SP_EL0, FP control); listed for decode and traces. */
   | { readonly kind: 'cpu' };
 
@@ -159,6 +161,28 @@ const ID_GROUP3_A64_ONLY: readonly (readonly [number, number, string])[] = [
   [7, 2, 'ID_AA64MMFR2_EL1'],
 ];
 
+/**
+ * The ID register space the Arm ARM reserves for future ID registers: AArch64 op0=3, op1=0,
+ * CRn=0, CRm={1-7}, any op2 (D17.1 "ID register space": unallocated encodings there are RAZ,
+ * and HCR_EL2.TID3 traps them), and the AArch32 view of it, p15 opc1=0, CRn=c0, CRm={c3-c7}
+ * (G8 "Reserved ID registers"), plus CRm=c2 opc2=7. A guest of a later architecture reads them
+ * (ID_AA64ISAR2_EL1, ID_AA64ZFR0_EL1, ID_ISAR6...) and sees 0: no feature. Generic names
+ * (S3_0_C0_C4_4) because most have none in Armv8.0.
+ */
+function reservedIdRows(): SysRegRow {
+  const taken = new Set<string>([...ID_GROUP3_A32, ...ID_GROUP3_A64_ONLY].map(([crm, op2]) => `${crm},${op2}`));
+  const a32: CoprocEncoding[] = [];
+  const a64: SysEncoding[] = [];
+  for (let crm = 1; crm <= 7; crm++) {
+    for (let op2 = 0; op2 <= 7; op2++) {
+      if (taken.has(`${crm},${op2}`)) continue;
+      a64.push(msr(`S3_0_C0_C${crm}_${op2}`, 3, 0, 0, crm, op2));
+      if (crm >= 2) a32.push(mcr(`ID_RESERVED_c${crm}_${op2}`, 0, 0, crm, op2));
+    }
+  }
+  return row('ID_RESERVED', 'ro', { kind: 'ident', source: 'zero' }, a32, a64, { trapRead: 'TID3' });
+}
+
 /** TLB maintenance, HCR_EL2.TTLB: AArch32 name, opc1, CRn, CRm, opc2, and the AArch64 instruction with the same function. */
 const TLB_OPS: readonly (readonly [string, number, number, number, number, string | null])[] = [
   ['TLBIALLIS', 0, 8, 3, 0, 'TLBI VMALLE1IS'],
@@ -217,6 +241,7 @@ export const SYSREG_ROWS: readonly SysRegRow[] = [
     writeMask: [0xf, 0],
   }),
   row('DCZID', 'ro', { kind: 'ident', source: 'dczid' }, [], [msr('DCZID_EL0', 3, 3, 0, 0, 7, 'ro')]),
+  reservedIdRows(),
 
   // --- system control (c1) ---
   vmControl('SCTLR', SysReg.SCTLR_EL1, [mcr('SCTLR', 0, 1, 0, 0)], [msr('SCTLR_EL1', 3, 0, 1, 0, 0)], true, [SCTLR_RESET, 0]),
@@ -311,6 +336,31 @@ export const SYSREG_ROWS: readonly SysRegRow[] = [
   row('CNTV_CVAL', 'rw', { kind: 'timer-cval', timer: 'virtual' }, [mcrr('CNTV_CVAL', 3, 14, 'cntv')], [msr('CNTV_CVAL_EL0', 3, 3, 14, 3, 2, 'cntv')], {
     reg: SysReg.CNTV_CVAL,
   }),
+
+  // --- self-hosted debug (op0=2; D2 "AArch64 Self-hosted Debug", D17 register descriptions) ---
+  // What a hypervisor gives its guest (KVM keeps them per vCPU behind MDCR_EL2.TDA/TDOSA): the
+  // registers hold what the guest writes; setway raises no debug events, so breakpoints,
+  // watchpoints and software step never fire. ID_AA64DFR0_EL1 reports the architectural minimum
+  // of 2 breakpoints and 2 watchpoints, so only n = 0, 1 exist.
+  // MDSCR_EL1: SS[0], ERR[6], TDCC[12], KDE[13], HDE[14], MDE[15], TDA[21], INTdis[23:22],
+  // TXU[26], RXO[27], TXfull[29], RXfull[30] are writable through it (save/restore fields included).
+  row('MDSCR', 'rw', { kind: 'storage' }, [], [msr('MDSCR_EL1', 2, 0, 0, 2, 2)], { reg: SysReg.MDSCR_EL1, writeMask: [0x6ce0f041, 0] }),
+  row('MDRAR', 'ro', { kind: 'ident', source: 'zero' }, [], [msr('MDRAR_EL1', 2, 0, 1, 0, 0)]),
+  // The OS Lock: set through OSLAR_EL1, seen in OSLSR_EL1.OSLK[1] with OSLM = 0b10 (bits [3],[0]):
+  // implemented. OSLK is 1 after a cold reset (D17 "OSLSR_EL1").
+  row('OSLAR', 'wo', { kind: 'os-lock' }, [], [msr('OSLAR_EL1', 2, 0, 1, 0, 4)]),
+  row('OSLSR', 'ro', { kind: 'storage' }, [], [msr('OSLSR_EL1', 2, 0, 1, 1, 4)], { reg: SysReg.OSLSR_EL1, reset: [0b1010, 0] }),
+  row('OSDLR', 'rw', { kind: 'storage' }, [], [msr('OSDLR_EL1', 2, 0, 1, 3, 4)], { reg: SysReg.OSDLR_EL1, writeMask: [1, 0] }),
+  row('DBGPRCR', 'rw', { kind: 'storage' }, [], [msr('DBGPRCR_EL1', 2, 0, 1, 4, 4)], { reg: SysReg.DBGPRCR_EL1, writeMask: [1, 0] }),
+  row('MDCCINT', 'rw', { kind: 'storage' }, [], [msr('MDCCINT_EL1', 2, 0, 0, 2, 0)], { reg: SysReg.MDCCINT_EL1, writeMask: [0x60000000, 0] }),
+  // DBGBVR<n>: VA[48:2] and its sign extension; DBGBCR<n>: BT, LBN, SSC, HMC, BAS, PMC, E.
+  // DBGWVR<n>: VA[48:2]; DBGWCR<n>: MASK, WT, LBN, SSC, HMC, BAS, LSC, PAC, E (D17 "DBGBCR<n>_EL1", "DBGWCR<n>_EL1").
+  ...[0, 1].flatMap((n) => [
+    row(`DBGBVR${n}`, 'rw', { kind: 'storage' }, [], [msr(`DBGBVR${n}_EL1`, 2, 0, 0, n, 4)], { reg: n ? SysReg.DBGBVR1_EL1 : SysReg.DBGBVR0_EL1, writeMask: [0xfffffffc, 0xffffffff] }),
+    row(`DBGBCR${n}`, 'rw', { kind: 'storage' }, [], [msr(`DBGBCR${n}_EL1`, 2, 0, 0, n, 5)], { reg: n ? SysReg.DBGBCR1_EL1 : SysReg.DBGBCR0_EL1, writeMask: [0x00ffe1e7, 0] }),
+    row(`DBGWVR${n}`, 'rw', { kind: 'storage' }, [], [msr(`DBGWVR${n}_EL1`, 2, 0, 0, n, 6)], { reg: n ? SysReg.DBGWVR1_EL1 : SysReg.DBGWVR0_EL1, writeMask: [0xfffffffc, 0xffffffff] }),
+    row(`DBGWCR${n}`, 'rw', { kind: 'storage' }, [], [msr(`DBGWCR${n}_EL1`, 2, 0, 0, n, 7)], { reg: n ? SysReg.DBGWCR1_EL1 : SysReg.DBGWCR0_EL1, writeMask: [0x1f1fffff, 0] }),
+  ]),
 
   // --- served by the AArch64 executor (PSTATE and special-purpose registers, C5.2) ---
   row('SPSR_EL1', 'rw', { kind: 'cpu' }, [], [msr('SPSR_EL1', 3, 0, 4, 0, 0)]),
