@@ -1,7 +1,7 @@
 /**
  * The setway library API: the same operations as the command line, typed.
  *
- *   import { machine, scenarios, policies, syndromes, arbitraries } from 'setway';
+ *   import { machine, scenarios, policies, syndromes, arbitraries, platform } from 'setway';
  *
  * Nothing below src/api imports it; it only re-exports.
  */
@@ -10,12 +10,14 @@ import * as scenariosModule from './scenarios';
 import * as policiesModule from './policies';
 import * as syndromesModule from './syndromes';
 import * as arbitrariesModule from './arbitraries';
+import * as platformModule from './platform';
 
 export const machine = machineModule;
 export const scenarios = scenariosModule;
 export const policies = policiesModule;
 export const syndromes = syndromesModule;
 export const arbitraries = arbitrariesModule;
+export const platform = platformModule;
 
 export type { SetWayPolicy, PolicyHost, FlushScope, FlushResult, PolicyOptions } from '../hyp/policy';
 export type { MachineOptions, RunResult } from '../hyp/machine';
