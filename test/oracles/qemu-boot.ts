@@ -1,0 +1,47 @@
+/**
+ * QEMU system mode booting a kernel on `virt` as the oracle for setway's boot console: the same
+ * kernel, command line, CPU count and RAM, serial on stdout, stopped when the console matches
+ * `until` or after `timeoutMs`. Lines are compared without their printk timestamps.
+ */
+import { spawn } from 'node:child_process';
+import { QEMU_SYSTEM_AARCH64, QEMU_SYSTEM_ARM, tool } from './tools';
+
+export interface QemuBootOptions {
+  readonly isa: 'a32' | 'a64';
+  readonly kernel: string;
+  readonly append: string;
+  readonly cpus: number;
+  readonly ramMiB: number;
+  readonly until: RegExp;
+  readonly timeoutMs?: number;
+}
+
+/** The console QEMU printed up to `until` (or the timeout). */
+export function qemuBootConsole(o: QemuBootOptions): Promise<string> {
+  const bin = tool(o.isa === 'a32' ? QEMU_SYSTEM_ARM : QEMU_SYSTEM_AARCH64);
+  const cpu = o.isa === 'a32' ? 'cortex-a15' : 'cortex-a53';
+  const args = ['-M', 'virt', '-cpu', cpu, '-smp', String(o.cpus), '-m', String(o.ramMiB), '-nographic', '-no-reboot', '-kernel', o.kernel, '-append', o.append];
+  return new Promise((resolve) => {
+    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const done = () => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      resolve(out.replace(/\r/g, ''));
+    };
+    const timer = setTimeout(done, o.timeoutMs ?? 60_000);
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString('latin1');
+      if (o.until.test(out)) done();
+    });
+    child.on('exit', done);
+  });
+}
+
+/** Console lines without printk timestamps ("[    0.000000] "), blank lines dropped. */
+export function consoleLines(text: string): string[] {
+  return text
+    .split('\n')
+    .map((l) => l.replace(/^\[\s*\d+\.\d+\] /, '').trimEnd())
+    .filter((l) => l !== '');
+}
