@@ -23,8 +23,11 @@
  *   To the PoC it reaches every cache, the system cache included, and writes dirty data to memory.
  *   To the PoU (CVAU) it pushes a dirty copy held at a level <= max(LoUIS, LoUU) outward until it
  *   sits in the first level beyond that (or memory).
- * - The I-side holds no data: instruction fetches are expected to go through `read` (as if the
- *   instruction caches were coherent, CTR.DIC/IDC semantics). `instructionInvalidateAll` only counts.
+ * - The I-side holds no data and instruction fetches read memory (src/exec/translated-memory.ts),
+ *   where architecturally they fill from the Point of Unification. So that code written, cleaned
+ *   to the PoU (DC CVAU) and invalidated from the I-side (IC IVAU, IC IALLU) is what the next
+ *   fetch sees, the instruction invalidations write the dirty copies that sit beyond the PoU
+ *   through to memory (an early write-back, which an eviction could do at any time).
  * - Architecturally unpredictable outcomes are made deterministic: a S/W operand beyond the
  *   geometry has no effect (counted); invalidation of dirty data (ISW, IVAC) discards it (counted)
  *   and later reads see whatever copy or memory value remains.
@@ -349,22 +352,48 @@ export class CacheSystem {
   }
 
   /**
-   * IC IALLU (broadcast false) / IC IALLUIS (broadcast true). The instruction caches hold no data
-   * in this model (fetches read through the coherent data side), so this only counts.
+   * IC IALLU (broadcast false) / IC IALLUIS (broadcast true): counted, and every dirty line that
+   * sits beyond the PoU is written to memory (kept, clean), so the next fetch sees what a fill from
+   * the PoU would (Arm ARM D7.4 "Point of Unification", D7.5 "instruction cache maintenance").
    */
   instructionInvalidateAll(cpu: number, broadcast: boolean): void {
     if (this.firstLevel[cpu] === undefined) this.badCpu(cpu);
     const iLevel = this.geometry.levels.find((l) => l.kind !== 'data')?.level ?? 1;
     if (broadcast) for (let c = 0; c < this.cpus; c++) this.counts[eventIndex(c, iLevel, EV_INSTRUCTION_INVALIDATIONS)]++;
     else this.counts[eventIndex(cpu, iLevel, EV_INSTRUCTION_INVALIDATIONS)]++;
+    for (const c of this.caches) {
+      if (c.level <= this.pouLevel) continue;
+      for (let slot = 0; slot < c.state.length; slot++) if ((c.state[slot] & DIRTY) !== 0) this.writeThroughForFetch(cpu, c, slot);
+    }
   }
 
-  /** IC IVAU / ICIMVAU: like `instructionInvalidateAll`, only counted (the I-side holds no data). */
+  /**
+   * IC IVAU / ICIMVAU for the line holding `pa`: counted, and the line's copy beyond the PoU, if
+   * dirty, is written to memory (kept, clean): after DC CVAU and IC IVAU a fetch sees the new
+   * instructions. A copy still dirty inside the PoU (never cleaned to it) stays: the fetch may then
+   * see the old instructions, as the architecture allows.
+   */
   instructionInvalidateByAddress(cpu: number, pa: number): void {
     if (this.firstLevel[cpu] === undefined) this.badCpu(cpu);
     this.checkAddress(pa, `ivau by CPU ${cpu}`);
     const iLevel = this.geometry.levels.find((l) => l.kind !== 'data')?.level ?? 1;
     this.counts[eventIndex(cpu, iLevel, EV_INSTRUCTION_INVALIDATIONS)]++;
+    const line = Math.floor(pa / this.lineBytes);
+    for (const c of this.caches) {
+      if (c.level <= this.pouLevel) continue;
+      const s = c.find(line);
+      if (s >= 0 && (c.state[s] & DIRTY) !== 0) {
+        this.writeThroughForFetch(cpu, c, s);
+        return; // at most one dirty copy
+      }
+    }
+  }
+
+  /** Write a dirty line beyond the PoU to memory and keep it clean (an instruction invalidation's write-back). */
+  private writeThroughForFetch(cpu: number, c: CacheArray, slot: number): void {
+    this.writeLineToMemory(c.tags[slot] * this.lineBytes, c, slot);
+    c.state[slot] &= ~DIRTY;
+    this.counts[eventIndex(cpu, c.level, EV_WRITE_BACKS)]++;
   }
 
   /** Clean the line holding `pa` to the PoC (as DC CVAC, issued by no CPU: counted in the helper row). */

@@ -51,9 +51,10 @@ export class VcpuSystemPort implements SystemPort {
     this.caches.byAddress(this.memory.pcpu, op, this.memory.physicalAddress(va));
   }
 
-  instructionCache(op: InstructionCacheOp): void {
-    // The instruction side fills from the point of coherency (translated-memory.ts): nothing to drop.
+  instructionCache(op: InstructionCacheOp, va: number): void {
+    // Fetches read memory (translated-memory.ts): the cache model writes what sits at the PoU through.
     if (op === 'iallu' || op === 'ialluis') this.caches.instructionInvalidateAll(this.memory.pcpu, op === 'ialluis');
+    else if (op === 'ivau') this.caches.instructionInvalidateByAddress(this.memory.pcpu, this.memory.physicalAddress(va));
   }
 
   tlbInvalidate(op: string, operand: number, operandHi: number): void {

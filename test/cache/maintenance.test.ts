@@ -299,4 +299,40 @@ describe('I-side', () => {
     const i = (cpu: number) => cs.counters().perCpuLevel.find((c) => c.cpu === cpu && c.level === 1)!.instructionInvalidations;
     expect([i(0), i(1)]).toEqual([2, 2]);
   });
+
+  // Fetches read memory; architecturally they fill from the PoU (L2 here: LoUU = 1). Code that was
+  // written, cleaned to the PoU and invalidated from the I-side must be what the next fetch reads.
+  it('IC IVAU writes a line cleaned to the PoU (DC CVAU) through to memory, where fetches read', () => {
+    const { cs, mem } = cubietruck();
+    mem.write32(A, 0xd503201f); // NOP
+    cs.write(0, A, 4, 0x14000002); // B .+8, as a kernel patches a jump label
+    cs.byAddress(0, 'cvau', A);
+    expect(mem.read32(A)).toBe(0xd503201f); // at the PoU (L2), not yet in memory
+    expect([...cs.dirtyLines()].map((d) => d.cache)).toEqual(['cluster0.L2']);
+    cs.instructionInvalidateByAddress(1, A); // broadcast by address: any CPU's IC IVAU does
+    expect(mem.read32(A)).toBe(0x14000002);
+    expect([...cs.dirtyLines()]).toEqual([]);
+    expect(cs.read(0, A, 4)).toBe(0x14000002); // still cached, clean
+  });
+
+  it('IC IVAU leaves a line never cleaned to the PoU alone: the fetch may see old code', () => {
+    const { cs, mem } = cubietruck();
+    mem.write32(A, 0xd503201f);
+    cs.write(0, A, 4, 0x14000002);
+    cs.instructionInvalidateByAddress(0, A);
+    expect(mem.read32(A)).toBe(0xd503201f);
+    expect([...cs.dirtyLines()].map((d) => d.cache)).toEqual(['cpu0.L1D']);
+  });
+
+  it('IC IALLU writes every dirty line beyond the PoU through, and none inside it', () => {
+    const { cs, mem } = cubietruck();
+    cs.write(0, A, 4, 1);
+    cs.write(0, A + 0x40, 4, 2);
+    cs.write(1, A + 0x80, 4, 3);
+    cs.byAddress(0, 'cvau', A);
+    cs.byAddress(1, 'cvau', A + 0x80);
+    cs.instructionInvalidateAll(0, false);
+    expect([mem.read32(A), mem.read32(A + 0x40), mem.read32(A + 0x80)]).toEqual([1, 0, 3]);
+    expect([...cs.dirtyLines()].map((d) => `${d.cache} 0x${d.pa.toString(16)}`)).toEqual([`cpu0.L1D 0x${(A + 0x40).toString(16)}`]);
+  });
 });
