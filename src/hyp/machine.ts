@@ -9,7 +9,7 @@ import { HCR } from '../exec/el2-gate';
 import { A32Cpu } from '../exec/a32';
 import { A64Cpu } from '../exec/a64';
 import { SystemRegisters } from '../exec/sysregs/system-registers';
-import { SysReg } from '../exec/sysregs/ids';
+import { SysReg, type SysRegId } from '../exec/sysregs/ids';
 import { TranslatedMemory } from '../exec/translated-memory';
 import { FrameAllocator } from '../mmu/frame-allocator';
 import { P2M_LEAF_SIZES, P2m } from '../mmu/p2m';
@@ -59,6 +59,11 @@ export interface MachineOptions {
   readonly readCounter?: (vcpuId: number) => number;
   /** CNTFRQ in Hz (default 24 MHz; QEMU's virt reports 62.5 MHz). */
   readonly counterFrequency?: number;
+  /**
+   * A vCPU's system register changed (by machine-wide vCPU id and whole-register id, as
+   * SystemRegisters' onChange): a platform keeps the generic timers' interrupt outputs current.
+   */
+  readonly onSystemRegisterChange?: (vcpuId: number, id: SysRegId) => void;
   readonly trace?: VcpuTraceSink;
 }
 
@@ -141,6 +146,7 @@ export class Machine {
     vcpu.sysregs = new SystemRegisters({ port: systemPort, el2: vcpu, aarch64, mpidr: (0x80000000 | index) >>> 0,
       readCounter: this.options.readCounter && (() => this.options.readCounter!(id)),
       counterFrequency: this.options.counterFrequency,
+      onChange: this.options.onSystemRegisterChange && ((reg) => this.options.onSystemRegisterChange!(id, reg)),
     });
     vcpu.host = new VcpuPolicyHost(vcpu, vm, port, this);
     vcpu.onStage2Change = () =>

@@ -14,6 +14,7 @@ import { Pl061 } from '../devices/pl061';
 import { VirtioMmioEmpty } from '../devices/virtio-mmio-empty';
 import { A32Cpu } from '../exec/a32';
 import { A64Cpu } from '../exec/a64';
+import { SysReg } from '../exec/sysregs/ids';
 import { Machine, type MachineOptions } from '../hyp/machine';
 import type { MmioHandler } from '../hyp/mmio';
 import { Psci } from '../hyp/psci';
@@ -95,6 +96,14 @@ export interface VirtAssembly {
   report(failure: string | null): VirtBootResult;
 }
 
+/** The generic timer registers whose writes change a timer's output. */
+const TIMER_REGISTERS: ReadonlySet<number> = new Set([SysReg.CNTV_CTL, SysReg.CNTV_CVAL, SysReg.CNTP_CTL, SysReg.CNTP_CVAL]);
+
+/** A vCPU executor's interrupt inputs (A64Cpu.setInterruptLine). */
+interface InterruptInputs {
+  setInterruptLine(kind: 'irq' | 'fiq', level: boolean): void;
+}
+
 export function bootVirt(options: VirtBootOptions): VirtBootResult {
   const a = assembleVirt(options);
   let failure: string | null = null;
@@ -115,6 +124,7 @@ export function assembleVirt(options: VirtBootOptions): VirtAssembly {
   const ramBytes = options.ramBytes ?? 256 * 2 ** 20;
   // The runner needs the machine and the machine's counters need the runner: tie the knot here.
   const clock: { runner?: VmRunner } = {};
+  const timers: { changed?: (vcpuId: number) => void } = {};
   const machine = new Machine({
     preset: options.preset ?? (isa === 'a32' ? 'qemu-cortex-a15' : 'qemu-cortex-a53'),
     isa,
@@ -125,6 +135,11 @@ export function assembleVirt(options: VirtBootOptions): VirtAssembly {
     trace: options.trace,
     counterFrequency: VIRT_CNTFRQ_HZ,
     readCounter: (id) => Math.floor((clock.runner?.nowNs(id) ?? 0) / NS_PER_TICK),
+    // A write of a timer's CTL or CVAL (TVAL writes CVAL) changes its output at once: when the
+    // handler masks or stops the timer, the PPI drops before the EOI (D11.2.4 "Timers").
+    onSystemRegisterChange: (id, reg) => {
+      if (TIMER_REGISTERS.has(reg)) timers.changed?.(id);
+    },
   });
   const vm = machine.vms[0];
 
@@ -136,7 +151,12 @@ export function assembleVirt(options: VirtBootOptions): VirtAssembly {
     unmapped.set(key, (unmapped.get(key) ?? 0) + 1);
   };
   const bus = new MmioBus(noteUnmapped);
-  const gic = new Gicv2({ numCpus: vcpus });
+  // Each CPU interface's IRQ/FIQ output drives its vCPU's interrupt input, which takes the
+  // interrupt at the first instruction boundary where it is unmasked.
+  const inputOf = (i: number, kind: 'irq' | 'fiq') => ({
+    set: (level: boolean) => (vm.vcpus[i].cpu as Partial<InterruptInputs>).setInterruptLine?.(kind, level),
+  });
+  const gic = new Gicv2({ numCpus: vcpus, irq: vm.vcpus.map((_, i) => inputOf(i, 'irq')), fiq: vm.vcpus.map((_, i) => inputOf(i, 'fiq')) });
   bus.map(VIRT_GIC_DIST.base, gic.distributor);
   bus.map(VIRT_GIC_CPU.base, gic.cpuInterface);
   bus.map(VIRT_GIC_V2M.base, new Gicv2m(spiIntId(VIRT_SPI.v2mFirst), VIRT_SPI.v2mCount));
@@ -182,11 +202,17 @@ export function assembleVirt(options: VirtBootOptions): VirtAssembly {
 
   // ---- timers to PPIs, and the runner ----
   const timerPpis = vm.vcpus.map((_, i) => ({ virt: gic.ppiLine(i, ppiIntId(VIRT_PPI.virtTimer)), phys: gic.ppiLine(i, ppiIntId(VIRT_PPI.nonSecurePhysTimer)) }));
+  const updateTimer = (i: number) => {
+    const regs = vm.vcpus[i].sysregs;
+    timerPpis[i].virt.set(regs.timerOutput('virtual').asserted);
+    timerPpis[i].phys.set(regs.timerOutput('physical').asserted);
+  };
   const updateTimers = () => {
-    vm.vcpus.forEach((v, i) => {
-      timerPpis[i].virt.set(v.sysregs.timerOutput('virtual').asserted);
-      timerPpis[i].phys.set(v.sysregs.timerOutput('physical').asserted);
-    });
+    for (let i = 0; i < vm.vcpus.length; i++) updateTimer(i);
+  };
+  timers.changed = (vcpuId) => {
+    const i = vm.vcpus.findIndex((v) => v.id === vcpuId);
+    if (i >= 0) updateTimer(i);
   };
   let stop: string | null = null;
   const input = options.input ?? '';

@@ -270,3 +270,70 @@ describe.skipIf(!have)('A64 interrupted programs', () => {
     expect(cpu.elrLo).toBe(BASE + 0x802);
   });
 });
+
+describe.skipIf(!have)('A64 interrupt inputs (setInterruptLine)', () => {
+  // The idle loop of a kernel: WFI with IRQs masked, then unmask, then mask again. An input that
+  // is high when the unmask retires must be taken right there (D1.3.6), not at the end of a slice.
+  const IDLE = `
+        mov x0, #0
+      idle:
+        wfi
+        msr daifclr, #2
+        add x0, x0, #1
+        msr daifset, #2
+        cmp x0, #3
+        b.ne idle
+        hvc #${HALT_IMM}
+      `;
+  for (const paged of [false, true]) {
+    const label = paged ? 'blocks (code pages)' : 'interpreter';
+    it(`takes a high IRQ input right after MSR DAIFClr unmasks it, with ELR = the next instruction (${label})`, () => {
+      const cpu = loaded(program(IDLE), paged);
+      cpu.pstate = (0b0101 | I) >>> 0;
+      cpu.setInterruptLine('irq', true);
+      cpu.run(4);
+      // mov, wfi (no wait: the input is high), msr daifclr, and the IRQ is taken before `add`.
+      expect(cpu.stopReason).toBe('budget');
+      expect(cpu.instructionsRetired).toBe(3);
+      expect(cpu.pc).toBe(BASE + 0x280);
+      expect(cpu.elrLo).toBe(BASE + 0x800 + 12);
+      cpu.setInterruptLine('irq', false);
+      cpu.run(1000);
+      expect(cpu.stopReason).toBe('wfi');
+      expect(cpu.xLo(7)).toBe(1);
+      expect(cpu.x(0)).toBe(1);
+    });
+  }
+
+  it('takes an input that rises while unmasked at the next instruction boundary; a masked one waits', () => {
+    const cpu = loaded(program(LOOP), false);
+    cpu.pstate = 0b0101;
+    cpu.run(9);
+    const next = cpu.pc;
+    cpu.setInterruptLine('irq', true);
+    cpu.run(1); // the boundary: IRQ entry, then (the step spent) nothing more
+    expect(cpu.pc).toBe(BASE + 0x280);
+    expect(cpu.elrLo).toBe(next);
+    cpu.setInterruptLine('irq', false);
+
+    const masked = loaded(program(LOOP), false);
+    masked.pstate = (0b0101 | I) >>> 0;
+    masked.setInterruptLine('irq', true);
+    masked.run(20);
+    expect(masked.xLo(7)).toBe(0);
+    // An FIQ input with PSTATE.F clear is taken at once, ahead of a masked IRQ.
+    masked.setInterruptLine('fiq', true);
+    masked.run(1);
+    expect(masked.pc).toBe(BASE + 0x300);
+  });
+
+  it('a WFI with an input high, masked or not, does not wait (D1.16.2)', () => {
+    const cpu = loaded(program(IDLE), false);
+    cpu.pstate = (0b0101 | I | F) >>> 0;
+    cpu.setInterruptLine('fiq', true);
+    cpu.run(3); // mov, wfi, msr daifclr #2 (FIQ still masked)
+    expect(cpu.stopReason).toBe('budget');
+    expect(cpu.instructionsRetired).toBe(3);
+    expect(cpu.xLo(6)).toBe(0);
+  });
+});

@@ -53,6 +53,8 @@ const CACHE_MASK = (1 << CACHE_BITS) - 1;
 const ATTN_STOP = 1;
 const ATTN_ILLEGAL = 2;
 const ATTN_BAD_PC = 4;
+/** An interrupt input is high and not masked: take it at this boundary. */
+const ATTN_INTERRUPT = 8;
 
 /** PSTATE.I and F in the `daif` field (SPSR bits [7] and [6] >> 6). */
 const DAIF_I = 2;
@@ -178,6 +180,9 @@ export class A64Cpu implements SystemAccessContext {
   private exclusiveSize = 0;
   /** The event register (WFE/SEV, D1.16). */
   private eventRegister = 0;
+  /** The IRQ and FIQ inputs: the levels an interrupt controller drives (`setInterruptLine`). */
+  private irqLine = false;
+  private fiqLine = false;
 
   private readonly cacheTag = new Float64Array(1 << CACHE_BITS).fill(NaN);
   private readonly cacheWord = new Int32Array(1 << CACHE_BITS);
@@ -365,7 +370,26 @@ export class A64Cpu implements SystemAccessContext {
   }
 
   private updateAttention(): void {
-    this.attention = (this.stopPending !== null ? ATTN_STOP : 0) | (this.illegal ? ATTN_ILLEGAL : 0) | (this.attention & ATTN_BAD_PC);
+    this.attention =
+      (this.stopPending !== null ? ATTN_STOP : 0) | (this.illegal ? ATTN_ILLEGAL : 0) | (this.attention & ATTN_BAD_PC) | (this.interruptReady() ? ATTN_INTERRUPT : 0);
+  }
+
+  /** An interrupt input is high and PSTATE does not mask it. */
+  private interruptReady(): boolean {
+    return (this.irqLine && (this.daif & DAIF_I) === 0) || (this.fiqLine && (this.daif & DAIF_F) === 0);
+  }
+
+  /**
+   * Drive the PE's IRQ or FIQ input (an interrupt controller's output to it). An interrupt whose
+   * input is high is taken at the first instruction boundary where PSTATE.I (F) does not mask it:
+   * at once when it rises unmasked, or right after the instruction that unmasks it (MSR DAIFClr,
+   * MSR DAIF, ERET) (D1.3.6 "Asynchronous exception masking", D1.10 "Exception entry"). The input
+   * also ends a WFI (D1.16.2). Routing (HCR_EL2.IMO/FMO, virtual interrupts) is the caller's.
+   */
+  setInterruptLine(kind: 'irq' | 'fiq', level: boolean): void {
+    if (kind === 'irq') this.irqLine = level;
+    else this.fiqLine = level;
+    this.updateAttention();
   }
 
   /** Run up to `maxInstructions` instructions; returns how many retired. */
@@ -409,6 +433,12 @@ export class A64Cpu implements SystemAccessContext {
       this.stopPending = null;
       this.attention &= ~ATTN_STOP;
       return true;
+    }
+    if (this.attention & ATTN_INTERRUPT) {
+      // A pending unmasked interrupt is taken before the next instruction; FIQ has priority.
+      this.attention &= ~ATTN_INTERRUPT;
+      if (!(this.fiqLine && this.takeInterrupt('fiq')) && this.irqLine) this.takeInterrupt('irq');
+      return this.stopPending !== null;
     }
     if (this.attention & ATTN_BAD_PC) {
       this.attention &= ~ATTN_BAD_PC;
@@ -1672,6 +1702,8 @@ export class A64Cpu implements SystemAccessContext {
       this.eventRegister = 0;
       return;
     }
+    // An interrupt input already high, masked or not, is a WFI wake-up event (D1.16.2): no wait.
+    if (!isWfe && (this.irqLine || this.fiqLine)) return;
     this.stop('wfi');
   }
 
@@ -1691,7 +1723,10 @@ export class A64Cpu implements SystemAccessContext {
       return;
     }
     if (field === 0b011110) this.daif |= i.imm;
-    else this.daif &= ~i.imm & 0xf;
+    else {
+      this.daif &= ~i.imm & 0xf;
+      this.updateAttention();
+    }
   }
 
   /** MRS/MSR/SYS/SYSL: registers the executor owns first, then the system-register model. */
@@ -1714,7 +1749,10 @@ export class A64Cpu implements SystemAccessContext {
             return;
           }
           if (read) this.setXFromNumber(t, this.daif << 6);
-          else this.daif = (this.lo[t] >>> 6) & 0xf;
+          else {
+            this.daif = (this.lo[t] >>> 6) & 0xf;
+            this.updateAttention();
+          }
           return;
         case KEY.CURRENT_EL:
           if (!el1 || !read) return this.undefinedInstruction();
