@@ -5,10 +5,11 @@
  * ID space that reads as zero (D17.1; trapped by HCR_EL2.TID3).
  */
 import { describe, expect, it } from 'vitest';
-import type { SysAccess } from '../../src/decode/system-access';
+import type { CoprocAccess, SysAccess } from '../../src/decode/system-access';
 import { HCR } from '../../src/exec/el2-gate';
 import { AccessOutcome } from '../../src/exec/system-instructions';
 import { SystemRegisters } from '../../src/exec/sysregs/system-registers';
+import { SysReg } from '../../src/exec/sysregs/ids';
 import { allSysEntries } from '../../src/exec/sysregs/table';
 import { FakeCpu, RecordingGate, RecordingPort } from './fakes';
 
@@ -160,5 +161,80 @@ describe('self-hosted debug registers', () => {
     s.cpu.el = 0;
     expect(mrs(s, 2, 0, 0, 2, 2)[0]).toBe(AccessOutcome.Undefined);
     expect(msr(s, 2, 0, 1, 0, 4, 0)).toBe(AccessOutcome.Undefined);
+  });
+});
+
+describe('AArch32 view: cp14 debug registers and ID registers', () => {
+  const cp = (coproc: number, opc1: number, crn: number, crm: number, opc2: number, rt: number, read: boolean): CoprocAccess => ({ coproc, opc1, crn, crm, opc2, rt, rt2: 0, read, wide: false });
+  function a32() {
+    const gate = new RecordingGate(0);
+    const regs = new SystemRegisters({ port: new RecordingPort(), el2: gate, aarch64: false });
+    return { regs, cpu: new FakeCpu() };
+  }
+  function mrc(s: ReturnType<typeof a32>, coproc: number, opc1: number, crn: number, crm: number, opc2: number): [AccessOutcome, number] {
+    s.cpu.lo[4] = 0xdeadbeef;
+    const outcome = s.regs.coproc(cp(coproc, opc1, crn, crm, opc2, 4, true), s.cpu);
+    return [outcome, s.cpu.lo[4]];
+  }
+  function mcr(s: ReturnType<typeof a32>, coproc: number, opc1: number, crn: number, crm: number, opc2: number, value: number): AccessOutcome {
+    s.cpu.lo[5] = value;
+    return s.regs.coproc(cp(coproc, opc1, crn, crm, opc2, 5, false), s.cpu);
+  }
+
+  it('DBGDIDR: v7.1 Debug with two breakpoints, two watchpoints, one context comparator', () => {
+    const [outcome, didr] = mrc(a32(), 14, 0, 0, 0, 0);
+    expect(outcome).toBe(AccessOutcome.Done);
+    expect([didr >>> 28, (didr >>> 24) & 15, (didr >>> 20) & 15, (didr >>> 16) & 15]).toEqual([1, 1, 0, 5]);
+  });
+
+  it('DBGDSCRext is MDSCR_EL1[31:0]; DBGDSCRint shows its MDBGen and UDCCdis read-only', () => {
+    const s = a32();
+    expect(mcr(s, 14, 0, 0, 2, 2, 0x9000)).toBe(AccessOutcome.Done); // MDBGen | UDCCdis, as Linux's enable_monitor_mode
+    expect(mrc(s, 14, 0, 0, 1, 0)).toEqual([AccessOutcome.Done, 0x9000]);
+    expect(s.regs.get(SysReg.MDSCR_EL1)).toBe(0x9000);
+    mcr(s, 14, 0, 0, 2, 2, 0x9041); // SS, ERR: in DBGDSCRext, not in the internal view
+    expect(mrc(s, 14, 0, 0, 1, 0)[1]).toBe(0x9000);
+    expect(mrc(s, 14, 0, 0, 2, 2)[1]).toBe(0x9041);
+    expect(mcr(s, 14, 0, 0, 1, 0, 0)).toBe(AccessOutcome.Undefined); // DBGDSCRint is read-only
+  });
+
+  it('DBGOSLAR locks with the key 0xC5ACCE55 only; DBGOSLSR shows it', () => {
+    const s = a32();
+    expect(mrc(s, 14, 0, 1, 1, 4)[1]).toBe(0b1010);
+    mcr(s, 14, 0, 1, 0, 4, ~0xc5acce55 >>> 0); // what Linux writes to unlock
+    expect(mrc(s, 14, 0, 1, 1, 4)[1]).toBe(0b1000);
+    mcr(s, 14, 0, 1, 0, 4, 1);
+    expect(mrc(s, 14, 0, 1, 1, 4)[1]).toBe(0b1000);
+    mcr(s, 14, 0, 1, 0, 4, 0xc5acce55);
+    expect(mrc(s, 14, 0, 1, 1, 4)[1]).toBe(0b1010);
+  });
+
+  it('DBGBCR<n>/DBGWVR<n> are the low halves of the AArch64 registers; DBGVCR keeps U, S, P, D, I, F', () => {
+    const s = a32();
+    mcr(s, 14, 0, 0, 1, 5, 0xffffffff); // DBGBCR1
+    expect(s.regs.get(SysReg.DBGBCR1_EL1)).toBe(0x00ffe1e7);
+    mcr(s, 14, 0, 0, 0, 6, 0x8000_1003); // DBGWVR0
+    expect(s.regs.get(SysReg.DBGWVR0_EL1)).toBe(0x8000_1000);
+    expect(mcr(s, 14, 0, 0, 2, 4, 0)).toBe(AccessOutcome.Undefined); // DBGBVR2: not implemented
+    mcr(s, 14, 0, 0, 7, 0, 0xffffffff); // DBGVCR
+    expect(mrc(s, 14, 0, 0, 7, 0)[1]).toBe(0xde);
+    mcr(s, 14, 0, 1, 3, 4, 3); // DBGOSDLR
+    expect(mrc(s, 14, 0, 1, 3, 4)[1]).toBe(1);
+  });
+
+  it('cp14 debug registers are UNDEFINED at PL0', () => {
+    const s = a32();
+    s.cpu.el = 0;
+    expect(mrc(s, 14, 0, 0, 0, 0)[0]).toBe(AccessOutcome.Undefined);
+    expect(mcr(s, 14, 0, 0, 2, 2, 0)).toBe(AccessOutcome.Undefined);
+  });
+
+  it('ID_PFR0: A32 only (no T32, Jazelle, ThumbEE); ID_PFR1: Virtualization and Generic Timer, no Security Extensions; ID_DFR0: v7.1 CP14 debug, no PMU', () => {
+    const s = a32();
+    expect(mrc(s, 15, 0, 0, 1, 0)[1]).toBe(0x00000001);
+    const pfr1 = mrc(s, 15, 0, 0, 1, 1)[1];
+    expect([pfr1 & 15, (pfr1 >>> 4) & 15, (pfr1 >>> 12) & 15, (pfr1 >>> 16) & 15]).toEqual([1, 0, 1, 1]);
+    const dfr0 = mrc(s, 15, 0, 0, 1, 2)[1];
+    expect([dfr0 & 15, (dfr0 >>> 8) & 15, (dfr0 >>> 24) & 15]).toEqual([5, 0, 0]);
   });
 });

@@ -63,9 +63,10 @@ const Slot = {
   DBGWVR1: 36,
   DBGWCR0: 37,
   DBGWCR1: 38,
+  DBGVCR: 39,
 } as const;
 
-export const SLOT_COUNT = 39;
+export const SLOT_COUNT = 40;
 
 /** Register ids: AArch64 names are the whole register, AArch32 names the view they map to. */
 export const SysReg = {
@@ -136,6 +137,7 @@ export const SysReg = {
   DBGWVR1_EL1: full(Slot.DBGWVR1),
   DBGWCR0_EL1: full(Slot.DBGWCR0),
   DBGWCR1_EL1: full(Slot.DBGWCR1),
+  DBGVCR: full(Slot.DBGVCR),
 } as const;
 
 export type SysRegName = keyof typeof SysReg;

@@ -70,7 +70,11 @@ export class SysRegError extends Error {
 }
 
 /**
- * ID register defaults. AArch32: Cortex-A7 TRM values. AArch64: a Cortex-A53 (TRM "ID_AA64*")
+ * ID register defaults. AArch32: Cortex-A7 TRM values, reduced to what setway implements:
+ * ID_PFR0 0x00000001, A32 only (no T32, no Jazelle registers, no ThumbEE); ID_PFR1 0x00011001,
+ * Virtualization and the Generic Timer but no Security Extensions the guest could use (SMC is
+ * UNDEFINED); ID_DFR0 0x00000005, v7.1 Debug through CP14 only, no memory-mapped debug, no trace,
+ * no PMU (G8 "ID_PFR0", "ID_PFR1", "ID_DFR0"). AArch64: a Cortex-A53 (TRM "ID_AA64*")
  * reduced to what setway implements, as a hypervisor sanitises them for its guest, so a kernel
  * uses nothing that is not there (D17 register descriptions):
  * - ID_AA64PFR0_EL1: EL0, EL1, EL2 AArch64 only (no AArch32 at any EL), no EL3; FP and AdvSIMD
@@ -85,8 +89,9 @@ export class SysRegError extends Error {
  * - ID_AA64MMFR1/2_EL1 0: no hardware AF/dirty, 8-bit VMIDs, no VHE, PAN, LOR, HPDS.
  */
 const ID_DEFAULTS: Readonly<Record<string, number>> = {
-  ID_PFR0: 0x00001131,
-  ID_PFR1: 0x00011011,
+  ID_PFR0: 0x00000001,
+  ID_PFR1: 0x00011001,
+  ID_DFR0: 0x00000005,
   ID_MMFR0: 0x10101105,
   ID_MMFR1: 0x40000000,
   ID_MMFR2: 0x01240000,
@@ -339,6 +344,9 @@ export class SystemRegisters implements SystemInstructionHandler {
         return (this.options.dczBlockLog2Words ?? 4) & 0xf;
       case 'cntfrq':
         return this.options.counterFrequency ?? 24_000_000;
+      case 'dbgdidr':
+        // WRPs 1, BRPs 1, CTX_CMPs 0, Version 0b0101 (v7.1), nSUHD_imp (see the table).
+        return 0x1105_4000;
       default:
         return 0;
     }
@@ -354,6 +362,10 @@ export class SystemRegisters implements SystemInstructionHandler {
         const slot = slotOf(row.reg!);
         lo = this.lo[slot];
         hi = this.hi[slot];
+        if (row.readMask !== undefined) {
+          lo = (lo & row.readMask[0]) >>> 0;
+          hi = (hi & row.readMask[1]) >>> 0;
+        }
         break;
       }
       case 'ident':
@@ -470,8 +482,10 @@ export class SystemRegisters implements SystemInstructionHandler {
       case 'raz-wi':
         return;
       case 'os-lock': {
+        // OSLAR_EL1.OSLK is bit 0; DBGOSLAR locks on the key 0xC5ACCE55 only (G8 "DBGOSLAR").
+        const lock = aarch64 ? lo & 1 : lo >>> 0 === 0xc5acce55 ? 1 : 0;
         const slot = slotOf(SysReg.OSLSR_EL1);
-        this.store(slot, ((this.lo[slot] & ~2) | ((lo & 1) << 1)) >>> 0, 0);
+        this.store(slot, ((this.lo[slot] & ~2) | (lock << 1)) >>> 0, 0);
         return;
       }
       case 'cpu':

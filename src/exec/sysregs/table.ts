@@ -56,7 +56,7 @@ export interface SysEncoding {
 }
 
 /** Source of a read-only identification value. */
-export type IdentSource = 'midr' | 'mpidr' | 'revidr' | 'id' | 'dczid' | 'cntfrq' | 'zero';
+export type IdentSource = 'midr' | 'mpidr' | 'revidr' | 'id' | 'dczid' | 'cntfrq' | 'dbgdidr' | 'zero';
 
 export type Behaviour =
   | { readonly kind: 'storage' }
@@ -73,6 +73,7 @@ export type Behaviour =
   | { readonly kind: 'raz-wi' }
   /** OSLAR_EL1: a write sets OSLSR_EL1.OSLK to bit 0 of the value (D17 "OSLAR_EL1"). */
   | { readonly kind: 'os-lock' }
+  /** AArch32 DBGOSLAR: the key 0xC5ACCE55 sets DBGOSLSR.OSLK, any other value clears it (G8 "DBGOSLAR"). */
   /** Served by the executor itself (PSTATE, ELR_EL1, SPSR_EL1, SP_EL0, FP control); listed for decode and traces. */
   | { readonly kind: 'cpu' };
 
@@ -95,6 +96,8 @@ export interface SysRegRow {
   readonly reset?: readonly [number, number];
   /** Writable bits of the low and high halves; all bits when absent. */
   readonly writeMask?: readonly [number, number];
+  /** Bits of the stored value a read returns (a read-only view of some fields); all when absent. */
+  readonly readMask?: readonly [number, number];
   /** A write changes stage-1 translation: the model calls SystemPort.translationControlChanged(). */
   readonly translationControl?: boolean;
   /** Optional feature the row needs; absent features make the encodings UNDEFINED. */
@@ -105,6 +108,10 @@ export interface SysRegRow {
 
 function mcr(name: string, opc1: number, crn: number, crm: number, opc2: number, view: View = View.Full, el0: El0Rule = 'none', alias?: string): CoprocEncoding {
   return { name, alias, coproc: 15, opc1, crn, crm, opc2, wide: false, view, el0 };
+}
+/** A cp14 (debug) MCR/MRC encoding: the AArch32 view of the self-hosted debug registers (G8 "DBG*"). */
+function cp14(name: string, opc1: number, crn: number, crm: number, opc2: number, view: View = View.Full): CoprocEncoding {
+  return { name, coproc: 14, opc1, crn, crm, opc2, wide: false, view, el0: 'none' };
 }
 function mcrr(name: string, opc1: number, crm: number, el0: El0Rule = 'none'): CoprocEncoding {
   return { name, coproc: 15, opc1, crn: 0, crm, opc2: 0, wide: true, view: View.Full, el0 };
@@ -340,26 +347,50 @@ export const SYSREG_ROWS: readonly SysRegRow[] = [
   // --- self-hosted debug (op0=2; D2 "AArch64 Self-hosted Debug", D17 register descriptions) ---
   // What a hypervisor gives its guest (KVM keeps them per vCPU behind MDCR_EL2.TDA/TDOSA): the
   // registers hold what the guest writes; setway raises no debug events, so breakpoints,
-  // watchpoints and software step never fire. ID_AA64DFR0_EL1 reports the architectural minimum
-  // of 2 breakpoints and 2 watchpoints, so only n = 0, 1 exist.
+  // watchpoints, vector catch and software step never fire. ID_AA64DFR0_EL1 and DBGDIDR report
+  // the architectural minimum of 2 breakpoints and 2 watchpoints, so only n = 0, 1 exist.
+  // AArch32 reaches them through cp14 (G8), each the register its description maps it to; those
+  // encodings are UNDEFINED at PL0 here (Linux sets DBGDSCR.UDCCdis, which makes most of them so).
   // MDSCR_EL1: SS[0], ERR[6], TDCC[12], KDE[13], HDE[14], MDE[15], TDA[21], INTdis[23:22],
   // TXU[26], RXO[27], TXfull[29], RXfull[30] are writable through it (save/restore fields included).
-  row('MDSCR', 'rw', { kind: 'storage' }, [], [msr('MDSCR_EL1', 2, 0, 0, 2, 2)], { reg: SysReg.MDSCR_EL1, writeMask: [0x6ce0f041, 0] }),
-  row('MDRAR', 'ro', { kind: 'ident', source: 'zero' }, [], [msr('MDRAR_EL1', 2, 0, 1, 0, 0)]),
-  // The OS Lock: set through OSLAR_EL1, seen in OSLSR_EL1.OSLK[1] with OSLM = 0b10 (bits [3],[0]):
-  // implemented. OSLK is 1 after a cold reset (D17 "OSLSR_EL1").
-  row('OSLAR', 'wo', { kind: 'os-lock' }, [], [msr('OSLAR_EL1', 2, 0, 1, 0, 4)]),
-  row('OSLSR', 'ro', { kind: 'storage' }, [], [msr('OSLSR_EL1', 2, 0, 1, 1, 4)], { reg: SysReg.OSLSR_EL1, reset: [0b1010, 0] }),
-  row('OSDLR', 'rw', { kind: 'storage' }, [], [msr('OSDLR_EL1', 2, 0, 1, 3, 4)], { reg: SysReg.OSDLR_EL1, writeMask: [1, 0] }),
-  row('DBGPRCR', 'rw', { kind: 'storage' }, [], [msr('DBGPRCR_EL1', 2, 0, 1, 4, 4)], { reg: SysReg.DBGPRCR_EL1, writeMask: [1, 0] }),
+  // DBGDSCRext is MDSCR_EL1[31:0] (MDBGen = MDE, UDCCdis = TDCC).
+  row('MDSCR', 'rw', { kind: 'storage' }, [cp14('DBGDSCRext', 0, 0, 2, 2, View.Low)], [msr('MDSCR_EL1', 2, 0, 0, 2, 2)], { reg: SysReg.MDSCR_EL1, writeMask: [0x6ce0f041, 0] }),
+  // DBGDSCRint: a read-only view of DBGDSCRext's MDBGen, UDCCdis, TXfull, RXfull (G8 "DBGDSCRint").
+  row('DBGDSCRint', 'ro', { kind: 'storage' }, [cp14('DBGDSCRint', 0, 0, 1, 0, View.Low)], [], { reg: SysReg.MDSCR_EL1, readMask: [0x60009000, 0] }),
+  // DBGDIDR (G8): WRPs[31:28] = 1 and BRPs[27:24] = 1 (two of each), CTX_CMPs[23:20] = 0 (one),
+  // Version[19:16] = 0b0101 (v7.1 Debug, as the Cortex-A7/A15 the AArch32 guest is), nSUHD_imp[14]
+  // = 1; no DBGDEVID (DEVID_imp 0), no PC sampling, no Security Extensions seen by the guest.
+  row('DBGDIDR', 'ro', { kind: 'ident', source: 'dbgdidr' }, [cp14('DBGDIDR', 0, 0, 0, 0)], []),
+  // DBGVCR: vector catch U, S, P, D, I, F (bits [7:6], [4:1]); AArch64 DBGVCR32_EL2 is EL2's.
+  row('DBGVCR', 'rw', { kind: 'storage' }, [cp14('DBGVCR', 0, 0, 7, 0)], [], { reg: SysReg.DBGVCR, writeMask: [0xde, 0] }),
+  row('MDRAR', 'ro', { kind: 'ident', source: 'zero' }, [cp14('DBGDRAR', 0, 1, 0, 0)], [msr('MDRAR_EL1', 2, 0, 1, 0, 0)]),
+  // The OS Lock: set through OSLAR_EL1 (bit 0) or DBGOSLAR (the key), seen in OSLSR_EL1.OSLK[1]
+  // with OSLM = 0b10 (bits [3],[0]): implemented. OSLK is 1 after a cold reset (D17 "OSLSR_EL1").
+  row('OSLAR', 'wo', { kind: 'os-lock' }, [cp14('DBGOSLAR', 0, 1, 0, 4)], [msr('OSLAR_EL1', 2, 0, 1, 0, 4)]),
+  row('OSLSR', 'ro', { kind: 'storage' }, [cp14('DBGOSLSR', 0, 1, 1, 4)], [msr('OSLSR_EL1', 2, 0, 1, 1, 4)], { reg: SysReg.OSLSR_EL1, reset: [0b1010, 0] }),
+  row('OSDLR', 'rw', { kind: 'storage' }, [cp14('DBGOSDLR', 0, 1, 3, 4)], [msr('OSDLR_EL1', 2, 0, 1, 3, 4)], { reg: SysReg.OSDLR_EL1, writeMask: [1, 0] }),
+  row('DBGPRCR', 'rw', { kind: 'storage' }, [cp14('DBGPRCR', 0, 1, 4, 4)], [msr('DBGPRCR_EL1', 2, 0, 1, 4, 4)], { reg: SysReg.DBGPRCR_EL1, writeMask: [1, 0] }),
   row('MDCCINT', 'rw', { kind: 'storage' }, [], [msr('MDCCINT_EL1', 2, 0, 0, 2, 0)], { reg: SysReg.MDCCINT_EL1, writeMask: [0x60000000, 0] }),
   // DBGBVR<n>: VA[48:2] and its sign extension; DBGBCR<n>: BT, LBN, SSC, HMC, BAS, PMC, E.
   // DBGWVR<n>: VA[48:2]; DBGWCR<n>: MASK, WT, LBN, SSC, HMC, BAS, LSC, PAC, E (D17 "DBGBCR<n>_EL1", "DBGWCR<n>_EL1").
+  // The AArch32 DBGBVR<n>/DBGBCR<n>/DBGWVR<n>/DBGWCR<n> (p14 0, c0, c<n>, 4-7) are their bits [31:0].
   ...[0, 1].flatMap((n) => [
-    row(`DBGBVR${n}`, 'rw', { kind: 'storage' }, [], [msr(`DBGBVR${n}_EL1`, 2, 0, 0, n, 4)], { reg: n ? SysReg.DBGBVR1_EL1 : SysReg.DBGBVR0_EL1, writeMask: [0xfffffffc, 0xffffffff] }),
-    row(`DBGBCR${n}`, 'rw', { kind: 'storage' }, [], [msr(`DBGBCR${n}_EL1`, 2, 0, 0, n, 5)], { reg: n ? SysReg.DBGBCR1_EL1 : SysReg.DBGBCR0_EL1, writeMask: [0x00ffe1e7, 0] }),
-    row(`DBGWVR${n}`, 'rw', { kind: 'storage' }, [], [msr(`DBGWVR${n}_EL1`, 2, 0, 0, n, 6)], { reg: n ? SysReg.DBGWVR1_EL1 : SysReg.DBGWVR0_EL1, writeMask: [0xfffffffc, 0xffffffff] }),
-    row(`DBGWCR${n}`, 'rw', { kind: 'storage' }, [], [msr(`DBGWCR${n}_EL1`, 2, 0, 0, n, 7)], { reg: n ? SysReg.DBGWCR1_EL1 : SysReg.DBGWCR0_EL1, writeMask: [0x1f1fffff, 0] }),
+    row(`DBGBVR${n}`, 'rw', { kind: 'storage' }, [cp14(`DBGBVR${n}`, 0, 0, n, 4, View.Low)], [msr(`DBGBVR${n}_EL1`, 2, 0, 0, n, 4)], {
+      reg: n ? SysReg.DBGBVR1_EL1 : SysReg.DBGBVR0_EL1,
+      writeMask: [0xfffffffc, 0xffffffff],
+    }),
+    row(`DBGBCR${n}`, 'rw', { kind: 'storage' }, [cp14(`DBGBCR${n}`, 0, 0, n, 5, View.Low)], [msr(`DBGBCR${n}_EL1`, 2, 0, 0, n, 5)], {
+      reg: n ? SysReg.DBGBCR1_EL1 : SysReg.DBGBCR0_EL1,
+      writeMask: [0x00ffe1e7, 0],
+    }),
+    row(`DBGWVR${n}`, 'rw', { kind: 'storage' }, [cp14(`DBGWVR${n}`, 0, 0, n, 6, View.Low)], [msr(`DBGWVR${n}_EL1`, 2, 0, 0, n, 6)], {
+      reg: n ? SysReg.DBGWVR1_EL1 : SysReg.DBGWVR0_EL1,
+      writeMask: [0xfffffffc, 0xffffffff],
+    }),
+    row(`DBGWCR${n}`, 'rw', { kind: 'storage' }, [cp14(`DBGWCR${n}`, 0, 0, n, 7, View.Low)], [msr(`DBGWCR${n}_EL1`, 2, 0, 0, n, 7)], {
+      reg: n ? SysReg.DBGWCR1_EL1 : SysReg.DBGWCR0_EL1,
+      writeMask: [0x1f1fffff, 0],
+    }),
   ]),
 
   // --- served by the AArch64 executor (PSTATE and special-purpose registers, C5.2) ---
