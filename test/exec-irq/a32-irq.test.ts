@@ -259,3 +259,51 @@ describe.skipIf(!have)('A32 interrupted programs', () => {
     expect(cpu.mode).toBe(Mode.SVC);
   });
 });
+
+describe.skipIf(!have)('A32 interrupt inputs (setInterruptLine)', () => {
+  // A kernel's idle loop: WFI with IRQs masked, unmask, count, mask again. An input that is high
+  // when CPSIE retires is taken right after it, not at the end of a slice (G1.12).
+  const IDLE = `
+        mov r0, #0
+      idle:
+        wfi
+        cpsie i
+        add r0, r0, #1
+        cpsid i
+        cmp r0, #3
+        bne idle
+        wfi
+      `;
+  for (const paged of [false, true]) {
+    const label = paged ? 'blocks (code pages)' : 'interpreter';
+    it(`takes a high IRQ input right after CPSIE unmasks it, LR_irq = the next instruction + 4 (${label})`, () => {
+      const cpu = loaded(program(IDLE), paged);
+      cpu.setInterruptLine('irq', true);
+      cpu.run(4); // b start, mov, wfi (no wait: the input is high), cpsie
+      expect(cpu.stopReason).toBe('budget');
+      expect(cpu.pc).toBe(CODE + 0x20 + 12);
+      cpu.run(1); // the boundary after CPSIE: IRQ entry, then the vector's `b irq`
+      expect(cpu.mode).toBe(Mode.IRQ);
+      expect(cpu.r[14]).toBe(CODE + 0x20 + 12 + 4);
+      expect(cpu.r[0]).toBe(0);
+      cpu.setInterruptLine('irq', false);
+      cpu.run(1000);
+      expect(cpu.stopReason).toBe('wfi');
+      expect(cpu.r[7]).toBe(1);
+      expect(cpu.r[0]).toBe(1); // back in the idle loop's WFI, with the input low
+    });
+  }
+
+  it('leaves a masked input pending; an unmasked FIQ input is taken first', () => {
+    const cpu = loaded(program(LOOP.replace('cpsie if', 'cpsie f')), false);
+    cpu.setInterruptLine('irq', true);
+    cpu.run(30);
+    expect(cpu.r[7]).toBe(0);
+    cpu.setInterruptLine('fiq', true);
+    const next = cpu.pc;
+    cpu.run(1); // FIQ entry, then the vector's `b fiq`
+    expect(cpu.mode).toBe(Mode.FIQ);
+    expect(cpu.r[14]).toBe(next + 4);
+    expect(cpu.r[7]).toBe(0);
+  });
+});

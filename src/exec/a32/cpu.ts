@@ -166,6 +166,9 @@ export class A32Cpu implements SystemAccessContext {
   private readonly fiqHigh = new Uint32Array(5);
   private bank: number = Bank.SVC;
   private stopRequested = false;
+  /** The IRQ and FIQ inputs: the levels an interrupt controller drives (`setInterruptLine`). */
+  private irqLine = false;
+  private fiqLine = false;
   /** T or IL set: the fast path must not run. */
   private slowState = false;
   private readonly decodeCache: A32Instruction[];
@@ -388,8 +391,27 @@ export class A32Cpu implements SystemAccessContext {
    * run resumes after it, and an interrupt taken meanwhile returns there (LR_irq = PC + 4).
    */
   waitForInterrupt(): void {
+    // An interrupt input already high, masked or not, is a WFI wake-up event (G1.19.2): no wait.
+    if (this.irqLine || this.fiqLine) return;
     this.stopRequested = true;
     this.stopReason = 'wfi';
+  }
+
+  /**
+   * Drive the PE's IRQ or FIQ input (an interrupt controller's output to it). An interrupt whose
+   * input is high is taken at an instruction boundary where CPSR.I (F) does not mask it: before
+   * the next block or step once it rises, or once an instruction (CPS, MSR, an exception return)
+   * unmasks it, as such instructions end a block (G1.12 "Asynchronous exception masking").
+   * Routing (HCR.IMO/FMO, virtual interrupts) is the caller's.
+   */
+  setInterruptLine(kind: 'irq' | 'fiq', level: boolean): void {
+    if (kind === 'irq') this.irqLine = level;
+    else this.fiqLine = level;
+  }
+
+  /** Take a pending unmasked interrupt at this boundary, FIQ first. */
+  private takePendingInterrupt(): void {
+    if (!(this.fiqLine && this.takeInterrupt('fiq')) && this.irqLine) this.takeInterrupt('irq');
   }
 
   // ---- running ----
@@ -409,9 +431,13 @@ export class A32Cpu implements SystemAccessContext {
       try {
         const end = start + maxInstructions;
         if (this.codePages === null) {
-          while (this.instructionsRetired < end && !this.stopRequested) this.step();
+          while (this.instructionsRetired < end && !this.stopRequested) {
+            if (this.irqLine || this.fiqLine) this.takePendingInterrupt();
+            this.step();
+          }
         } else {
           while (this.instructionsRetired < end && !this.stopRequested) {
+            if (this.irqLine || this.fiqLine) this.takePendingInterrupt();
             if (this.slowState) this.step();
             else this.runBlock(this.codePages, end);
           }
