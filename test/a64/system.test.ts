@@ -195,10 +195,11 @@ describe.skipIf(!have)('A64 exception entry and return (D1.10, D1.11)', () => {
     expect(m.cpu.elrLo).toBe(LOAD_ADDRESS);
   });
 
-  it('FP/SIMD instructions take EC 0x07 with CV=1, COND=0xE (modelled as CPACR_EL1.FPEN = 0)', () => {
+  it('FP/SIMD instructions are UNDEFINED, EC 0x00 (FP and AdvSIMD not implemented: ID_AA64PFR0_EL1 says 0xF)', () => {
     const m = machine('fadd s0, s1, s2');
     m.cpu.step();
-    expect(m.cpu.esr).toBe(esrOf(0x07, (1 << 24) | (0xe << 20)));
+    expect(m.cpu.esr).toBe(esrOf(0x00, 0));
+    expect(m.cpu.elrLo).toBe(LOAD_ADDRESS);
   });
 
   it('a branch to a misaligned address takes a PC alignment fault, EC 0x22, FAR = target (D1.10.1)', () => {

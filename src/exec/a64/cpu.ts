@@ -21,7 +21,7 @@ import { bswap32, divS64, divU64, mulHighS64, mulHighU64, mulLow64, mulS32, mulU
 import { GuestException } from './guest-exception';
 import { codePageSourceOf, type CodePageSource, type HostCodePage } from '../code-page';
 import { BlockExit, MAX_BLOCK_BUDGET, compileA64Block, type CompiledA64Block } from './block-compiler';
-import { dataAbortIss, EC, fpAccessSyndrome, instructionAbortIss, syndrome, sysTrapSyndrome, wfxSyndrome } from './syndrome';
+import { dataAbortIss, EC, instructionAbortIss, syndrome, sysTrapSyndrome, wfxSyndrome } from './syndrome';
 
 export type StopReason = 'budget' | 'halted' | 'wfi' | 'requested' | 'exception';
 export type ExceptionPolicy = 'take' | 'stop';
@@ -1420,10 +1420,9 @@ export class A64Cpu implements SystemAccessContext {
         return;
 
       case Op.FPSIMD:
-        // Advanced SIMD and floating point are not modelled: they behave as with
-        // CPACR_EL1.FPEN = 0b00, an exception to EL1 with EC 0x07 (D17 "CPACR_EL1").
-        this.pc = this.curPc;
-        this.takeException(EC.FP_ACCESS, fpAccessSyndrome() & 0x1ffffff, this.curPc, true);
+        // Floating point and Advanced SIMD are not implemented (ID_AA64PFR0_EL1.FP and AdvSIMD
+        // read 0xF), so their encodings are UNDEFINED (D17 "ID_AA64PFR0_EL1"; C4.1).
+        this.undefinedInstruction();
         return;
       default:
         // UNALLOCATED and UNDEFINED (C4.1: unallocated encodings are UNDEFINED).

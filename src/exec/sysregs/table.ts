@@ -257,7 +257,9 @@ export const SYSREG_ROWS: readonly SysRegRow[] = [
     trapRead: 'TACR',
     trapWrite: 'TACR',
   }),
-  row('CPACR', 'rw', { kind: 'storage' }, [mcr('CPACR', 0, 1, 0, 2)], [msr('CPACR_EL1', 3, 0, 1, 0, 2)], { reg: SysReg.CPACR_EL1 }),
+  // With no FP/Advanced SIMD and no trace every field of CPACR/CPACR_EL1 (FPEN, cp10/cp11, ASEDIS,
+  // D32DIS, TTA/TRCDIS) is RES0: RAZ/WI (D17 "CPACR_EL1", G8 "CPACR").
+  row('CPACR', 'rw', { kind: 'storage' }, [mcr('CPACR', 0, 1, 0, 2)], [msr('CPACR_EL1', 3, 0, 1, 0, 2)], { reg: SysReg.CPACR_EL1, writeMask: [0, 0] }),
 
   // --- translation (c2, c3) ---
   vmControl('TTBR0', SysReg.TTBR0_EL1, [mcr('TTBR0', 0, 2, 0, 0, View.Low), mcrr('TTBR0', 0, 2)], [msr('TTBR0_EL1', 3, 0, 2, 0, 0)], true),
