@@ -146,6 +146,9 @@ export class VmRunner implements PsciTarget {
         else this.clock = Math.max(this.clock, next);
       }
     }
+    // Every vCPU is at the new round's start: its clock is `clock`, not clock + the slice it ran
+    // (counted twice, that would fire timers up to a quantum early at every round boundary).
+    for (let i = 0; i < vm.vcpus.length; i++) this.sliceBase[i] = vm.vcpus[i].cpu.instructionsRetired;
     platform.advanceTo(this.clock);
     this.end ??= platform.stopReason();
     return this.end === null;

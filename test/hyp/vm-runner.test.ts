@@ -84,3 +84,30 @@ describe.skipIf(!oraclesAvailable('VM runner programs', LLVM_MC))('VM runner wit
     expect([a.result.instructions, a.result.timeNs, a.migrations]).toEqual([b.result.instructions, b.result.timeNs, b.migrations]);
   });
 });
+
+describe.skipIf(!oraclesAvailable('VM runner clock', LLVM_MC))('VM runner clock', () => {
+  it('reads the round start at a round boundary (a slice is not counted twice) and never goes back', () => {
+    const m = new Machine({ preset: 'cubietruck', isa: 'a64', policy: 'passthrough', vcpusPerVm: 2, guestRamBytes: 16 * 2 ** 20 });
+    const vm = m.vms[0];
+    const words = assembleWords('1: add x0, x0, #1\n b 1b', 'a64');
+    m.memory.writeBytes(vm.ipaToPa(0x4000_0000), new Uint8Array(words.buffer));
+    const seen: number[][] = [];
+    const ref: { runner?: VmRunner } = {};
+    const platform: VmPlatform = {
+      irqPending: () => false,
+      // What a timer compared at the boundary would see, for both vCPUs (vCPU 1 never runs).
+      advanceTo: (ns) => seen.push([ns, ref.runner!.nowNs(0), ref.runner!.nowNs(1)]),
+      nextEvent: () => Infinity,
+      stopReason: () => (seen.length === 3 ? 'three rounds' : null),
+    };
+    const runner = new VmRunner(m, vm, platform, { budget: 1_000_000, quantum: 100 });
+    ref.runner = runner;
+    enterEl1(vm.vcpus[0], 0x4000_0000, 0x4002_0000);
+    expect(runner.run().end).toBe('three rounds');
+    expect(seen).toEqual([
+      [100, 100, 100],
+      [200, 200, 200],
+      [300, 300, 300],
+    ]);
+  });
+});
