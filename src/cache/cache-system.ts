@@ -26,8 +26,8 @@
  * - The I-side holds no data and instruction fetches read memory (src/exec/translated-memory.ts),
  *   where architecturally they fill from the Point of Unification. So that code written, cleaned
  *   to the PoU (DC CVAU) and invalidated from the I-side (IC IVAU, IC IALLU) is what the next
- *   fetch sees, the instruction invalidations write the dirty copies that sit beyond the PoU
- *   through to memory (an early write-back, which an eviction could do at any time).
+ *   fetch sees, IC IVAU writes the dirty copy of its line that sits beyond the PoU through to
+ *   memory (an early write-back, which an eviction could do at any time); IC IALLU only counts.
  * - Architecturally unpredictable outcomes are made deterministic: a S/W operand beyond the
  *   geometry has no effect (counted); invalidation of dirty data (ISW, IVAC) discards it (counted)
  *   and later reads see whatever copy or memory value remains.
@@ -352,19 +352,17 @@ export class CacheSystem {
   }
 
   /**
-   * IC IALLU (broadcast false) / IC IALLUIS (broadcast true): counted, and every dirty line that
-   * sits beyond the PoU is written to memory (kept, clean), so the next fetch sees what a fill from
-   * the PoU would (Arm ARM D7.4 "Point of Unification", D7.5 "instruction cache maintenance").
+   * IC IALLU (broadcast false) / IC IALLUIS (broadcast true): counted only. Writing every dirty line
+   * beyond the PoU to memory here would let fetches see code cleaned to the PoU, but it would also
+   * put data in memory that a set/way routine left in L2 (v7_flush_kern_cache_louis ends with
+   * ICIALLU), changing what an uncached reader sees: the lab's subject. IC IVAU writes through the
+   * one line it names; a fetch path that reads from the PoU would cover IALLU (not modelled yet).
    */
   instructionInvalidateAll(cpu: number, broadcast: boolean): void {
     if (this.firstLevel[cpu] === undefined) this.badCpu(cpu);
     const iLevel = this.geometry.levels.find((l) => l.kind !== 'data')?.level ?? 1;
     if (broadcast) for (let c = 0; c < this.cpus; c++) this.counts[eventIndex(c, iLevel, EV_INSTRUCTION_INVALIDATIONS)]++;
     else this.counts[eventIndex(cpu, iLevel, EV_INSTRUCTION_INVALIDATIONS)]++;
-    for (const c of this.caches) {
-      if (c.level <= this.pouLevel) continue;
-      for (let slot = 0; slot < c.state.length; slot++) if ((c.state[slot] & DIRTY) !== 0) this.writeThroughForFetch(cpu, c, slot);
-    }
   }
 
   /**

@@ -1,7 +1,8 @@
 /**
  * QEMU system mode booting a kernel on `virt` as the oracle for setway's boot console: the same
  * kernel, command line, CPU count and RAM, serial on stdout, stopped when the console matches
- * `until` or after `timeoutMs`. Lines are compared without their printk timestamps.
+ * `until` or after `timeoutMs`. Single-threaded TCG with -icount makes its SMP boot deterministic.
+ * Lines are compared without their printk timestamps.
  */
 import { spawn } from 'node:child_process';
 import { QEMU_SYSTEM_AARCH64, QEMU_SYSTEM_ARM, tool } from './tools';
@@ -20,7 +21,7 @@ export interface QemuBootOptions {
 export function qemuBootConsole(o: QemuBootOptions): Promise<string> {
   const bin = tool(o.isa === 'a32' ? QEMU_SYSTEM_ARM : QEMU_SYSTEM_AARCH64);
   const cpu = o.isa === 'a32' ? 'cortex-a15' : 'cortex-a53';
-  const args = ['-M', 'virt', '-cpu', cpu, '-smp', String(o.cpus), '-m', String(o.ramMiB), '-nographic', '-no-reboot', '-kernel', o.kernel, '-append', o.append];
+  const args = ['-M', 'virt', '-accel', 'tcg,thread=single', '-icount', 'shift=0,sleep=off', '-cpu', cpu, '-smp', String(o.cpus), '-m', String(o.ramMiB), '-nographic', '-no-reboot', '-kernel', o.kernel, '-append', o.append];
   return new Promise((resolve) => {
     const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -36,6 +37,14 @@ export function qemuBootConsole(o: QemuBootOptions): Promise<string> {
     });
     child.on('exit', done);
   });
+}
+
+/** `text` up to the end of the line where `re` first matches (consoles arrive in chunks). */
+export function upToMatch(text: string, re: RegExp): string {
+  const m = re.exec(text);
+  if (m === null) return text;
+  const eol = text.indexOf('\n', m.index);
+  return eol < 0 ? text : text.slice(0, eol + 1);
 }
 
 /** Console lines without printk timestamps ("[    0.000000] "), blank lines dropped. */
