@@ -134,7 +134,9 @@ export class VmRunner implements PsciTarget {
         this.maybeMigrate(i, vcpu);
         if (r.halted === 'wfi') this.waiting[i] = true;
         else if (r.halted === 'halted' && this.end === null && this.states[i] === 'on') this.end = 'halted';
-        if (r.halted !== null || this.end !== null || this.states[i] !== 'on' || r.instructions === 0) break;
+        // A WFE yields the rest of the quantum (the other vCPUs may hold what it waits for) without waiting for an interrupt.
+        const yielded = vcpu.cpu.stopReason === 'wfe';
+        if (r.halted !== null || yielded || this.end !== null || this.states[i] !== 'on' || r.instructions === 0) break;
       }
     }
     this.clock += this.quantum;

@@ -341,6 +341,20 @@ describe.skipIf(!have)('A64 traps to EL2 (D1.19, ESR_EL2)', () => {
     expect(n.cpu.pc).toBe(LOAD_ADDRESS + 4);
   });
 
+  it("WFE without an event ends the run as a yield ('wfe') past itself; after SEVL it completes at once (D1.16.1)", () => {
+    const m = machine(`
+      wfe
+      sevl
+      wfe
+      hvc #0xdead
+    `);
+    expect(m.cpu.run(10)).toBe(1);
+    expect(m.cpu.stopReason).toBe('wfe');
+    expect(m.cpu.pc).toBe(LOAD_ADDRESS + 4);
+    expect(m.cpu.run(2)).toBe(2); // sevl, then a wfe that consumes the event
+    expect(m.cpu.stopReason).toBe('budget');
+  });
+
   it('SMC traps with EC 0x17 under HCR_EL2.TSC and is UNDEFINED otherwise (no EL3)', () => {
     const m = machine(`
       smc #0x9

@@ -111,3 +111,48 @@ describe.skipIf(!oraclesAvailable('VM runner clock', LLVM_MC))('VM runner clock'
     ]);
   });
 });
+
+describe.skipIf(!oraclesAvailable('VM runner WFE', LLVM_MC))('VM runner and WFE', () => {
+  // vCPU 0 waits with WFE for a flag vCPU 1 sets, as a spinlock's slow path does: the store that
+  // wakes it is another vCPU's, which no interrupt announces.
+  const WAITER = `
+    movz x0, #0x0003            // CPU_ON(1, setter, 0)
+    movk x0, #0xc400, lsl #16
+    mov x1, #1
+    adr x2, setter
+    mov x3, #0
+    hvc #0
+    ldr x20, =0x40010000
+  1:ldr w21, [x20]
+    cbnz w21, 2f
+    wfe
+    b 1b
+  2:movz x0, #0x0008            // SYSTEM_OFF
+    movk x0, #0x8400, lsl #16
+    hvc #0
+  3:b 3b
+  setter:
+    mov x4, #2000               // long enough that vCPU 0 is in its WFE loop first
+  4:subs x4, x4, #1
+    b.ne 4b
+    ldr x1, =0x40010000
+    mov w2, #1
+    str w2, [x1]
+  5:b 5b
+    .ltorg`;
+
+  it('a vCPU in WFE yields its quantum and runs again, so a flag set by another vCPU ends the wait', () => {
+    const m = new Machine({ preset: 'cubietruck', isa: 'a64', policy: 'passthrough', vcpusPerVm: 2, guestRamBytes: 16 * 2 ** 20 });
+    const vm = m.vms[0];
+    const words = assembleWords(WAITER, 'a64');
+    m.memory.writeBytes(vm.ipaToPa(0x4000_0000), new Uint8Array(words.buffer));
+    const runner = new VmRunner(m, vm, noDevices, { budget: 1_000_000, quantum: 500 });
+    const psci = new Psci(runner, true);
+    for (const v of vm.vcpus) v.hypercalls = psci;
+    enterEl1(vm.vcpus[0], 0x4000_0000, 0x4002_0000);
+    const result = runner.run();
+    expect(result.end).toBe('system-off');
+    // vCPU 0 spent its rounds yielding, not spinning through whole quanta.
+    expect(result.instructionsPerVcpu[0]).toBeLessThan(200);
+  });
+});

@@ -23,7 +23,7 @@ import { codePageSourceOf, type CodePageSource, type HostCodePage } from '../cod
 import { BlockExit, MAX_BLOCK_BUDGET, compileA64Block, type CompiledA64Block } from './block-compiler';
 import { dataAbortIss, EC, instructionAbortIss, syndrome, sysTrapSyndrome, wfxSyndrome } from './syndrome';
 
-export type StopReason = 'budget' | 'halted' | 'wfi' | 'requested' | 'exception';
+export type StopReason = 'budget' | 'halted' | 'wfi' | 'wfe' | 'requested' | 'exception';
 export type ExceptionPolicy = 'take' | 'stop';
 
 export interface A64CpuOptions {
@@ -1703,7 +1703,11 @@ export class A64Cpu implements SystemAccessContext {
     }
     // An interrupt input already high, masked or not, is a WFI wake-up event (D1.16.2): no wait.
     if (!isWfe && (this.irqLine || this.fiqLine)) return;
-    this.stop('wfi');
+    // WFE waits for an event: SEV on any PE, another observer's store clearing the exclusive
+    // monitor, an interrupt... Other vCPUs' events are not delivered here, so WFE ends the run as
+    // a yield ('wfe'): the runner resumes the vCPU later, a wake-up the architecture permits at
+    // any time (D1.16.1), and the waiting loop checks its condition again.
+    this.stop(isWfe ? 'wfe' : 'wfi');
   }
 
   /** MSR DAIFSet/DAIFClr/SPSel, #imm (C6.2 "MSR (immediate)"). */
