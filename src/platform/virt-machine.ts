@@ -16,6 +16,7 @@ import { A32Cpu } from '../exec/a32';
 import { A64Cpu } from '../exec/a64';
 import { SysReg } from '../exec/sysregs/ids';
 import { Machine, type MachineOptions } from '../hyp/machine';
+import { MachineConfigError } from '../hyp/machine-config-error';
 import type { MmioHandler } from '../hyp/mmio';
 import { Psci } from '../hyp/psci';
 import type { MigrationMode } from '../hyp/scheduler';
@@ -184,7 +185,7 @@ export function assembleVirt(options: VirtBootOptions): VirtAssembly {
   // ---- image, DTB, boot registers ----
   const dtb = options.dtb ?? buildVirtDtb({ isa, cpus: vcpus, ramBytes, bootargs: options.bootargs });
   const dtbAt = dtbAddress(ramBytes, dtb.length);
-  if (kernel.loadAddress + kernel.bytes.length > dtbAt) throw new RangeError(`the kernel (${kernel.bytes.length} bytes at 0x${kernel.loadAddress.toString(16)}) runs into the DTB at 0x${dtbAt.toString(16)}: give the VM more RAM`);
+  if (kernel.loadAddress + kernel.bytes.length > dtbAt) throw new MachineConfigError(`the kernel (${kernel.bytes.length} bytes at 0x${kernel.loadAddress.toString(16)}) runs into the DTB at 0x${dtbAt.toString(16)}: give the VM more RAM`);
   machine.memory.writeBytes(vm.ipaToPa(kernel.loadAddress), kernel.bytes);
   machine.memory.writeBytes(vm.ipaToPa(dtbAt), dtb);
   const boot = vm.vcpus[0].cpu;
