@@ -7,7 +7,11 @@ import type { Vcpu, VcpuTraceSink } from '../hyp/vcpu';
 
 export class TracePrinter implements VcpuTraceSink {
   lines = 0;
-  constructor(private readonly write: (line: string) => void) {}
+  /** `nameOf` names the code at a PC ("v7_invalidate_l1+0x1c"), where the guest's symbols are known. */
+  constructor(
+    private readonly write: (line: string) => void,
+    private readonly nameOf: (pc: number) => string | undefined = () => undefined,
+  ) {}
 
   trap(vcpu: Vcpu, esr: number, regs: TrappedVcpu): void {
     const s = decodeSyndrome(esr);
@@ -23,6 +27,8 @@ export class TracePrinter implements VcpuTraceSink {
 
   private emit(vcpu: Vcpu, text: string): void {
     this.lines++;
-    this.write(`[${String(vcpu.cpu.instructionsRetired).padStart(9)} vCPU${vcpu.id}@pCPU${vcpu.pcpu} pc=${(vcpu.cpu.pc >>> 0).toString(16).padStart(8, '0')}] ${text}\n`);
+    const pc = vcpu.cpu.pc >>> 0;
+    const name = this.nameOf(pc);
+    this.write(`[${String(vcpu.cpu.instructionsRetired).padStart(9)} vCPU${vcpu.id}@pCPU${vcpu.pcpu} pc=${pc.toString(16).padStart(8, '0')}${name === undefined ? '' : ` ${name}`}] ${text}\n`);
   }
 }

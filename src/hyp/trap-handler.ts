@@ -92,7 +92,11 @@ function dispatch(vcpu: Vcpu, esr: number, detail: TrapDetail, regs: TrappedVcpu
       }
       cost.stage2Faults++;
       cost.el2Work(cost.model.stage2Fault);
-      if (kind !== undefined && vcpu.policy.onStage2Fault?.(vcpu.host, ipa, write, kind)) return; // retried
+      if (kind !== undefined && vcpu.policy.onStage2Fault?.(vcpu.host, ipa, write, kind)) {
+        // The instruction runs again from the start: the accesses it made before the fault will be made again.
+        vcpu.port.observer?.restart?.();
+        return;
+      }
       vcpu.fail(
         `stage-2 ${kind ?? `fault 0x${fsc.toString(16)}`} on ${write ? 'write to' : s.kind === 'instruction-abort' ? 'fetch from' : 'read of'} ` +
           `IPA 0x${ipa.toString(16)} (VA 0x${(detail.far >>> 0).toString(16)}): outside the guest's memory`,

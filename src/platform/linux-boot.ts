@@ -13,6 +13,8 @@
  * or in the top 2 MiB of a smaller RAM.
  */
 import { LinuxKernelError } from '../linux/errors';
+import { KernelSymbolizer } from '../linux/kernel-symbolizer';
+import { recoverKernelSymbols } from '../linux/recover-symbols';
 import { readZImageHeader, unpackZImage } from '../linux/zimage';
 import { VIRT_RAM_BASE } from './virt-memory-map';
 
@@ -25,6 +27,17 @@ export interface KernelPlacement {
   readonly loadAddress: number;
   readonly entry: number;
   readonly bytes: Uint8Array;
+  /** Names the kernel's code (A32 kernels whose kallsyms could be read), for traces. */
+  readonly symbolizer?: KernelSymbolizer;
+}
+
+export interface PlaceKernelOptions {
+  /** Boot a zImage's payload, unpacked on the host, instead of running its decompressor. */
+  readonly unpack?: boolean;
+  /** Link address of an A32 Image (its `_text`); by default read from the kernel's kallsyms. */
+  readonly a32ImageLink?: number;
+  /** Name the code of a zImage booted through its decompressor too (unpacks it on the host). */
+  readonly symbols?: boolean;
 }
 
 const RAM = VIRT_RAM_BASE;
@@ -38,10 +51,10 @@ const u32 = (b: Uint8Array, at: number) => (b[at] | (b[at + 1] << 8) | (b[at + 2
 
 /**
  * Where and how to load `bytes`: a zImage (run its decompressor, or with `unpack` unpack it on
- * the host and boot the Image), or an arm64 Image. `a32ImageLink` is the link address of an A32
- * Image given directly (its `_text`, e.g. 0xc0208000 for Debian's armmp).
+ * the host and boot the Image), or an arm64 Image. An A32 Image is placed for its link address,
+ * taken from `a32ImageLink` or else from its kallsyms (`_text`, or where its branches land).
  */
-export async function placeKernel(bytes: Uint8Array, options: { unpack?: boolean; a32ImageLink?: number } = {}): Promise<KernelPlacement> {
+export async function placeKernel(bytes: Uint8Array, options: PlaceKernelOptions = {}): Promise<KernelPlacement> {
   if (bytes.length >= 0x40 && u32(bytes, 0x38) === ARM64_MAGIC) {
     const textOffset = u32(bytes, 8) + u32(bytes, 12) * 2 ** 32;
     const imageSize = u32(bytes, 16) + u32(bytes, 20) * 2 ** 32;
@@ -50,27 +63,33 @@ export async function placeKernel(bytes: Uint8Array, options: { unpack?: boolean
     return { kind: 'Image (arm64)', isa: 'a64', loadAddress: RAM + offset, entry: RAM + offset, bytes };
   }
   if (readZImageHeader(bytes) !== undefined) {
-    if (!options.unpack) return { kind: 'zImage', isa: 'a32', loadAddress: RAM + ZIMAGE_OFFSET, entry: RAM + ZIMAGE_OFFSET, bytes };
-    const unpacked = await unpackZImage(bytes);
-    return placeA32Image(unpacked.image, options.a32ImageLink ?? guessA32Link(unpacked.image));
+    if (!options.unpack && !options.symbols) return { kind: 'zImage', isa: 'a32', loadAddress: RAM + ZIMAGE_OFFSET, entry: RAM + ZIMAGE_OFFSET, bytes };
+    const image = placeA32Image((await unpackZImage(bytes)).image, options.a32ImageLink);
+    // The decompressor puts the Image where placeA32Image does; the zImage itself boots at its own address.
+    return options.unpack ? image : { ...image, kind: 'zImage', loadAddress: RAM + ZIMAGE_OFFSET, entry: RAM + ZIMAGE_OFFSET, bytes };
   }
   if (options.a32ImageLink !== undefined) return placeA32Image(bytes, options.a32ImageLink);
-  throw new LinuxKernelError('not a Linux kernel setway can boot: no zImage magic (0x016f2818 at +0x24) and no arm64 Image magic ("ARM\\x64" at +0x38)');
+  try {
+    return placeA32Image(bytes, undefined);
+  } catch (e) {
+    throw new LinuxKernelError(`not a Linux kernel setway can boot: no zImage magic (0x016f2818 at +0x24), no arm64 Image magic ("ARM\\x64" at +0x38), and not an A32 Image with kallsyms (${(e as Error).message})`);
+  }
 }
 
-function placeA32Image(image: Uint8Array, link: number): KernelPlacement {
-  const at = RAM + ((link - A32_PAGE_OFFSET) >>> 0);
-  return { kind: 'Image (A32)', isa: 'a32', loadAddress: at, entry: at, bytes: image };
-}
-
-/**
- * The Image's link address: a multiplatform A32 kernel starts with `stext`, whose first words
- * are position independent; the text offset is 0x8000 unless the kernel reserves more below it
- * (armmp with LPAE-capable page tables: 0x208000). Without a symbol table, take the usual
- * PAGE_OFFSET + 0x8000 and let the caller override.
- */
-function guessA32Link(_image: Uint8Array): number {
-  return A32_PAGE_OFFSET + 0x8000;
+/** An A32 Image at RAM + (link address - PAGE_OFFSET), named by its kallsyms where they can be read. */
+function placeA32Image(image: Uint8Array, link: number | undefined): KernelPlacement {
+  let recovered: ReturnType<typeof recoverKernelSymbols> | undefined;
+  let why = '';
+  try {
+    recovered = recoverKernelSymbols(image);
+  } catch (e) {
+    why = (e as Error).message;
+  }
+  const linkAddress = link ?? recovered?.text.address;
+  if (linkAddress === undefined) throw new LinuxKernelError(`cannot tell where this A32 Image is linked to run: ${why}; give its _text address (--image-link)`);
+  const at = RAM + ((linkAddress - A32_PAGE_OFFSET) >>> 0);
+  const symbolizer = recovered === undefined ? undefined : new KernelSymbolizer(recovered.symbols, linkAddress, at, image.length);
+  return { kind: 'Image (A32)', isa: 'a32', loadAddress: at, entry: at, bytes: image, symbolizer };
 }
 
 /** Where the DTB goes for `ramBytes` of RAM (8-byte aligned, clear of the kernel). */

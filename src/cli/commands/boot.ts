@@ -45,9 +45,10 @@ const USAGE =
   '                   [--unpack] [--image-link ADDR] [--console] [--trace] [--json] [--no-verdict]\n\n' +
   'Boots a Linux kernel on the virt platform (QEMU virt\'s memory map and devices: GICv2, PL011, PL031,\n' +
   'PL061, empty virtio-mmio slots; PSCI over HVC) under a set/way policy. --kernel takes an A32 zImage\n' +
-  '(its decompressor runs in the guest; --unpack boots the unpacked Image instead, placed for the link\n' +
-  'address --image-link, default 0xc0008000) or an arm64 Image (gzip-compressed as Debian ships it, or\n' +
-  'not). setway writes the DTB (--dtb replaces it). The run ends when the console matches --until, the\n' +
+  '(its decompressor runs in the guest; --unpack boots the unpacked Image instead), an A32 Image (placed\n' +
+  'for the link address its kallsyms give, or --image-link ADDR), or an arm64 Image (gzip-compressed as\n' +
+  'Debian ships it, or not). setway writes the DTB (--dtb replaces it). --trace prints every trap with\n' +
+  'the kernel function that made it. The run ends when the console matches --until, the\n' +
   'guest panics, powers off or resets through PSCI, fails, or runs past --budget (default 2e9).\n' +
   '--console prints the console live; --input types TEXT into the UART. The same boot runs on bare metal\n' +
   '(no hypervisor, no migration) beside it and the verdict compares what the guest loaded; --no-verdict\n' +
@@ -78,8 +79,8 @@ export const bootCommand: Command = {
     let bytes = new Uint8Array(readFileSync(v.kernel as string));
     // Debian's arm64 vmlinuz is a gzip-compressed Image.
     if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = new Uint8Array(gunzipSync(bytes));
-    const kernel = await placeKernel(bytes, { unpack: v.unpack === true, a32ImageLink: addressFlag('boot', 'image-link', v['image-link'] as string | undefined) });
     const tracing = v.trace === true;
+    const kernel = await placeKernel(bytes, { unpack: v.unpack === true, symbols: tracing, a32ImageLink: addressFlag('boot', 'image-link', v['image-link'] as string | undefined) });
     const live = v.console === true && !v.json;
     const progress = process.stderr.isTTY && !v.json && !tracing;
     const t0 = performance.now();
@@ -98,7 +99,7 @@ export const bootCommand: Command = {
       until,
       input: v.input as string | undefined,
       onConsole: live ? (c) => process.stdout.write(c) : undefined,
-      trace: tracing ? new TracePrinter((line) => process.stdout.write(line)) : undefined,
+      trace: tracing ? new TracePrinter((line) => process.stdout.write(line), (pc) => kernel.symbolizer?.nameOf(pc)) : undefined,
       onProgress: progress
         ? (p) => process.stderr.write(`\r  ${(p.instructions / 1e6).toFixed(0)} M instructions, ${((p.instructions / (performance.now() - t0)) * 1e3 / 1e6).toFixed(1)} M/s, ${p.consoleLines} console lines `)
         : undefined,

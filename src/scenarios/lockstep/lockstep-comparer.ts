@@ -11,6 +11,19 @@ import type { ReferenceLoads } from './reference-loads';
 import { describeDivergence, type ControlFlowCause, type Divergence } from './verdict';
 
 const PAGE = 4096;
+/**
+ * Reference loads kept after the subject consumed them, for an instruction the hypervisor
+ * restarts: a restarted load pair or multiple repeats at most this many of its accesses.
+ */
+const RECENT = 32;
+const MAX_REPEATED = 16;
+
+interface ReplayedLoad {
+  readonly va: number;
+  readonly pa: number;
+  readonly size: number;
+  readonly value: number;
+}
 
 export interface GuestPosition {
   readonly instructions: number;
@@ -26,6 +39,18 @@ export class LockstepComparer implements MemoryObserver {
   controlFlowCause: ControlFlowCause | null = null;
   /** When `first` happened on the shared clock of loads (several vCPUs: the earliest wins). */
   firstAt = Infinity;
+  /** Loads a restarted instruction made again (bare metal made them once). */
+  repeatedLoads = 0;
+
+  // The last RECENT reference loads consumed, as a ring; `consumed` counts them all.
+  private readonly recentVa = new Float64Array(RECENT);
+  private readonly recentPa = new Float64Array(RECENT);
+  private readonly recentSize = new Uint8Array(RECENT);
+  private readonly recentValue = new Uint32Array(RECENT);
+  private consumed = 0;
+  /** Reference loads to match again before the queue's next one (a restarted instruction's). */
+  private replay: ReplayedLoad[] = [];
+  private restartPending = false;
 
   /**
    * `shadow`: pages the guest stored to, with the data of its latest stores (host PA page ->
@@ -44,15 +69,37 @@ export class LockstepComparer implements MemoryObserver {
     if (this.controlFlowDiverged) return;
     const index = this.loads++;
     this.clock.loads++;
-    const ref = this.reference;
-    if (!ref.fill()) {
-      this.diverge('control-flow', index, va, pa, size, null, value);
-      return;
+    if (this.restartPending) {
+      this.restartPending = false;
+      this.rewindForRestart(va, size);
     }
-    const expectedVa = ref.headVa;
-    const expectedSize = ref.headSize;
-    const expected = ref.headValue;
-    ref.shift();
+    let expectedVa: number;
+    let expectedPa: number;
+    let expectedSize: number;
+    let expected: number;
+    if (this.replay.length > 0) {
+      const r = this.replay.shift()!;
+      expectedVa = r.va;
+      expectedPa = r.pa;
+      expectedSize = r.size;
+      expected = r.value;
+    } else {
+      const ref = this.reference;
+      if (!ref.fill()) {
+        this.diverge('control-flow', index, va, pa, size, null, value);
+        return;
+      }
+      expectedVa = ref.headVa;
+      expectedPa = ref.headPa;
+      expectedSize = ref.headSize;
+      expected = ref.headValue;
+      ref.shift();
+    }
+    const slot = this.consumed++ % RECENT;
+    this.recentVa[slot] = expectedVa;
+    this.recentPa[slot] = expectedPa;
+    this.recentSize[slot] = expectedSize;
+    this.recentValue[slot] = expected;
     if (expectedVa !== va || expectedSize !== size) {
       this.diverge('control-flow', index, va, pa, size, expected, value);
       return;
@@ -64,6 +111,32 @@ export class LockstepComparer implements MemoryObserver {
     }
     this.staleReads++;
     if (this.first === null) this.diverge('stale', index, va, pa, size, expected, value);
+  }
+
+  restart(): void {
+    this.restartPending = true;
+  }
+
+  /**
+   * The first load after a restart: if it is not the load bare metal made next but one the
+   * subject made just before the fault, the restarted instruction is making its accesses again,
+   * from that one on: match them against the same reference loads again.
+   */
+  private rewindForRestart(va: number, size: number): void {
+    if (this.replay.length > 0 ? this.replay[0].va === va && this.replay[0].size === size : this.reference.fill() && this.reference.headVa === va && this.reference.headSize === size) return;
+    const back = Math.min(MAX_REPEATED, this.consumed);
+    for (let k = 1; k <= back; k++) {
+      const slot = (this.consumed - k) % RECENT;
+      if (this.recentVa[slot] !== va || this.recentSize[slot] !== size) continue;
+      const again: ReplayedLoad[] = [];
+      for (let j = k; j >= 1; j--) {
+        const at = (this.consumed - j) % RECENT;
+        again.push({ va: this.recentVa[at], pa: this.recentPa[at], size: this.recentSize[at], value: this.recentValue[at] });
+      }
+      this.replay = again.concat(this.replay);
+      this.repeatedLoads += k;
+      return;
+    }
   }
 
   store(_va: number, pa: number, size: number, value: number): void {
