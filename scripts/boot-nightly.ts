@@ -81,7 +81,7 @@ for (const flavour of kernels) {
       staleReads: v.staleReads,
       controlFlowCause: v.controlFlowCause,
       lostData: lostData({ dataLost: v.staleReads + v.dataDestroyed, controlFlowCause: v.controlFlowCause, guestFailure: v.guestFailure }),
-      claimsSafety: policy.claimsSafety,
+      claimsSafety: policy.claimsSafety === true,
     };
     rows.push(row);
     if (row.failure !== null && name === 'passthrough') bad = true;
