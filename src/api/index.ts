@@ -1,22 +1,22 @@
 /**
  * The setway library API: the same operations as the command line, typed.
  *
- *   import { machine, scenarios, policies, syndromes, arbitraries, platform } from 'setway';
+ *   import { machine, scenarios, policies, syndromes, platform } from 'setway';
+ *   import * as arbitraries from 'setway/arbitraries';   // needs fast-check (a peer dependency)
  *
- * Nothing below src/api imports it; it only re-exports.
+ * The arbitraries live in their own entry point (src/api/arbitraries.ts) so that importing the
+ * emulator never loads fast-check. Nothing below src/api imports this file; it only re-exports.
  */
 import * as machineModule from './machine';
 import * as scenariosModule from './scenarios';
 import * as policiesModule from './policies';
 import * as syndromesModule from './syndromes';
-import * as arbitrariesModule from './arbitraries';
 import * as platformModule from './platform';
 
 export const machine = machineModule;
 export const scenarios = scenariosModule;
 export const policies = policiesModule;
 export const syndromes = syndromesModule;
-export const arbitraries = arbitrariesModule;
 export const platform = platformModule;
 
 export type { SetWayPolicy, PolicyHost, FlushScope, FlushResult, PolicyOptions } from '../hyp/policy';

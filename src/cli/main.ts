@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * The `setway` command line. Each command is a module under src/cli/commands; this file only
  * dispatches and turns errors into one line and an exit code (never a stack trace, unless
@@ -6,6 +7,10 @@
 import { COMMANDS, topLevelHelp } from './commands';
 import { classifyError } from './errors';
 import { EXIT } from './exit-codes';
+
+// Stack traces in the TypeScript sources' lines: the compiled package ships source maps, and
+// enabling them here, before any command module loads, maps every frame of the emulator's code.
+if (process.env.SETWAY_DEBUG) process.setSourceMapsEnabled(true);
 
 // A closed pipe (`setway trace ... | head`) is a normal way to stop reading, not an error.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -23,11 +28,12 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write('setway 0.1.0\n');
     return EXIT.ok;
   }
-  const command = COMMANDS[name];
-  if (command === undefined) {
+  const entry = COMMANDS[name];
+  if (entry === undefined) {
     process.stderr.write(`setway: unknown command '${name}' (commands: ${Object.keys(COMMANDS).join(', ')}; see 'setway --help')\n`);
     return EXIT.usage;
   }
+  const command = await entry.load();
   return command.run(rest);
 }
 

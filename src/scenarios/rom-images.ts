@@ -1,10 +1,13 @@
-/** Our own guest ROMs (roms/build), found next to the sources whatever the working directory. */
-import { readFileSync } from 'node:fs';
+/** Our own guest ROMs (roms/build), found next to the code whatever the working directory. */
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadElf } from '../rom';
 import type { LoadedImage } from '../rom/loaded-image';
 
-export const ROM_DIR = fileURLToPath(new URL('../../roms/build/', import.meta.url));
+// The package's bundles sit flat in dist/ with the ROMs copied to dist/roms/ (scripts/build.ts);
+// the sources are two levels below roms/build/.
+const BUNDLED_ROM_DIR = new URL('roms/', import.meta.url);
+export const ROM_DIR = fileURLToPath(existsSync(BUNDLED_ROM_DIR) ? BUNDLED_ROM_DIR : new URL('../../roms/build/', import.meta.url));
 
 export function romPath(file: string): string {
   return ROM_DIR + file;

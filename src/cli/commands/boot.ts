@@ -56,7 +56,6 @@ const USAGE =
   'exit codes: 0 ended as above, 2 usage, 3 bad kernel file, 4 the guest failed or ran out of budget\n';
 
 export const bootCommand: Command = {
-  summary: 'boot a Linux kernel on the virt platform under a policy',
   async run(args) {
     const { values: v, positionals, help } = parseCommandArgs('boot', args, OPTIONS);
     if (help) {

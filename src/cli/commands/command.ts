@@ -1,5 +1,4 @@
-/** One `setway` subcommand. `run` returns the exit code; it throws typed errors for the rest. */
+/** One `setway` subcommand. `run` returns the exit code; it throws typed errors for the rest. Its summary is in the command table (index.ts). */
 export interface Command {
-  readonly summary: string;
   run(args: string[]): Promise<number> | number;
 }

@@ -6,7 +6,6 @@ import { decodeA64, disassembleA64 } from '../../decode/a64';
 import type { Command } from './command';
 
 export const decodeCommand: Command = {
-  summary: 'decode instruction words (A32 or A64) as setway executes them',
   run(args) {
     const { values, positionals, help } = parseCommandArgs('decode', args, { isa: { type: 'string' }, json: { type: 'boolean' } });
     if (help || positionals.length === 0) {

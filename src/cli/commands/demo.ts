@@ -32,7 +32,6 @@ export const RESULT_COLUMNS: readonly Column<ScenarioResult>[] = [
 ];
 
 export const demoCommand: Command = {
-  summary: 'boot handoff on a Cubietruck with a mid-flush migration, every policy side by side',
   run(args) {
     const { values, help } = parseCommandArgs('demo', args, {
       json: { type: 'boolean' },

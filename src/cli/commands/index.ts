@@ -1,27 +1,57 @@
-/** The command table: name -> module. `setway help` lists them in this order. */
+/**
+ * The command table: name -> one-line summary and the module that runs it. `setway help` lists
+ * them in this order. A command's module (and with it the emulator and its decode tables) is
+ * imported only when that command runs, so `setway --help` starts about as fast as node itself.
+ */
 import type { Command } from './command';
-import { bootCommand } from './boot';
-import { demoCommand } from './demo';
-import { decodeCommand } from './decode';
-import { policiesCommand } from './policies';
-import { presetsCommand } from './presets';
-import { sweepCommand } from './sweep';
-import { runCommand, traceCommand } from './run';
-import { esrCommand, hsrCommand } from './syndrome';
 
-export const COMMANDS: Record<string, Command> = {
-  demo: demoCommand,
-  run: runCommand,
-  trace: traceCommand,
-  sweep: sweepCommand,
-  boot: bootCommand,
-  hsr: hsrCommand,
-  esr: esrCommand,
-  decode: decodeCommand,
-  policies: policiesCommand,
-  presets: presetsCommand,
+interface CommandEntry {
+  readonly summary: string;
+  load(): Promise<Command>;
+}
+
+export const COMMANDS: Record<string, CommandEntry> = {
+  demo: {
+    summary: 'boot handoff on a Cubietruck with a mid-flush migration, every policy side by side',
+    load: async () => (await import('./demo')).demoCommand,
+  },
+  run: {
+    summary: 'run a flush function or a program from an image under a policy',
+    load: async () => (await import('./run')).runCommand,
+  },
+  trace: {
+    summary: 'like run, printing one line per trap and policy action',
+    load: async () => (await import('./run')).traceCommand,
+  },
+  sweep: {
+    summary: 'the boot handoff (or a function of an image) over many schedules and policies, with confidence intervals',
+    load: async () => (await import('./sweep')).sweepCommand,
+  },
+  boot: {
+    summary: 'boot a Linux kernel on the virt platform under a policy',
+    load: async () => (await import('./boot')).bootCommand,
+  },
+  hsr: {
+    summary: 'decode a HSR (AArch32 EL2) value from a hypervisor log',
+    load: async () => (await import('./syndrome')).hsrCommand,
+  },
+  esr: {
+    summary: 'decode a ESR_EL2 value from a hypervisor log',
+    load: async () => (await import('./syndrome')).esrCommand,
+  },
+  decode: {
+    summary: 'decode instruction words (A32 or A64) as setway executes them',
+    load: async () => (await import('./decode')).decodeCommand,
+  },
+  policies: {
+    summary: 'list the set/way policies and what each does',
+    load: async () => (await import('./policies')).policiesCommand,
+  },
+  presets: {
+    summary: 'list machine presets: CPUs, cache geometry, CLIDR/CCSIDR/CTR',
+    load: async () => (await import('./presets')).presetsCommand,
+  },
 };
-
 export function topLevelHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);

@@ -5,7 +5,6 @@ import { POLICIES, makePolicy } from '../../hyp/policies';
 import type { Command } from './command';
 
 export const policiesCommand: Command = {
-  summary: 'list the set/way policies and what each does',
   run(args) {
     const { values, help } = parseCommandArgs('policies', args, { json: { type: 'boolean' } });
     if (help) {

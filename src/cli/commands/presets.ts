@@ -8,7 +8,6 @@ import type { Command } from './command';
 const hex = (v: number) => `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
 
 export const presetsCommand: Command = {
-  summary: 'list machine presets: CPUs, cache geometry, CLIDR/CCSIDR/CTR',
   run(args) {
     const { values, help } = parseCommandArgs('presets', args, { json: { type: 'boolean' } });
     if (help) {

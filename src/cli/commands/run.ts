@@ -72,7 +72,6 @@ function usage(name: string): string {
 
 function runLike(name: 'run' | 'trace'): Command {
   return {
-    summary: name === 'run' ? 'run a flush function or a program from an image under a policy' : 'like run, printing one line per trap and policy action',
     async run(args) {
       const { values: v, positionals, help } = parseCommandArgs(name, args, OPTIONS);
       if (help) {

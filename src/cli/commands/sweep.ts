@@ -82,7 +82,6 @@ function sh(word: string): string {
 const fraction = (r: LosingFraction): string => `${r.losingFraction.toFixed(3)} [${r.ciLow.toFixed(3)}, ${r.ciHigh.toFixed(3)}]`;
 
 export const sweepCommand: Command = {
-  summary: 'the boot handoff (or a function of an image) over many schedules and policies, with confidence intervals',
   async run(args) {
     const { values: v, positionals, help } = parseCommandArgs('sweep', args, OPTIONS);
     if (help) {

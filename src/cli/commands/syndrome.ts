@@ -16,7 +16,6 @@ function parseHex(command: string, flag: string, text: string | undefined): numb
 function syndromeCommand(name: 'hsr' | 'esr'): Command {
   const register = name === 'hsr' ? 'HSR (AArch32 EL2)' : 'ESR_EL2';
   return {
-    summary: `decode a ${register} value from a hypervisor log`,
     run(args) {
       const { values, positionals, help } = parseCommandArgs(name, args, {
         rt: { type: 'string' },

@@ -1,10 +1,12 @@
 /**
- * The README's library example, verbatim: unit-test a trap handler against a hand-built syndrome,
- * and property-test it with the exported arbitraries. If this file changes, change the README.
+ * What the README's library example does, with assertions, on the sources: unit-test a trap
+ * handler against a hand-built syndrome, and property-test it with the exported arbitraries. The
+ * example itself runs verbatim against the packed package in test/package/package.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { arbitraries, machine, policies, scenarios, syndromes, type SetWayPolicy } from 'setway';
+import { machine, policies, scenarios, syndromes, type SetWayPolicy } from 'setway';
+import * as arbitraries from 'setway/arbitraries';
 
 // A policy of your own: count the S/W ops it is handed and clean the guest's memory once, like kvm.
 function countingPolicy(seen: number[]): SetWayPolicy {
