@@ -39,7 +39,7 @@ function bankedDecode(i: A32Instruction, f: Fields, reg: number): void {
 }
 
 /** MSR field mask text (llvm-mc: APSR_ forms for R=0 with only f/s bits, otherwise CPSR_/SPSR_ + fsxc). */
-function msrTarget(spsr: boolean, mask: number): string {
+export function msrTarget(spsr: boolean, mask: number): string {
   if (!spsr) {
     if (mask === 0b1000) return 'APSR_nzcvq';
     if (mask === 0b0100) return 'APSR_g';
@@ -67,7 +67,7 @@ function hintText(i: A32Instruction): string {
 }
 
 /** DMB/DSB option names (F5 "DMB": option field). */
-const BARRIER_OPTIONS: Record<number, string> = { 15: 'sy', 14: 'st', 11: 'ish', 10: 'ishst', 7: 'nsh', 6: 'nshst', 3: 'osh', 2: 'oshst' };
+export const BARRIER_OPTIONS: Record<number, string> = { 15: 'sy', 14: 'st', 11: 'ish', 10: 'ishst', 7: 'nsh', 6: 'nshst', 3: 'osh', 2: 'oshst' };
 export const BarrierOp = { DSB: 0, DMB: 1, ISB: 2 } as const;
 
 // ---- coprocessor moves ----
