@@ -12,6 +12,7 @@ import { benchInterpreter } from './interpreter';
 import { benchMmu } from './mmu';
 import { benchLockstep } from './lockstep';
 import { benchFlushPerPolicy, benchScaling, benchTrapPath } from './policies';
+import { benchStartup } from './startup';
 import type { BenchRow } from './measure';
 
 const rows: BenchRow[] = [];
@@ -30,6 +31,13 @@ function haveQemu(): boolean {
     return false;
   }
 }
+
+process.stderr.write('start-up: setway --help as installed (dist/cli.js) against node -e 0...\n');
+const startup = benchStartup();
+add('node-startup (node -e 0)', startup.nodeMs, 'ms');
+add('cli-help (setway --help, dist/cli.js)', startup.cliHelpMs, 'ms');
+add('cli-help from the sources (bin/setway.js, tsx)', startup.sourcesHelpMs, 'ms');
+add('cli-help / node-startup', startup.cliHelpMs / startup.nodeMs, 'ratio', '<= 4', startup.cliHelpMs / startup.nodeMs <= 4);
 
 process.stderr.write('interpreter throughput (stage 1 + stage 2 + caches on)...\n');
 const ours = benchInterpreter();
