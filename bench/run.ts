@@ -13,6 +13,7 @@ import { benchMmu } from './mmu';
 import { benchLockstep } from './lockstep';
 import { benchFlushPerPolicy, benchScaling, benchTrapPath } from './policies';
 import { benchStartup } from './startup';
+import { benchSweep } from './sweep';
 import type { BenchRow } from './measure';
 
 const rows: BenchRow[] = [];
@@ -98,6 +99,14 @@ for (const [policy, leafBytes] of [['xen', GiB], ['xen', 2 ** 21], ['dirty', GiB
   const growth = of(16 * GiB).linesByAddress / of(GiB / 4).linesByAddress;
   add(`scaling ${scalingName({ policy, leafBytes })} lines 16 GiB / 256 MiB`, growth, 'ratio', '<= 1.5', growth <= 1.5);
 }
+
+process.stderr.write('setway sweep, 360 runs, --jobs 1 and --jobs 2 (child processes, fastest of two each)...\n');
+const sweepRuns = benchSweep();
+add('sweep 360 runs jobs=1 wall', sweepRuns.jobs1Seconds, 's');
+add('sweep 360 runs jobs=2 wall', sweepRuns.jobs2Seconds, 's');
+const sweepSpeedUp = sweepRuns.jobs1Seconds / sweepRuns.jobs2Seconds;
+add('sweep jobs=2 / jobs=1', sweepSpeedUp, 'speed-up', os.availableParallelism() >= 2 ? '>= 1.7 on 2 cores' : 'needs 2 cores', sweepRuns.identical && sweepSpeedUp >= 1.7);
+if (!sweepRuns.identical) process.stderr.write('  the --jobs 1 and --jobs 2 JSON differ: a bug\n');
 
 process.stderr.write('peak RSS of a 16 GiB sparse guest touching 64 MiB (child process)...\n');
 const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./rss-child.ts', import.meta.url))], { encoding: 'utf8' });

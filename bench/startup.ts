@@ -20,7 +20,7 @@ export interface StartupTimes {
 }
 
 /** Build dist/ unless it is newer than every source file. */
-function ensureBuilt(): void {
+export function ensureBuilt(): void {
   const newestSource = Math.max(
     ...readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' }).map((p) => statSync(join(ROOT, 'src', p)).mtimeMs),
   );

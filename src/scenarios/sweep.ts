@@ -101,7 +101,59 @@ function losingFraction(losingRuns: number, runs: number): LosingFraction {
   return { runs, losingRuns, losingFraction: runs === 0 ? 0 : losingRuns / runs, ciLow: low, ciHigh: high };
 }
 
-function runOne(options: SweepOptions, policy: string, migration: MigrationMode, seed: number): ScenarioResult {
+/**
+ * The schedules of slice `index` (1-based) of `count`: every count-th from index - 1, so each
+ * slice gets a share of every policy and migration (their costs differ by 10x and more).
+ */
+export function shardIndices(total: number, index: number, count: number): number[] {
+  const out: number[] = [];
+  for (let i = index - 1; i < total; i += count) out.push(i);
+  return out;
+}
+
+/** One schedule of a sweep: its place in row order (policy, then migration, then seed) and what it runs. */
+export interface SweepSchedule {
+  readonly index: number;
+  readonly policy: string;
+  readonly migration: MigrationMode;
+  readonly seed: number;
+}
+
+/** What a sweep is over: the schedule space, without the guest. */
+export type SweepSpace = Pick<SweepOptions, 'policies' | 'migrations' | 'seeds' | 'firstSeed'>;
+
+/** Every schedule of the sweep, in row order: schedule i is the same run whoever runs it. */
+export function sweepSchedules(space: SweepSpace): SweepSchedule[] {
+  const first = space.firstSeed ?? 1;
+  const out: SweepSchedule[] = [];
+  for (const policy of space.policies) {
+    for (const migration of space.migrations) {
+      for (let seed = first; seed < first + space.seeds; seed++) out.push({ index: out.length, policy, migration, seed });
+    }
+  }
+  return out;
+}
+
+/** What the rows need of one run: small enough to travel from a worker or sit in a shard file. */
+export interface SweepRunRecord {
+  /** The schedule's index (sweepSchedules). */
+  readonly index: number;
+  /** lostData of the run's verdict. */
+  readonly lost: boolean;
+  readonly dataLost: number;
+  readonly migrations: number;
+  readonly traps: number;
+  readonly linesByAddress: number;
+  readonly simulatedUs: number;
+}
+
+export function sweepRunRecord(index: number, r: ScenarioResult): SweepRunRecord {
+  return { index, lost: lostData(r), dataLost: r.dataLost, migrations: r.migrations, traps: r.traps, linesByAddress: r.linesByAddress, simulatedUs: r.simulatedUs };
+}
+
+/** Run one schedule of the sweep (bare metal from `options.bareMetal` when given). */
+export function runSweepSchedule(options: SweepOptions, schedule: SweepSchedule): ScenarioResult {
+  const { policy, migration, seed } = schedule;
   const fn = options.function;
   if (fn === undefined) return runBootHandoff({ ...options, policy, migration, seed });
   return runFunction({
@@ -121,47 +173,62 @@ function runOne(options: SweepOptions, policy: string, migration: MigrationMode,
   });
 }
 
+/**
+ * The rows from one record per schedule (in any order). Sums run in seed order whoever ran the
+ * schedules, so in-process, parallel and merged sweeps give the same floating-point means.
+ */
+export function sweepRows(space: SweepSpace, records: Iterable<SweepRunRecord>): SweepRow[] {
+  const schedules = sweepSchedules(space);
+  const byIndex: (SweepRunRecord | undefined)[] = new Array(schedules.length);
+  for (const r of records) byIndex[r.index] = r;
+  const rows: SweepRow[] = [];
+  const n = space.seeds;
+  for (let pair = 0; pair < space.policies.length * space.migrations.length; pair++) {
+    const start = pair * n;
+    const losing: number[] = [];
+    let maxLost = 0;
+    let migrations = 0;
+    let traps = 0;
+    let lines = 0;
+    let sim = 0;
+    for (let i = start; i < start + n; i++) {
+      const r = byIndex[i];
+      if (r === undefined) throw new Error(`sweep: no result for schedule ${i} of ${schedules.length}`);
+      if (r.lost) losing.push(schedules[i].seed);
+      maxLost = Math.max(maxLost, r.dataLost);
+      migrations += r.migrations;
+      traps += r.traps;
+      lines += r.linesByAddress;
+      sim += r.simulatedUs;
+    }
+    rows.push({
+      policy: space.policies[Math.floor(pair / space.migrations.length)],
+      migration: formatMigrationMode(space.migrations[pair % space.migrations.length]),
+      ...losingFraction(losing.length, n),
+      losingSeeds: losing.slice(0, KEEP_SEEDS),
+      maxDataLost: maxLost,
+      meanMigrations: n === 0 ? 0 : migrations / n,
+      meanTraps: n === 0 ? 0 : traps / n,
+      meanLinesByAddress: n === 0 ? 0 : lines / n,
+      meanSimulatedUs: n === 0 ? 0 : sim / n,
+    });
+  }
+  return rows;
+}
+
+/** Every schedule in this thread, in row order (sweepOnCores in src/scenarios/sweep-parallel.ts uses every core). */
 export function sweep(sweepOptions: SweepOptions): SweepRow[] {
   // Bare metal is one run for every policy, schedule and seed of this guest: record it once.
   const options = { ...sweepOptions, bareMetal: sweepOptions.bareMetal ?? new BareMetalRuns() };
-  const rows: SweepRow[] = [];
-  const first = options.firstSeed ?? 1;
-  const total = options.policies.length * options.migrations.length * options.seeds;
-  let done = 0;
-  for (const policy of options.policies) {
-    for (const migration of options.migrations) {
-      const losing: number[] = [];
-      let maxLost = 0;
-      let migrations = 0;
-      let traps = 0;
-      let lines = 0;
-      let sim = 0;
-      for (let seed = first; seed < first + options.seeds; seed++) {
-        const r = runOne(options, policy, migration, seed);
-        if (lostData(r)) losing.push(seed);
-        maxLost = Math.max(maxLost, r.dataLost);
-        migrations += r.migrations;
-        traps += r.traps;
-        lines += r.linesByAddress;
-        sim += r.simulatedUs;
-        options.onRun?.(r);
-        options.onProgress?.(++done, total);
-      }
-      const n = options.seeds;
-      rows.push({
-        policy,
-        migration: formatMigrationMode(migration),
-        ...losingFraction(losing.length, n),
-        losingSeeds: losing.slice(0, KEEP_SEEDS),
-        maxDataLost: maxLost,
-        meanMigrations: n === 0 ? 0 : migrations / n,
-        meanTraps: n === 0 ? 0 : traps / n,
-        meanLinesByAddress: n === 0 ? 0 : lines / n,
-        meanSimulatedUs: n === 0 ? 0 : sim / n,
-      });
-    }
+  const schedules = sweepSchedules(options);
+  const records: SweepRunRecord[] = [];
+  for (const s of schedules) {
+    const r = runSweepSchedule(options, s);
+    records.push(sweepRunRecord(s.index, r));
+    options.onRun?.(r);
+    options.onProgress?.(records.length, schedules.length);
   }
-  return rows;
+  return sweepRows(options, records);
 }
 
 /** Pool each policy's rows: every schedule (migration, seed) it ran under counts once. */

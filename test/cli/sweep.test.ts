@@ -1,5 +1,8 @@
 /** `setway sweep` as a user runs it: --json shape, the text tables, replay lines, and usage errors. */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -74,7 +77,59 @@ describe('setway sweep', () => {
     expect(j.policies[0]).toMatchObject({ policy: 'kvm', runs: 1, losingRuns: 0 });
   });
 
+  it('--jobs 2 gives the JSON of --jobs 1, byte for byte', () => {
+    const one = setway('sweep', ...SMALL, '--json', '--jobs', '1');
+    const two = setway('sweep', ...SMALL, '--json', '--jobs', '2');
+    expect(one.code).toBe(0);
+    expect(two.code).toBe(0);
+    expect(two.out).toBe(one.out);
+  });
+
+  it('--shard K/N slices merged by `setway merge` give the JSON of the unsharded sweep, in any order', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'setway-shards-'));
+    const whole = setway('sweep', ...SMALL, '--json', '--jobs', '1');
+    const files = [1, 2, 3].map((k) => {
+      const r = setway('sweep', ...SMALL, '--shard', `${k}/3`, '--jobs', '1');
+      expect(r.code).toBe(0);
+      const file = join(dir, `shard-${k}.json`);
+      writeFileSync(file, r.out);
+      return file;
+    });
+    const first = JSON.parse(readFileSync(files[0], 'utf8'));
+    expect(first).toMatchObject({ shard: '1/3', schedules: 12 });
+    expect(first.runs.map((r: { index: number }) => r.index)).toEqual([0, 3, 6, 9]);
+    const merged = setway('merge', files[2], files[0], files[1], '--json');
+    expect(merged.code).toBe(0);
+    expect(merged.out).toBe(whole.out);
+    const text = setway('merge', ...files);
+    expect(text.out).toMatch(/= 12 runs in 3 shards/);
+    expect(text.out).toMatch(/^kvm\s+6\s+0\s+0\.000 \[0\.000, 0\.390\]/m);
+    expect(text.out).toMatch(/^ {2}setway sweep .*--policies passthrough .*--seed \d+$/m);
+
+    // Shards of another configuration, a missing shard, a shard twice, and a file that is no shard.
+    const other = join(dir, 'other.json');
+    const second = JSON.parse(readFileSync(files[1], 'utf8'));
+    writeFileSync(other, JSON.stringify({ ...second, config: { ...second.config, bufferKib: 8 } }));
+    const notShard = join(dir, 'whole.json');
+    writeFileSync(notShard, whole.out);
+    for (const [args, code, message] of [
+      [[files[0], other, files[2]], 2, /shards of different sweeps \(their 'bufferKib' differs\)/],
+      [[files[0], files[2]], 2, /shard 2\/3 missing/],
+      [[files[0], files[0], files[1], files[2]], 2, /shard 1\/3 given twice/],
+      [[notShard], 3, /is not a sweep shard/],
+    ] as const) {
+      const r = setway('merge', ...args);
+      expect(r.code).toBe(code);
+      expect(r.err).toMatch(message);
+      expect(r.err.trim().split('\n')).toHaveLength(1);
+    }
+  });
+
   it.each([
+    [['sweep', '--jobs', '0'], /--jobs must be at least 1/],
+    [['sweep', '--shard', '3/2'], /--shard wants K\/N with 1 <= K <= N/],
+    [['sweep', '--shard', 'half'], /--shard wants K\/N/],
+    [['merge'], /give the shard files/],
     [['sweep', '--symbol', 'flush_dcache_all'], /--symbol needs an image/],
     [['sweep', 'roms/build/a32-set-way.o', '--load', '0x41000000'], /an image needs --symbol/],
     [['sweep', '--load', '0x41000000'], /--load needs an image/],

@@ -5,7 +5,8 @@ import { runFunction } from '../../src/scenarios/function-harness';
 import { loadGuestImage } from '../../src/scenarios/load-image';
 import { lostData } from '../../src/scenarios/lockstep/verdict';
 import type { ScenarioResult } from '../../src/scenarios/result';
-import { DEFAULT_SWEEP_MIGRATIONS, logSpacedSlices, summarisePolicies, sweep } from '../../src/scenarios/sweep';
+import { DEFAULT_SWEEP_MIGRATIONS, logSpacedSlices, shardIndices, summarisePolicies, sweep, sweepRows } from '../../src/scenarios/sweep';
+import { runSweepSchedulesOnCores, sweepOnCores } from '../../src/scenarios/sweep-parallel';
 import { formatMigrationMode, type MigrationMode } from '../../src/hyp/scheduler';
 
 const SMALL = { bufferBytes: 4 * 1024, guestRamBytes: 16 * 2 ** 20, preset: 'cubietruck' } as const;
@@ -79,5 +80,35 @@ describe('sweep', () => {
     expect(rows[0]).toMatchObject({ policy: 'passthrough', migration: 'after-sw:100', runs: 2, losingRuns: 2, losingSeeds: [5, 6] });
     const alone = runFunction({ ...fn, bufferBytes: 4 * 1024, policy: 'passthrough', migration: { kind: 'after-setway', k: 100 }, seed: 6 });
     expect(alone.dataLost).toBe(results[1].dataLost);
+  });
+
+  it('on two threads: the rows and onRun order of one thread; shards together are the whole sweep', async () => {
+    const image = await loadGuestImage('roms/build/a32-set-way.o', { load: 0x4100_0000 });
+    const fn = { image, entry: image.findSymbol('flush_dcache_all').address };
+    const options = { bufferBytes: 4 * 1024, policies: ['passthrough', 'kvm'], migrations: [{ kind: 'after-setway', k: 100 } as const, MID_RANDOM], seeds: 3, function: fn };
+    const inOrder = (results: ScenarioResult[]) => results.map((r) => `${r.policy} ${r.migration} ${r.seed} ${r.dataLost} ${r.traps}`);
+    const one: ScenarioResult[] = [];
+    const rows = sweep({ ...options, onRun: (r) => one.push(r) });
+    const two: ScenarioResult[] = [];
+    const progress: number[] = [];
+    expect(await sweepOnCores({ ...options, jobs: 2, onRun: (r) => two.push(r), onProgress: (done) => progress.push(done) })).toEqual(rows);
+    expect(inOrder(two)).toEqual(inOrder(one));
+    expect(progress).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    const shards = await Promise.all([1, 2, 3, 4, 5].map((k) => runSweepSchedulesOnCores({ ...options, jobs: 2, only: shardIndices(12, k, 5) })));
+    expect(shards.map((s) => s.map((r) => r.index))).toEqual([[0, 5, 10], [1, 6, 11], [2, 7], [3, 8], [4, 9]]);
+    expect(sweepRows(options, shards.flat().reverse())).toEqual(rows);
+  });
+
+  it('on two threads, the first failing schedule throws what it throws in one thread', async () => {
+    const image = await loadGuestImage('roms/build/a32-set-way.o', { load: 0x4100_0000 });
+    const options = { bufferBytes: 4 * 1024, policies: ['passthrough', 'kvm'], migrations: [MID_RANDOM], seeds: 2, function: { image, entry: image.findSymbol('flush_dcache_all').address }, budget: 5000 };
+    let alone: Error | undefined;
+    try {
+      sweep(options);
+    } catch (e) {
+      alone = e as Error;
+    }
+    expect(alone?.name).toBe('BudgetExceeded');
+    await expect(sweepOnCores({ ...options, jobs: 2 })).rejects.toMatchObject({ name: alone?.name, message: alone?.message });
   });
 });

@@ -27,6 +27,10 @@ export const COMMANDS: Record<string, CommandEntry> = {
     summary: 'the boot handoff (or a function of an image) over many schedules and policies, with confidence intervals',
     load: async () => (await import('./sweep')).sweepCommand,
   },
+  merge: {
+    summary: "combine the shard files of one sweep (sweep --shard K/N) into the whole sweep's report",
+    load: async () => (await import('./merge')).mergeCommand,
+  },
   boot: {
     summary: 'boot a Linux kernel on the virt platform under a policy',
     load: async () => (await import('./boot')).bootCommand,

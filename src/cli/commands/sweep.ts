@@ -4,15 +4,19 @@
  * pooled, the fraction of schedules that lost data with a 95% confidence interval, and how to
  * replay a losing one.
  */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { addressFlag, intFlag, parseCommandArgs } from '../args';
 import { CliError, EXIT } from '../exit-codes';
+import { parseShard, shardFileJson } from '../sweep-shard-file';
 import { makePolicy, POLICY_NAMES } from '../../hyp/policies';
 import { formatMigrationMode, parseMigrationMode, type MigrationMode } from '../../hyp/scheduler';
 import { cachePreset } from '../../cache/presets';
 import { loadGuestImage } from '../../scenarios/load-image';
 import type { ScenarioResult } from '../../scenarios/result';
-import { DEFAULT_SWEEP_MIGRATIONS, summarisePolicies, sweep, type LosingFraction, type PolicySummary, type SweepFunction } from '../../scenarios/sweep';
-import { renderTable } from '../format/table';
+import { DEFAULT_SWEEP_MIGRATIONS, shardIndices, summarisePolicies, sweepRows, sweepSchedules, type SweepFunction } from '../../scenarios/sweep';
+import { defaultJobs, runSweepSchedulesOnCores } from '../../scenarios/sweep-parallel';
+import { renderSweepReport, sweepJson, type SweepConfig } from '../format/sweep-report';
 import { verdictLines } from './run';
 import type { Command } from './command';
 
@@ -36,18 +40,23 @@ const OPTIONS = {
   seeds: { type: 'string' },
   seed: { type: 'string' },
   'buffer-kib': { type: 'string' },
+  jobs: { type: 'string' },
+  shard: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
 const USAGE =
   'usage: setway sweep [<image> --symbol NAME [--load ADDR] [--isa a32|t32|a64] [--system-map FILE]]\n' +
   '                    [--isa a32|a64] [--preset NAME] [--policies all|p1,p2] [--migrate m1,m2]\n' +
-  '                    [--seeds N | --seed S] [--buffer-kib N] [--json]\n\n' +
+  '                    [--seeds N | --seed S] [--buffer-kib N] [--jobs N] [--shard K/N] [--json]\n\n' +
   'Runs the boot-handoff ROM (or, with an image, the function NAME under the boot-handoff harness, as\n' +
   "'setway run' does) for seeds 1..N under every (policy, migration) pair, judges every run against bare\n" +
   'metal, and reports per pair and per policy (all its schedules pooled) the fraction of runs that lost\n' +
   'data with a 95% Wilson confidence interval, and a command line replaying a losing schedule.\n' +
-  `--seed S runs seed S alone (and prints its verdict when only one run results).\n\n` +
+  `--seed S runs seed S alone (and prints its verdict when only one run results).\n` +
+  '--jobs N runs schedules on N threads (default: one per core; 1 runs them all in this thread); the\n' +
+  'results and their order do not depend on it. --shard K/N runs the K-th of N slices of the schedules\n' +
+  "and writes them as JSON; 'setway merge' combines the N files into the report of the whole sweep.\n\n" +
   `Defaults: all policies; --migrate ${DEFAULT_SWEEP_MIGRATIONS.map(formatMigrationMode).join(',')}\n` +
   `(random slices log-spaced over 50..50,000 instructions, and adversarial); ${DEFAULT_SWEEP_SEEDS} seeds;\n` +
   `${DEFAULT_BUFFER_KIB} KiB buffer. migration modes: never, every:N, after-sw:K, random[:N], adversarial[:N]\n`;
@@ -73,13 +82,6 @@ function validated<T>(flag: string, check: () => T): T {
     throw new CliError(`sweep: --${flag}: ${(error as Error).message}`, EXIT.usage);
   }
 }
-
-/** Quote one shell word if it needs it. */
-function sh(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
-const fraction = (r: LosingFraction): string => `${r.losingFraction.toFixed(3)} [${r.ciLow.toFixed(3)}, ${r.ciHigh.toFixed(3)}]`;
 
 export const sweepCommand: Command = {
   async run(args) {
@@ -115,6 +117,9 @@ export const sweepCommand: Command = {
     const bufferKib = intFlag('sweep', 'buffer-kib', v['buffer-kib'] as string | undefined, DEFAULT_BUFFER_KIB);
     if (imagePath === undefined && bufferKib < 1) throw new CliError('sweep: --buffer-kib must be at least 1 for the boot-handoff ROM', EXIT.usage);
     const load = addressFlag('sweep', 'load', v.load as string | undefined);
+    const jobs = intFlag('sweep', 'jobs', v.jobs as string | undefined, defaultJobs());
+    if (jobs < 1) throw new CliError('sweep: --jobs must be at least 1 (1 runs every schedule in this thread)', EXIT.usage);
+    const shard = v.shard === undefined ? undefined : parseShard('sweep', v.shard as string);
 
     let fn: SweepFunction | undefined;
     if (imagePath !== undefined && symbol !== undefined) {
@@ -127,9 +132,35 @@ export const sweepCommand: Command = {
     const preset = presetName ?? (isa === 'a32' ? 'cubietruck' : 'server');
     const scenario = fn === undefined ? 'boot-handoff' : 'function';
 
+    const config: SweepConfig = {
+      scenario,
+      ...(fn === undefined
+        ? { rom: { isa: romIsa } }
+        : {
+            image: {
+              path: imagePath ?? '',
+              sha256: createHash('sha256').update(readFileSync(imagePath ?? '')).digest('hex'),
+              symbol: symbol ?? '',
+              isa: fn.image.isa,
+              loadFlag: v.load as string | undefined,
+              isaFlag: isaText,
+              systemMapFlag: v['system-map'] as string | undefined,
+            },
+          }),
+      isaFlag: isaText,
+      preset,
+      presetFlag: presetName,
+      bufferKib,
+      policies,
+      migrations: migrations.map(formatMigrationMode),
+      seeds,
+      firstSeed,
+    };
+    const all = sweepSchedules({ policies, migrations, seeds, firstSeed });
+    const only = shard === undefined ? undefined : shardIndices(all.length, shard.index, shard.count);
     const t0 = performance.now();
     const runs: ScenarioResult[] = [];
-    const rows = sweep({
+    const records = await runSweepSchedulesOnCores({
       isa: fn === undefined ? romIsa : undefined,
       preset: presetName,
       policies,
@@ -139,79 +170,26 @@ export const sweepCommand: Command = {
       function: fn,
       bufferBytes: bufferKib * 1024,
       guestRamBytes: fn === undefined ? 16 * 2 ** 20 : undefined,
+      jobs,
+      only,
       onProgress: process.stderr.isTTY && !v.json ? progressBar : undefined,
       onRun: (r) => {
         if (runs.length < 2) runs.push(r);
       },
     });
-    const summary = summarisePolicies(rows);
     const seconds = (performance.now() - t0) / 1000;
-    if (v.json) {
-      process.stdout.write(`${JSON.stringify({ scenario, seeds, rows, policies: summary }, null, 2)}\n`);
+    if (shard !== undefined) {
+      process.stdout.write(shardFileJson(config, shard, all.length, seconds, records));
       return EXIT.ok;
     }
-
-    // How to replay one schedule: `run` takes a schedule for an image; `demo` cannot, so the ROM replays through `sweep --seed`.
-    const common = [...(presetName === undefined ? [] : ['--preset', presetName]), '--buffer-kib', String(bufferKib)];
-    const replay = (policy: string, migration: string, seed: number): string =>
-      (imagePath === undefined
-        ? ['setway', 'sweep', ...(isaText === undefined ? [] : ['--isa', isaText]), ...common, '--policies', policy, '--migrate', migration, '--seed', String(seed)]
-        : [
-            'setway', 'run', imagePath, '--symbol', symbol ?? '',
-            ...(v.load === undefined ? [] : ['--load', v.load as string]),
-            ...(isaText === undefined ? [] : ['--isa', isaText]),
-            ...(v['system-map'] === undefined ? [] : ['--system-map', v['system-map'] as string]),
-            ...common, '--policy', policy, '--migrate', migration, '--seed', String(seed),
-          ]
-      )
-        .map(sh)
-        .join(' ');
-
-    const total = rows.reduce((a, r) => a + r.runs, 0);
-    const what = fn === undefined ? `boot-handoff ROM (${isa})` : `${imagePath} ${symbol} (${fn.image.isa})`;
-    const seedText = seeds === 1 ? `seed ${firstSeed}` : `seeds ${firstSeed}..${firstSeed + seeds - 1}`;
-    const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
-    process.stdout.write(
-      `setway sweep: ${what} on ${preset}, ${bufferKib} KiB buffer; ${plural(policies.length, 'policy', 'policies')} x ` +
-        `${plural(migrations.length, 'migration mode')} x ${seedText} = ${plural(total, 'run')} in ${seconds.toFixed(1)} s\n\n`,
-    );
-    process.stdout.write(
-      renderTable(rows, [
-        { header: 'policy', value: (r) => r.policy },
-        { header: 'migration', value: (r) => r.migration },
-        { header: 'runs', value: (r) => r.runs },
-        { header: 'losing', value: (r) => r.losingRuns },
-        { header: 'losing fraction [95% CI]', value: fraction },
-        { header: 'max data lost', value: (r) => r.maxDataLost },
-        { header: 'first losing seeds', value: (r) => r.losingSeeds.join(' ') || '-' },
-        { header: 'mean migrations', value: (r) => Math.round(r.meanMigrations) },
-        { header: 'mean traps', value: (r) => Math.round(r.meanTraps) },
-        { header: 'mean sim us', value: (r) => Math.round(r.meanSimulatedUs) },
-      ]),
-    );
-    process.stdout.write(`\nPer policy, all ${migrations.length * seeds} schedules pooled (95% Wilson interval on the fraction of schedules that lose data):\n\n`);
-    process.stdout.write(
-      renderTable(summary, [
-        { header: 'policy', value: (s: PolicySummary) => s.policy },
-        { header: 'runs', value: (s) => s.runs },
-        { header: 'losing', value: (s) => s.losingRuns },
-        { header: 'losing fraction [95% CI]', value: fraction },
-        { header: 'first losing schedules (migration/seed)', value: (s) => s.losingSeeds.slice(0, 4).map((l) => `${l.migration}/${l.seed}`).join(' ') || '-' },
-      ]),
-    );
-    const unmoved = rows.filter((r) => r.meanMigrations === 0);
-    if (unmoved.length > 0) {
-      process.stdout.write(
-        `\nNo run was migrated in: ${unmoved.map((r) => `${r.policy} ${r.migration}`).join(', ')}; ` +
-          'those runs count as schedules but tested no migration (the mode never fired, or the policy refused it).\n',
-      );
+    const rows = sweepRows({ policies, migrations, seeds, firstSeed }, records);
+    const summary = summarisePolicies(rows);
+    if (v.json) {
+      process.stdout.write(sweepJson(config, rows, summary));
+      return EXIT.ok;
     }
-    const losers = summary.filter((s) => s.losingSeeds.length > 0);
-    if (losers.length > 0) {
-      process.stdout.write('\nReplay a losing schedule:\n');
-      for (const s of losers) process.stdout.write(`  ${replay(s.policy, s.losingSeeds[0].migration, s.losingSeeds[0].seed)}\n`);
-    }
-    if (total === 1 && runs.length === 1) process.stdout.write(`\nThe run: ${runs[0].instructions.toLocaleString('en-US')} instructions, ${runs[0].migrations} migrations\n${verdictLines(runs[0])}`);
+    process.stdout.write(renderSweepReport(config, rows, summary, `in ${seconds.toFixed(1)} s`));
+    if (all.length === 1 && runs.length === 1) process.stdout.write(`\nThe run: ${runs[0].instructions.toLocaleString('en-US')} instructions, ${runs[0].migrations} migrations\n${verdictLines(runs[0])}`);
     return EXIT.ok;
   },
 };
