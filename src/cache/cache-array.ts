@@ -60,6 +60,8 @@ export class CacheArray {
   /** The same bytes as 32-bit words, for whole-line copies. */
   readonly words: Uint32Array;
   tick = 0;
+  /** sets - 1 when sets is a power of two, else -1 (the set index is then a remainder). */
+  private readonly setMask: number;
   private readonly replacement: ReplacementPolicy;
   private readonly random: SeededRandom;
 
@@ -94,14 +96,25 @@ export class CacheArray {
     this.stamps = new Float64Array(slots);
     this.data = new Uint8Array(slots * g.lineBytes);
     this.words = new Uint32Array(this.data.buffer);
+    this.setMask = (g.sets & (g.sets - 1)) === 0 ? g.sets - 1 : -1;
     this.replacement = replacement;
     this.random = random;
+  }
+
+  /**
+   * First slot of the set `line` maps to. With a power-of-two set count the mask of the low 32
+   * bits is exact for any line number below 2^53 (2^32 is a multiple of the set count), and avoids
+   * a floating-point remainder.
+   */
+  setBase(line: number): number {
+    const m = this.setMask;
+    return (m >= 0 ? line & m : line % this.sets) * this.ways;
   }
 
   /** Slot holding line number `line`, or -1. */
   find(line: number): number {
     const ways = this.ways;
-    const base = (line % this.sets) * ways;
+    const base = this.setBase(line);
     const tags = this.tags;
     const state = this.state;
     for (let i = base; i < base + ways; i++) {
@@ -113,7 +126,7 @@ export class CacheArray {
   /** Slot to fill for `line`: an invalid way of its set if any, else the replacement victim. */
   victim(line: number): number {
     const ways = this.ways;
-    const base = (line % this.sets) * ways;
+    const base = this.setBase(line);
     const state = this.state;
     for (let i = base; i < base + ways; i++) if (state[i] === 0) return i;
     if (this.replacement === 'random') return base + this.random.below(ways);

@@ -119,6 +119,8 @@ export class CacheSystem {
   private readonly counts: Float64Array;
   private setWayOutOfRange = 0;
   private readonly pouLevel: number;
+  /** Index in `counts` of each CPU's L1 hits (the one counter a hit changes). */
+  private readonly l1Hits: Int32Array;
 
   constructor(config: CacheSystemConfig | CachePresetName, memory: PhysicalMemory, options: CacheSystemOptions = {}) {
     if (!HOST_LITTLE_ENDIAN) throw new CacheConfigError(String(config), 'the cache model needs a little-endian host');
@@ -179,6 +181,7 @@ export class CacheSystem {
     this.scratchBytes = new Uint8Array(this.scratch.buffer);
     this.counts = new Float64Array((geometry.cpus + 1) * COUNTER_LEVELS * CACHE_EVENT_COUNT);
     this.pouLevel = Math.max(geometry.louis, geometry.louu);
+    this.l1Hits = Int32Array.from(this.firstLevel, (l1, cpu) => eventIndex(cpu, l1.level, EV_HITS));
   }
 
   get cpus(): number {
@@ -206,7 +209,10 @@ export class CacheSystem {
 
   // ---- cacheable accesses ----
 
-  /** Cacheable read of `size` bytes (little-endian) at physical address `pa`. */
+  /**
+   * Cacheable read of `size` bytes (little-endian) at physical address `pa`. An L1 hit changes
+   * only the hit counter and the line's LRU stamp; anything else is `fill`'s work.
+   */
   read(cpu: number, pa: number, size: 1 | 2 | 4): number {
     const l1 = this.firstLevel[cpu];
     if (l1 === undefined) this.badCpu(cpu);
@@ -217,7 +223,7 @@ export class CacheSystem {
     if (offset + size > lb || (offset | 0) !== offset) return this.readSplit(cpu, pa, size);
     let slot = l1.find(line);
     if (slot < 0) slot = this.fill(cpu, line);
-    else this.counts[eventIndex(cpu, l1.level, EV_HITS)]++;
+    else this.counts[this.l1Hits[cpu]]++;
     l1.stamps[slot] = ++l1.tick;
     const d = l1.data;
     const o = slot * lb + offset;
@@ -240,7 +246,8 @@ export class CacheSystem {
     }
     if (size !== 4 && size !== 2 && size !== 1) this.badSize(size);
     let slot = l1.find(line);
-    if (slot >= 0 && (l1.state[slot] & EXCLUSIVE) !== 0) this.counts[eventIndex(cpu, l1.level, EV_HITS)]++;
+    // A hit needs the only copy (Exclusive); a shared or missing line is `takeOwnership`'s work.
+    if (slot >= 0 && (l1.state[slot] & EXCLUSIVE) !== 0) this.counts[this.l1Hits[cpu]]++;
     else slot = this.takeOwnership(cpu, line, slot);
     l1.state[slot] = VALID | DIRTY | EXCLUSIVE;
     l1.stamps[slot] = ++l1.tick;

@@ -8,6 +8,12 @@
  * memory and is never dirty); code is loaded by the host, so this only differs from hardware for
  * guests that write code through a data cache without cleaning it, which the architecture does
  * not promise to work anyway (D7.5.4).
+ *
+ * Data accesses first look in the vCPU's SoftTlb (soft-tlb.ts): a VA page the full path has
+ * already translated, checked and classified (cacheable, or plain RAM) goes straight to the
+ * caches or to the host page. Everything else (a first access, a fault, a device, an access that
+ * crosses a page) takes the full path, which refills the table. Both paths make the same calls
+ * into the caches and the observer, and count the same Translator TLB hits.
  */
 import type { CacheSystem } from '../cache/cache-system';
 import type { PhysicalMemory } from '../mmu/physical-memory';
@@ -15,8 +21,15 @@ import type { Translator } from '../mmu/translator';
 import { codePageTableOf, type CodePageSource, type CodePageTable, type HostCodePage } from './code-page';
 import type { GuestMemory } from './guest-memory';
 import type { MemoryObserver } from './memory-observer';
+import { SoftTlb, SoftTlbFlag } from './soft-tlb';
 
-/** Devices on the physical bus, for accesses that do not go through a hypervisor. */
+const CACHEABLE = SoftTlbFlag.Cacheable;
+const COUNTS_TLB_HIT = SoftTlbFlag.CountsTlbHit;
+
+/**
+ * Devices on the physical bus, for accesses that do not go through a hypervisor. They claim whole
+ * 4 KiB pages: the fast path remembers a page as RAM after finding its first and last byte unclaimed.
+ */
 export interface DirectDevices {
   claims(pa: number): boolean;
   read(pa: number, size: 1 | 2 | 4): number;
@@ -30,12 +43,11 @@ export class TranslatedMemory implements GuestMemory, CodePageSource {
   currentEl: () => 0 | 1 = () => 1;
   /** Sees every data load and store (a lockstep comparison); null on ordinary runs. */
   observer: MemoryObserver | null = null;
-  /**
-   * Devices reached without a hypervisor: with stage 2 off (bare metal), a non-cacheable access
-   * to an address the devices claim goes to them directly. Under stage 2 device pages are
-   * unmapped and fault to EL2 before this is consulted.
-   */
-  devices: DirectDevices | null = null;
+  /** The data-access fast table; flushed by the translator and its TLB. */
+  readonly soft = new SoftTlb();
+  /** Use the fast table (false: every access takes the full path; for tests comparing the two). */
+  private fast = true;
+  private devicesValue: DirectDevices | null = null;
 
   constructor(
     readonly translator: Translator,
@@ -43,34 +55,66 @@ export class TranslatedMemory implements GuestMemory, CodePageSource {
     readonly memory: PhysicalMemory,
   ) {
     this.codePages = codePageTableOf(memory);
+    translator.addListener(this.soft);
   }
 
   private readonly codePages: CodePageTable;
 
+  /**
+   * Devices reached without a hypervisor: with stage 2 off (bare metal), a non-cacheable access
+   * to an address the devices claim goes to them directly. Under stage 2 device pages are
+   * unmapped and fault to EL2 before this is consulted.
+   */
+  get devices(): DirectDevices | null {
+    return this.devicesValue;
+  }
+
+  set devices(d: DirectDevices | null) {
+    this.devicesValue = d;
+    this.soft.flush();
+  }
+
+  /** Whether data accesses use the fast table (on by default). Off, every access takes the full path. */
+  get fastPath(): boolean {
+    return this.fast;
+  }
+
+  set fastPath(on: boolean) {
+    this.fast = on;
+    this.soft.flush();
+  }
+
   read8(va: number): number {
-    const t = this.translator.translate(va, 'read', this.currentEl());
-    if (!t.cacheable && this.isDevice(t.pa)) return this.devices!.read(t.pa, 1);
-    const v = t.cacheable ? this.caches.read(this.pcpu, t.pa, 1) : this.memory.read8(t.pa);
-    if (this.observer !== null) this.observer.load(va, t.pa, 1, v);
-    return v;
+    return this.read(va, 1);
   }
 
   read16(va: number): number {
     if ((va & 0xfff) > 0xffe) return this.read8(va) | (this.read8(va + 1) << 8);
-    const t = this.translator.translate(va, 'read', this.currentEl());
-    if (!t.cacheable && this.isDevice(t.pa)) return this.devices!.read(t.pa, 2);
-    const v = t.cacheable ? this.caches.read(this.pcpu, t.pa, 2) : this.memory.read16(t.pa);
-    if (this.observer !== null) this.observer.load(va, t.pa, 2, v);
-    return v;
+    return this.read(va, 2);
   }
 
   read32(va: number): number {
     // An access that crosses a page is two translations (either half may fault).
     if ((va & 0xfff) > 0xffc) return (this.read16(va) | (this.read16(va + 2) << 16)) >>> 0;
-    const t = this.translator.translate(va, 'read', this.currentEl());
-    if (!t.cacheable && this.isDevice(t.pa)) return this.devices!.read(t.pa, 4);
-    const v = t.cacheable ? this.caches.read(this.pcpu, t.pa, 4) : this.memory.read32(t.pa);
-    if (this.observer !== null) this.observer.load(va, t.pa, 4, v >>> 0);
+    return this.read(va, 4);
+  }
+
+  /** A read of `size` bytes within one page. */
+  private read(va: number, size: 1 | 2 | 4): number {
+    const slot = this.hit(va, 0);
+    if (slot < 0) return this.readSlow(va, size);
+    const soft = this.soft;
+    const off = va & 0xfff;
+    const pa = soft.paPage[slot] + off;
+    let v: number;
+    if ((soft.flags[slot] & CACHEABLE) !== 0) v = this.caches.read(this.pcpu, pa, size);
+    else {
+      const p = soft.hostPage[slot];
+      if (size === 1) v = p[off];
+      else if (size === 2) v = p[off] | (p[off + 1] << 8);
+      else v = (p[off] | (p[off + 1] << 8) | (p[off + 2] << 16) | (p[off + 3] << 24)) >>> 0;
+    }
+    if (this.observer !== null) this.observer.load(va, pa, size, v);
     return v;
   }
 
@@ -96,24 +140,103 @@ export class TranslatedMemory implements GuestMemory, CodePageSource {
     this.write(va, 4, value >>> 0);
   }
 
+  /** A write of `size` bytes within one page. */
   private write(va: number, size: 1 | 2 | 4, value: number): void {
-    const t = this.translator.translate(va, 'write', this.currentEl());
-    if (t.cacheable) {
-      if (this.observer !== null) this.observer.store(va, t.pa, size, value);
-      this.caches.write(this.pcpu, t.pa, size, value);
-    } else if (this.isDevice(t.pa)) {
-      this.devices!.write(t.pa, size, value);
-    } else {
-      if (this.observer !== null) this.observer.store(va, t.pa, size, value);
-      if (size === 1) this.memory.write8(t.pa, value);
-      else if (size === 2) this.memory.write16(t.pa, value);
-      else this.memory.write32(t.pa, value);
+    const slot = this.hit(va, 1);
+    if (slot < 0) {
+      this.writeSlow(va, size, value);
+      return;
     }
+    const soft = this.soft;
+    const off = va & 0xfff;
+    const pa = soft.paPage[slot] + off;
+    if (this.observer !== null) this.observer.store(va, pa, size, value);
+    if ((soft.flags[slot] & CACHEABLE) !== 0) {
+      this.caches.write(this.pcpu, pa, size, value);
+      return;
+    }
+    const p = soft.hostPage[slot];
+    p[off] = value;
+    if (size >= 2) p[off + 1] = value >>> 8;
+    if (size === 4) {
+      p[off + 2] = value >>> 16;
+      p[off + 3] = value >>> 24;
+    }
+  }
+
+  /**
+   * The fast-table slot remembering `va`'s page for an access of this kind (`write` 0 or 1) at the
+   * current EL, with the Translator TLB hit the full path would count; -1 when there is none.
+   */
+  private hit(va: number, write: number): number {
+    const vpn = (va - (va & 0xfff)) / 4096;
+    const slot = SoftTlb.slot(vpn, this.currentEl(), write);
+    const soft = this.soft;
+    if (soft.tags[slot] !== vpn) return -1;
+    if ((soft.flags[slot] & COUNTS_TLB_HIT) !== 0) this.translator.hits++;
+    return slot;
+  }
+
+  // ---- the full path: translation, devices, then the same access, and a refill of the fast table ----
+
+  /** A read of `size` bytes within one page. */
+  private readSlow(va: number, size: 1 | 2 | 4): number {
+    const el = this.currentEl();
+    const t = this.translator.translate(va, 'read', el);
+    const pa = t.pa;
+    const cacheable = t.cacheable;
+    if (!cacheable && this.isDevice(pa)) return this.devicesValue!.read(pa, size);
+    let v: number;
+    if (cacheable) v = this.caches.read(this.pcpu, pa, size);
+    else v = size === 1 ? this.memory.read8(pa) : size === 2 ? this.memory.read16(pa) : this.memory.read32(pa);
+    this.refill(va, pa, el, 0, cacheable);
+    if (this.observer !== null) this.observer.load(va, pa, size, v >>> 0);
+    return v;
+  }
+
+  private writeSlow(va: number, size: 1 | 2 | 4, value: number): void {
+    const el = this.currentEl();
+    const t = this.translator.translate(va, 'write', el);
+    const pa = t.pa;
+    if (t.cacheable) {
+      if (this.observer !== null) this.observer.store(va, pa, size, value);
+      this.caches.write(this.pcpu, pa, size, value);
+      this.refill(va, pa, el, 1, true);
+    } else if (this.isDevice(pa)) {
+      this.devicesValue!.write(pa, size, value);
+    } else {
+      if (this.observer !== null) this.observer.store(va, pa, size, value);
+      if (size === 1) this.memory.write8(pa, value);
+      else if (size === 2) this.memory.write16(pa, value);
+      else this.memory.write32(pa, value);
+      this.refill(va, pa, el, 1, false);
+    }
+  }
+
+  /**
+   * Remember the translation just made for `va`: a later access to the page at the same EL for
+   * the same kind needs no walk and no checks (the translator and TLB flush it when that changes).
+   * Non-cacheable pages are remembered only once their host page exists (a page never written
+   * reads as zero without one) and no device claims them.
+   */
+  private refill(va: number, pa: number, el: number, write: number, cacheable: boolean): void {
+    if (!this.fast) return;
+    const off = va & 0xfff;
+    const vpn = (va - off) / 4096;
+    const paPage = pa - off;
+    const flags = (cacheable ? CACHEABLE : 0) | (this.translator.stage1On ? COUNTS_TLB_HIT : 0);
+    let host: Uint8Array | null = null;
+    if (!cacheable) {
+      const page = this.memory.allocatedPage(paPage / 4096);
+      if (page === undefined || this.isDevice(paPage) || this.isDevice(paPage + 0xfff)) return;
+      host = page;
+    }
+    this.soft.fill(SoftTlb.slot(vpn, el, write), vpn, paPage, flags, host);
   }
 
   /** A non-cacheable access that goes to a device directly (bare metal: no stage 2 to fault). */
   private isDevice(pa: number): boolean {
-    return this.devices !== null && this.devices.claims(pa);
+    return this.devicesValue !== null && this.devicesValue.claims(pa);
   }
 
   fetch16(va: number): number {

@@ -62,10 +62,22 @@ interface VmidMaps {
 
 export const ALL_ASIDS = -1;
 
+/**
+ * Something that keeps copies of this TLB's translations (a vCPU's data-access fast table): told
+ * whenever entries may disappear or be replaced, so its copies never outlive them.
+ */
+export interface TlbListener {
+  /** Every entry may have gone. */
+  flush(): void;
+  /** The entries for page `pageNumber` (a VA page, or an IPA page of stage 2) may have changed. */
+  flushPage(pageNumber: number): void;
+}
+
 export class Tlb {
   private readonly vmids = new Map<number, VmidMaps>();
   /** Counters for the bench and for tests (not architectural). */
   invalidations = 0;
+  private listeners: TlbListener[] = [];
 
   constructor(readonly capacityPerVmid = 1 << 16) {}
 
@@ -78,11 +90,22 @@ export class Tlb {
     return this.maps(vmid).stage2;
   }
 
+  addListener(l: TlbListener): void {
+    if (!this.listeners.includes(l)) this.listeners.push(l);
+  }
+
+  removeListener(l: TlbListener): void {
+    this.listeners = this.listeners.filter((x) => x !== l);
+  }
+
   insertCombined(vmid: number, e: CombinedEntry): void {
     const m = this.maps(vmid);
     if (m.combined.size >= this.capacityPerVmid) {
       m.combined.clear();
       m.largeCombined = 0;
+      this.notifyFlush();
+    } else {
+      this.notifyPage(e.vpn);
     }
     if (e.s1Pages > 1 || e.s2Pages > 1) m.largeCombined++;
     m.combined.set(e.vpn, e);
@@ -93,6 +116,10 @@ export class Tlb {
     if (m.stage2.size >= this.capacityPerVmid) {
       m.stage2.clear();
       m.largeStage2 = 0;
+      this.notifyFlush();
+    } else {
+      // With stage 1 off a VA page is its IPA page.
+      this.notifyPage(e.ipn);
     }
     if (e.pages > 1) m.largeStage2++;
     m.stage2.set(e.ipn, e);
@@ -108,12 +135,14 @@ export class Tlb {
   /** Everything, all VMIDs (TLBI ALLE1, TLBIALLNSNH). */
   invalidateAll(): void {
     this.invalidations++;
+    this.notifyFlush();
     for (const m of this.vmids.values()) clearMaps(m, true);
   }
 
   /** Stage 1 and stage 2 entries of one VMID (TLBI VMALLS12E1). */
   invalidateVmid(vmid: number): void {
     this.invalidations++;
+    this.notifyFlush();
     const m = this.vmids.get(vmid);
     if (m !== undefined) clearMaps(m, true);
   }
@@ -121,6 +150,7 @@ export class Tlb {
   /** Stage 1 (combined) entries of one VMID (TLBI VMALLE1; AArch32 TLBIALL). */
   invalidateStage1(vmid: number): void {
     this.invalidations++;
+    this.notifyFlush();
     const m = this.vmids.get(vmid);
     if (m !== undefined) clearMaps(m, false);
   }
@@ -131,6 +161,7 @@ export class Tlb {
    */
   invalidateVa(vmid: number, va: number, asid: number): void {
     this.invalidations++;
+    this.notifyFlush();
     const m = this.vmids.get(vmid);
     if (m === undefined) return;
     const vpn = Math.floor(va / 4096);
@@ -147,6 +178,7 @@ export class Tlb {
   /** Non-global entries of one ASID (TLBI ASIDE1; AArch32 TLBIASID). */
   invalidateAsid(vmid: number, asid: number): void {
     this.invalidations++;
+    this.notifyFlush();
     const m = this.vmids.get(vmid);
     if (m === undefined) return;
     for (const [k, x] of m.combined) if (!x.global && x.asid === asid) m.combined.delete(k);
@@ -155,6 +187,7 @@ export class Tlb {
   /** Stage 2 entries for `ipa`, and the combined entries built on them (TLBI IPAS2E1; AArch32 TLBIIPAS2). */
   invalidateIpa(vmid: number, ipa: number): void {
     this.invalidations++;
+    this.notifyFlush();
     const m = this.vmids.get(vmid);
     if (m === undefined) return;
     const ipn = Math.floor(ipa / 4096);
@@ -165,6 +198,16 @@ export class Tlb {
     for (const [k, x] of m.combined) {
       if (ipn >= x.s2FirstIpn && ipn < x.s2FirstIpn + x.s2Pages) m.combined.delete(k);
     }
+  }
+
+  private notifyFlush(): void {
+    const ls = this.listeners;
+    for (let i = 0; i < ls.length; i++) ls[i].flush();
+  }
+
+  private notifyPage(pageNumber: number): void {
+    const ls = this.listeners;
+    for (let i = 0; i < ls.length; i++) ls[i].flushPage(pageNumber);
   }
 
   private maps(vmid: number): VmidMaps {

@@ -35,7 +35,7 @@ import { walkLongDescriptor } from './stage1-long';
 import { currentAsid, SCTLR, STAGE1_OFF, type Stage1Regime, stage1Enabled } from './stage1-regime';
 import { walkShortDescriptor } from './stage1-short';
 import { PERM, PERM_ALL, permissionNeeded, Stage1Walk, type TableReader } from './stage1-walk';
-import { CombinedEntry, Stage2Entry, type Tlb } from './tlb';
+import { CombinedEntry, Stage2Entry, type Tlb, type TlbListener } from './tlb';
 import { applyTlbMaintenance } from './tlb-maintenance';
 
 /** Reads one 32-bit word of a stage 1 table at `pa`; `cacheable` says the walk is Normal Write-Back (route through the caches). */
@@ -92,6 +92,8 @@ export class Translator implements TableReader {
   // The access being translated, for faults raised from inside a stage 1 walk.
   private currentVa = 0;
   private currentAccess: FaultAccess = 'read';
+  /** Copies of this translator's results (see addListener). */
+  private readonly listeners: TlbListener[] = [];
 
   /**
    * @param mem physical memory holding the p2m (stage 2 walks read it directly, and set AF/dirty bits when VTCR_EL2.HA/HD)
@@ -104,6 +106,25 @@ export class Translator implements TableReader {
   ) {
     this.combined = tlb.combinedFor(0);
     this.stage2Map = tlb.stage2For(0);
+  }
+
+  /**
+   * Keep `l` (a copy of this translator's results, e.g. a data-access fast table) current: it is
+   * flushed by every context change here and by every change to the TLB in use.
+   */
+  addListener(l: TlbListener): void {
+    this.listeners.push(l);
+    this.tlb.addListener(l);
+  }
+
+  private flushListeners(): void {
+    const ls = this.listeners;
+    for (let i = 0; i < ls.length; i++) ls[i].flush();
+  }
+
+  /** Stage 1 translation is on (SCTLR.M = 1 and HCR_EL2.DC = 0): `translate` counts TLB hits and misses. */
+  get stage1On(): boolean {
+    return this.s1On;
   }
 
   get stage1(): Stage1Regime {
@@ -141,6 +162,8 @@ export class Translator implements TableReader {
     this.s1 = r;
     this.s1On = stage1Enabled(r) && !this.s2.dc;
     this.asid = currentAsid(r);
+    // Any of these may change a translation or its permissions (TTBRs and DACR too).
+    this.flushListeners();
   }
 
   /** Install new stage 2 controls (after a write to HCR_EL2 VM/DC/PTW, VTTBR_EL2, VTCR_EL2). */
@@ -156,10 +179,16 @@ export class Translator implements TableReader {
     this.combined = this.tlb.combinedFor(this.vmid);
     this.stage2Map = this.tlb.stage2For(this.vmid);
     this.s1On = stage1Enabled(this.s1) && !r.dc;
+    this.flushListeners();
   }
 
   /** Point at another TLB (the vCPU moved to another physical CPU). */
   setTlb(tlb: Tlb): void {
+    for (const l of this.listeners) {
+      this.tlb.removeListener(l);
+      tlb.addListener(l);
+    }
+    this.flushListeners();
     this.tlb = tlb;
     this.combined = tlb.combinedFor(this.vmid);
     this.stage2Map = tlb.stage2For(this.vmid);
