@@ -1,7 +1,8 @@
 /**
  * The package as a user gets it: `npm pack` (which builds dist/ through `prepare`), the tarball
  * installed into a new project, and there
- * - every public entry point imported from plain Node ESM, and the `setway` command run;
+ * - every public entry point imported from plain Node ESM, and the `setway` command run, a sweep
+ *   on worker threads included (the worker scripts are entry points of their own in dist/);
  * - `setway` working without fast-check (an optional peer needed only by `setway/arbitraries`);
  * - a TypeScript file using the API, and the README's library example taken verbatim from
  *   README.md, type-checked with `strict` under `moduleResolution` NodeNext and bundler;
@@ -99,6 +100,14 @@ describe('the packed package', () => {
     // A ROM from the package's own dist/roms, by path, as the README's examples do from a clone.
     const rom = join(project, 'node_modules/setway/dist/roms/a32-set-way.o');
     expect(run(bin, ['run', rom, '--load', '0x41000000', '--symbol', 'flush_dcache_louis', '--policy', 'kvm', '--json'], project)).toContain('"policy"');
+  });
+
+  it("sweeps on worker threads from the package's own worker scripts, as in one thread", () => {
+    const bin = join(project, 'node_modules/.bin/setway');
+    const sweep = (jobs: string) => run(bin, ['sweep', '--policies', 'xen,passthrough', '--migrate', 'random:500', '--seeds', '2', '--jobs', jobs, '--json'], project);
+    const parallel = sweep('2');
+    expect(JSON.parse(parallel).rows).toHaveLength(2);
+    expect(parallel).toBe(sweep('1'));
   });
 
   describe('with fast-check installed beside it', () => {
