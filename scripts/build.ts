@@ -19,7 +19,7 @@ import { rollup } from 'rollup';
 import { dts } from 'rollup-plugin-dts';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -44,10 +44,12 @@ mkdirSync(join(ROOT, '.cache'), { recursive: true });
 const out = mkdtempSync(join(ROOT, '.cache/dist-'));
 const types = mkdtempSync(join(ROOT, '.cache/types-'));
 try {
-  await build({
+  // Laid out for dist/ (so the source maps' paths to src/ hold there), written to `out` first.
+  const { outputFiles } = await build({
     absWorkingDir: ROOT,
     entryPoints: Object.entries(ENTRIES).map(([name, path]) => ({ out: name, in: path })),
-    outdir: out,
+    outdir: DIST,
+    write: false,
     bundle: true,
     splitting: true,
     format: 'esm',
@@ -58,6 +60,7 @@ try {
     chunkNames: 'chunk-[hash]',
     logLevel: 'warning',
   });
+  for (const file of outputFiles) writeFileSync(join(out, relative(DIST, file.path)), file.contents);
   chmodSync(join(out, 'cli.js'), 0o755);
   chmodSync(out, 0o755);
   bundled = performance.now();

@@ -102,6 +102,13 @@ describe('the packed package', () => {
     expect(run(bin, ['run', rom, '--load', '0x41000000', '--symbol', 'flush_dcache_louis', '--policy', 'kvm', '--json'], project)).toContain('"policy"');
   });
 
+  it('prints stack traces in the TypeScript sources\' lines under SETWAY_DEBUG (source maps)', () => {
+    const rom = join(project, 'node_modules/setway/dist/roms/a32-boot-handoff.elf');
+    const r = spawnSync(join(project, 'node_modules/.bin/setway'), ['run', rom, '--budget', '1000'], { cwd: project, encoding: 'utf8', env: { ...process.env, SETWAY_DEBUG: '1' } });
+    expect(r.status).toBe(4);
+    expect(r.stderr).toMatch(/^ {4}at Machine\.run \(.*\/src\/hyp\/machine\.ts:\d+:\d+\)$/m);
+  });
+
   it("sweeps on worker threads from the package's own worker scripts, as in one thread", () => {
     const bin = join(project, 'node_modules/.bin/setway');
     const sweep = (jobs: string) => run(bin, ['sweep', '--policies', 'xen,passthrough', '--migrate', 'random:500', '--seeds', '2', '--jobs', jobs, '--json'], project);
