@@ -14,6 +14,7 @@ import { benchLockstep } from './lockstep';
 import { benchFlushPerPolicy, benchScaling, benchTrapPath } from './policies';
 import { benchStartup } from './startup';
 import { benchSweep } from './sweep';
+import { benchKernelRun } from './kernel-run';
 import type { BenchRow } from './measure';
 
 const rows: BenchRow[] = [];
@@ -107,6 +108,15 @@ add('sweep 360 runs jobs=2 wall', sweepRuns.jobs2Seconds, 's');
 const sweepSpeedUp = sweepRuns.jobs1Seconds / sweepRuns.jobs2Seconds;
 add('sweep jobs=2 / jobs=1', sweepSpeedUp, 'speed-up', os.availableParallelism() >= 2 ? '>= 1.7 on 2 cores' : 'needs 2 cores', sweepRuns.identical && sweepSpeedUp >= 1.7);
 if (!sweepRuns.identical) process.stderr.write('  the --jobs 1 and --jobs 2 JSON differ: a bug\n');
+
+process.stderr.write('setway run on the Debian zImage (v7_flush_kern_cache_all), unpacked-kernel cache cold and warm...\n');
+const kernelRun = benchKernelRun();
+if ('skipped' in kernelRun) {
+  process.stderr.write(`  skipped: ${kernelRun.skipped}\n`);
+} else {
+  add('kernel-run cold wall s', kernelRun.coldSeconds, 's');
+  add('kernel-run warm wall s', kernelRun.warmSeconds, 's', '<= 1.0', kernelRun.warmSeconds <= 1.0);
+}
 
 process.stderr.write('peak RSS of a 16 GiB sparse guest touching 64 MiB (child process)...\n');
 const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./rss-child.ts', import.meta.url))], { encoding: 'utf8' });

@@ -9,13 +9,19 @@ import { LinuxKernelError } from './errors';
 import { readKallsyms, type KallsymsLayout, type KallsymsSymbol } from './kallsyms';
 import { findLinkAddress } from './link-address';
 import { parseSystemMap } from './system-map';
-import { readZImageHeader, unpackZImage, type ZImageCompression } from './zimage';
+import { unpackKernelCached, type UnpackedKernel } from './unpacked-kernel-cache';
+import { readZImageHeader, type ZImageCompression } from './zimage';
 
 export interface LinuxLoadOptions {
   /** Text of a System.map; a stub (as distributions ship) is noted and kallsyms used instead. */
   readonly systemMap?: string;
   /** Link address of Image offset 0, overriding what `_text` or the code say. */
   readonly textAddress?: number;
+  /**
+   * Keep a zImage's unpacked Image, kallsyms and link address in the user cache directory, by the
+   * zImage's sha256 (src/linux/unpacked-kernel-cache.ts). The CLI does, unless --no-cache.
+   */
+  readonly cache?: boolean;
 }
 
 export interface LinuxKernelInfo {
@@ -62,8 +68,11 @@ export async function loadLinuxKernel(bytes: Uint8Array, options: LinuxLoadOptio
 
   let image = bytes;
   let unpacked: Partial<LinuxKernelInfo> = { container: 'Image' };
+  // A zImage comes with its kallsyms and link address read (from the cache when there is an entry).
+  let known: UnpackedKernel | undefined;
   if (readZImageHeader(bytes) !== undefined) {
-    const z = await unpackZImage(bytes);
+    known = await unpackKernelCached(bytes, { cache: options.cache === true });
+    const z = known.unpacked;
     image = z.image;
     unpacked = { container: 'zImage', compression: z.compression, filters: z.filters, payloadOffset: z.payloadOffset };
   }
@@ -80,7 +89,8 @@ export async function loadLinuxKernel(bytes: Uint8Array, options: LinuxLoadOptio
   let kallsyms: ReturnType<typeof readKallsyms> | undefined;
   let kallsymsProblem: unknown;
   try {
-    kallsyms = readKallsyms(image);
+    if (known?.kallsyms instanceof Error) throw known.kallsyms;
+    kallsyms = known?.kallsyms ?? readKallsyms(image);
   } catch (e) {
     kallsymsProblem = e;
   }
@@ -98,7 +108,9 @@ export async function loadLinuxKernel(bytes: Uint8Array, options: LinuxLoadOptio
     textAddress = options.textAddress >>> 0;
     textAddressSource = 'option';
   } else {
-    const link = findLinkAddress(image, symbols);
+    const fromKallsyms = known !== undefined && mapSymbols === undefined ? known.link : undefined;
+    if (fromKallsyms instanceof Error) throw fromKallsyms;
+    const link = fromKallsyms ?? findLinkAddress(image, symbols);
     textAddress = link.address;
     textAddressSource = link.source;
   }

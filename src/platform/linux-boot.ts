@@ -14,8 +14,9 @@
  */
 import { LinuxKernelError } from '../linux/errors';
 import { KernelSymbolizer } from '../linux/kernel-symbolizer';
-import { recoverKernelSymbols } from '../linux/recover-symbols';
-import { readZImageHeader, unpackZImage } from '../linux/zimage';
+import { recoverKernelSymbols, type RecoveredSymbols } from '../linux/recover-symbols';
+import { unpackKernelCached } from '../linux/unpacked-kernel-cache';
+import { readZImageHeader } from '../linux/zimage';
 import { VIRT_RAM_BASE } from './virt-memory-map';
 
 export type KernelKind = 'zImage' | 'Image (A32)' | 'Image (arm64)';
@@ -38,6 +39,8 @@ export interface PlaceKernelOptions {
   readonly a32ImageLink?: number;
   /** Name the code of a zImage booted through its decompressor too (unpacks it on the host). */
   readonly symbols?: boolean;
+  /** Keep the unpacked zImage and its symbols in the user cache directory (src/linux/unpacked-kernel-cache.ts). */
+  readonly cache?: boolean;
 }
 
 const RAM = VIRT_RAM_BASE;
@@ -64,7 +67,9 @@ export async function placeKernel(bytes: Uint8Array, options: PlaceKernelOptions
   }
   if (readZImageHeader(bytes) !== undefined) {
     if (!options.unpack && !options.symbols) return { kind: 'zImage', isa: 'a32', loadAddress: RAM + ZIMAGE_OFFSET, entry: RAM + ZIMAGE_OFFSET, bytes };
-    const image = placeA32Image((await unpackZImage(bytes)).image, options.a32ImageLink);
+    const k = await unpackKernelCached(bytes, { cache: options.cache === true });
+    const recovered = k.kallsyms instanceof Error ? k.kallsyms : k.link instanceof Error ? k.link : { ...k.kallsyms, text: k.link };
+    const image = placeA32Image(k.unpacked.image, options.a32ImageLink, recovered);
     // The decompressor puts the Image where placeA32Image does; the zImage itself boots at its own address.
     return options.unpack ? image : { ...image, kind: 'zImage', loadAddress: RAM + ZIMAGE_OFFSET, entry: RAM + ZIMAGE_OFFSET, bytes };
   }
@@ -76,12 +81,16 @@ export async function placeKernel(bytes: Uint8Array, options: PlaceKernelOptions
   }
 }
 
-/** An A32 Image at RAM + (link address - PAGE_OFFSET), named by its kallsyms where they can be read. */
-function placeA32Image(image: Uint8Array, link: number | undefined): KernelPlacement {
-  let recovered: ReturnType<typeof recoverKernelSymbols> | undefined;
+/**
+ * An A32 Image at RAM + (link address - PAGE_OFFSET), named by its kallsyms where they can be read
+ * (`known`: already recovered, or the error recovering them gave).
+ */
+function placeA32Image(image: Uint8Array, link: number | undefined, known?: RecoveredSymbols | Error): KernelPlacement {
+  let recovered: RecoveredSymbols | undefined;
   let why = '';
   try {
-    recovered = recoverKernelSymbols(image);
+    if (known instanceof Error) throw known;
+    recovered = known ?? recoverKernelSymbols(image);
   } catch (e) {
     why = (e as Error).message;
   }

@@ -14,6 +14,8 @@ export interface ImageOptions {
   readonly load?: number;
   readonly isa?: 'a32' | 't32' | 'a64';
   readonly systemMap?: string;
+  /** Keep an unpacked zImage in the user cache directory (LinuxLoadOptions.cache). */
+  readonly cache?: boolean;
 }
 
 const ELF_MAGIC = 0x464c457f;
@@ -28,7 +30,7 @@ export async function loadGuestImage(path: string, options: ImageOptions = {}): 
   }
   const isKernel = readZImageHeader(bytes) !== undefined || options.systemMap !== undefined;
   if (isKernel) {
-    return loadLinuxKernel(bytes, options.systemMap === undefined ? {} : { systemMap: readFileSync(options.systemMap, 'utf8') });
+    return loadLinuxKernel(bytes, { cache: options.cache, ...(options.systemMap === undefined ? {} : { systemMap: readFileSync(options.systemMap, 'utf8') }) });
   }
   if (bytes.length >= 0x40 && view.getUint32(0x38, true) === ARM64_IMAGE_MAGIC && options.load === undefined) {
     throw new ElfError(`${path}: an arm64 kernel Image; give --load ADDR and --isa a64 to run it as a raw binary`, 'magic', 0x38);

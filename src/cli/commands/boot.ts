@@ -33,6 +33,7 @@ const OPTIONS = {
   budget: { type: 'string' },
   unpack: { type: 'boolean' },
   'image-link': { type: 'string' },
+  'no-cache': { type: 'boolean' },
   console: { type: 'boolean' },
   trace: { type: 'boolean' },
   json: { type: 'boolean' },
@@ -42,13 +43,14 @@ const OPTIONS = {
 const USAGE =
   'usage: setway boot --kernel FILE [--append TEXT] [--dtb FILE] [--vcpus N] [--ram SIZE] [--input TEXT]\n' +
   '                   [--until REGEX] [--preset P] [--policy P] [--migrate M] [--seed N] [--budget N]\n' +
-  '                   [--unpack] [--image-link ADDR] [--console] [--trace] [--json] [--no-verdict]\n\n' +
+  '                   [--unpack] [--image-link ADDR] [--no-cache] [--console] [--trace] [--json] [--no-verdict]\n\n' +
   'Boots a Linux kernel on the virt platform (QEMU virt\'s memory map and devices: GICv2, PL011, PL031,\n' +
   'PL061, empty virtio-mmio slots; PSCI over HVC) under a set/way policy. --kernel takes an A32 zImage\n' +
   '(its decompressor runs in the guest; --unpack boots the unpacked Image instead), an A32 Image (placed\n' +
   'for the link address its kallsyms give, or --image-link ADDR), or an arm64 Image (gzip-compressed as\n' +
   'Debian ships it, or not). setway writes the DTB (--dtb replaces it). --trace prints every trap with\n' +
-  'the kernel function that made it. The run ends when the console matches --until, the\n' +
+  'the kernel function that made it. A zImage unpacked on the host (--unpack, --trace) is kept with its\n' +
+  'symbols in the user cache directory by its sha256 (--no-cache: not). The run ends when the console matches --until, the\n' +
   'guest panics, powers off or resets through PSCI, fails, or runs past --budget (default 2e9).\n' +
   '--console prints the console live; --input types TEXT into the UART. The same boot runs on bare metal\n' +
   '(no hypervisor, no migration) beside it and the verdict compares what the guest loaded; --no-verdict\n' +
@@ -79,7 +81,7 @@ export const bootCommand: Command = {
     // Debian's arm64 vmlinuz is a gzip-compressed Image.
     if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = new Uint8Array(gunzipSync(bytes));
     const tracing = v.trace === true;
-    const kernel = await placeKernel(bytes, { unpack: v.unpack === true, symbols: tracing, a32ImageLink: addressFlag('boot', 'image-link', v['image-link'] as string | undefined) });
+    const kernel = await placeKernel(bytes, { unpack: v.unpack === true, symbols: tracing, cache: v['no-cache'] !== true, a32ImageLink: addressFlag('boot', 'image-link', v['image-link'] as string | undefined) });
     const live = v.console === true && !v.json;
     const progress = process.stderr.isTTY && !v.json && !tracing;
     const t0 = performance.now();

@@ -47,6 +47,7 @@ const OPTIONS = {
   'take-exceptions': { type: 'boolean' },
   'guest-ram': { type: 'string' },
   'p2m-leaf': { type: 'string' },
+  'no-cache': { type: 'boolean' },
 } as const;
 
 const P2M_LEAVES: Record<string, number> = { '1g': 2 ** 30, '2m': 2 ** 21, '4k': 2 ** 12 };
@@ -56,9 +57,11 @@ function usage(name: string): string {
     `usage: setway ${name} <image> [--symbol NAME | --entry ADDR] [--isa a32|t32|a64] [--load ADDR]\n` +
     '         [--preset NAME] [--policy NAME[:opts]] [--migrate MODE] [--seed N] [--buffer-kib N]\n' +
     `         [--budget N] [--system-map FILE]${name === 'run' ? ' [--trace]' : ''} [--json] [--expect-no-loss]\n` +
-    '         [--take-exceptions] [--guest-ram SIZE] [--p2m-leaf 1g|2m|4k]\n\n' +
+    '         [--take-exceptions] [--guest-ram SIZE] [--p2m-leaf 1g|2m|4k] [--no-cache]\n\n' +
     'Images: ELF (vmlinux, U-Boot ELF, .o), Linux ARM zImage (symbols from its kallsyms, or --system-map),\n' +
-    'raw binaries (--load and --isa). With --symbol/--entry the function runs inside the boot-handoff\n' +
+    'raw binaries (--load and --isa). A zImage is unpacked once: its Image and symbols are kept in\n' +
+    '$SETWAY_CACHE_DIR, $XDG_CACHE_HOME/setway or ~/.cache/setway by the file\'s sha256 (--no-cache: not).\n' +
+    'With --symbol/--entry the function runs inside the boot-handoff\n' +
     'harness: caches on, pattern written, function called, caches off, buffer read back (--buffer-kib 0\n' +
     'just calls it). Without them the image runs from its entry point, caches off, until HVC #0.\n' +
     'A guest exception (UNDEFINED, abort, SVC) stops the run with its PC and instruction unless\n' +
@@ -90,6 +93,7 @@ function runLike(name: 'run' | 'trace'): Command {
         load: addressFlag(name, 'load', v.load as string | undefined),
         isa: isaText as 'a32' | 't32' | 'a64' | undefined,
         systemMap: v['system-map'] as string | undefined,
+        cache: v['no-cache'] !== true,
       });
       const tracing = name === 'trace' || v.trace === true;
       const trace = tracing ? new TracePrinter((line) => process.stdout.write(line)) : undefined;

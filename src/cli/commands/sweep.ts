@@ -41,12 +41,13 @@ const OPTIONS = {
   seed: { type: 'string' },
   'buffer-kib': { type: 'string' },
   jobs: { type: 'string' },
+  'no-cache': { type: 'boolean' },
   shard: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
 const USAGE =
-  'usage: setway sweep [<image> --symbol NAME [--load ADDR] [--isa a32|t32|a64] [--system-map FILE]]\n' +
+  'usage: setway sweep [<image> --symbol NAME [--load ADDR] [--isa a32|t32|a64] [--system-map FILE] [--no-cache]]\n' +
   '                    [--isa a32|a64] [--preset NAME] [--policies all|p1,p2] [--migrate m1,m2]\n' +
   '                    [--seeds N | --seed S] [--buffer-kib N] [--jobs N] [--shard K/N] [--json]\n\n' +
   'Runs the boot-handoff ROM (or, with an image, the function NAME under the boot-handoff harness, as\n' +
@@ -123,7 +124,7 @@ export const sweepCommand: Command = {
 
     let fn: SweepFunction | undefined;
     if (imagePath !== undefined && symbol !== undefined) {
-      const image = await loadGuestImage(imagePath, { load, isa: isaText as 'a32' | 't32' | 'a64' | undefined, systemMap: v['system-map'] as string | undefined });
+      const image = await loadGuestImage(imagePath, { load, isa: isaText as 'a32' | 't32' | 'a64' | undefined, systemMap: v['system-map'] as string | undefined, cache: v['no-cache'] !== true });
       const sym = image.findSymbol(symbol);
       fn = { image, entry: sym.address, thumb: sym.isa === 't32' };
     }
