@@ -164,6 +164,8 @@ export interface CfiPflashOptions {
   /** Read-only backing (QEMU: a read-only drive): erase sets SR.5, program SR.4. */
   readonly readOnly?: boolean;
   readonly onModeChange?: (arrayMode: boolean) => void;
+  /** Called after bytes of the array changed (program, erase, buffered write, `writeBytes`). */
+  readonly onContentsChange?: (offset: number, length: number) => void;
 }
 
 /** What a read returns. */
@@ -178,6 +180,8 @@ export class CfiPflash implements MmioDevice {
   readonly readOnly: boolean;
   /** Called when the bank enters (true) or leaves (false) read array mode. */
   onModeChange: ((arrayMode: boolean) => void) | undefined;
+  /** Called after bytes of the array changed: a platform that maps the bank as memory copies them there. */
+  onContentsChange: ((offset: number, length: number) => void) | undefined;
 
   private readonly fill: number;
   private readonly table: Uint8Array;
@@ -200,6 +204,7 @@ export class CfiPflash implements MmioDevice {
     this.readOnly = options.readOnly ?? false;
     this.fill = options.fill ?? 0;
     this.onModeChange = options.onModeChange;
+    this.onContentsChange = options.onContentsChange;
     const { size, sectorLength } = this;
     if (!Number.isInteger(sectorLength) || sectorLength < 512 || (sectorLength & (sectorLength - 1)) !== 0 || sectorLength > 2 ** 24) {
       throw new CfiFlashError(`${this.name}: erase block of ${sectorLength} bytes is not a power of two from 512 bytes to 16 MiB`);
@@ -242,6 +247,7 @@ export class CfiPflash implements MmioDevice {
   writeBytes(offset: number, data: Uint8Array): void {
     this.checkRange(offset, data.length, 'write');
     this.bytes.set(data, offset);
+    this.onContentsChange?.(offset, data.length);
   }
 
   /** Power-on / system reset: read array, SR ready, no buffered write open. Contents stay. */
@@ -299,6 +305,7 @@ export class CfiPflash implements MmioDevice {
       case 'buffer-confirm':
         if (cmd === CFI_CMD.CONFIRM && (this.sr & SR.PROGRAM_ERROR) === 0) {
           this.bytes.set(this.window, this.windowBase);
+          this.onContentsChange?.(this.windowBase, WRITE_BLOCK_SIZE);
           this.windowBase = -1;
           this.sr |= SR.READY;
           this.writeState = 'command';
@@ -377,6 +384,7 @@ export class CfiPflash implements MmioDevice {
   private eraseBlock(offset: number): void {
     const base = offset - (offset % this.sectorLength);
     this.bytes.fill(0xff, base, base + this.sectorLength);
+    this.onContentsChange?.(base, this.sectorLength);
   }
 
   private loadArray(offset: number, size: AccessSize): number {
@@ -390,6 +398,7 @@ export class CfiPflash implements MmioDevice {
   private storeArray(offset: number, size: AccessSize, value: number): void {
     const s = this.bytes;
     for (let i = 0; i < size; i++) s[offset + i] = (value >>> (8 * i)) & 0xff;
+    this.onContentsChange?.(offset, size);
   }
 
   /** One device's CFI byte at query address `entry`. */

@@ -54,6 +54,12 @@ export interface MachineOptions {
   readonly guestRamBytes?: number;
   /** Largest p2m leaf for guest RAM: 1 GiB (default, as Xen's toolstack populates), 2 MiB or 4 KiB. */
   readonly p2mMaxLeafBytes?: number;
+  /**
+   * Host memory behind device ranges the VM may map as read-only memory (flash in read-array
+   * mode, as KVM's read-only memslots): at host physical addresses equal to their IPAs, below
+   * guest RAM. One VM only.
+   */
+  readonly romWindows?: readonly { readonly base: number; readonly size: number }[];
   readonly costModel?: CostModel;
   /** The system counter each vCPU reads (CNTPCT/CNTVCT), by machine-wide vCPU id; default: +1 per read. */
   readonly readCounter?: (vcpuId: number) => number;
@@ -109,7 +115,11 @@ export class Machine {
     }
     this.p2mMaxLeafBytes = options.p2mMaxLeafBytes;
     this.isa = options.isa;
+    const romWindows = options.romWindows ?? [];
+    if (romWindows.length > 0 && vmCount > 1) throw new MachineConfigError('ROM windows (flash) are for a machine with one VM');
+    for (const w of romWindows) if (w.base + w.size > HOST_RAM_BASE) throw new MachineConfigError(`ROM window at 0x${w.base.toString(16)} reaches into guest RAM`);
     this.memory = new PhysicalMemory([
+      ...romWindows,
       { base: HOST_RAM_BASE, size: ramBytes * vmCount },
       { base: HYP_HEAP_BASE, size: HYP_HEAP_BYTES },
     ]);

@@ -86,17 +86,28 @@ function dispatch(vcpu: Vcpu, esr: number, detail: TrapDetail, regs: TrappedVcpu
       // HPFAR_EL2.FIPA holds IPA[47:12] in bits [43:4]; the page offset comes from FAR (D17 "HPFAR_EL2").
       const ipa = Math.floor(detail.hpfar / 16) * 4096 + (detail.far & 0xfff);
       const kind = stage2FaultKind(fsc);
-      if (s.kind === 'data-abort' && kind === 'translation' && vcpu.mmio?.claims(ipa)) {
+      // A write to a device mapped read-only (flash in read-array mode, as KVM's read-only
+      // memslots) is the device's: emulate it before any policy takes the permission fault.
+      const claimed = s.kind === 'data-abort' && vcpu.mmio?.claims(ipa) === true;
+      if (claimed && kind === 'permission' && write) {
+        emulateMmio(vcpu, s, ipa, regs);
+        return;
+      }
+      // The policy first: an entry it invalidated (Xen's set/way emulation) may map a device page too.
+      if (kind !== undefined && vcpu.policy.onStage2Fault?.(vcpu.host, ipa, write, kind)) {
+        cost.stage2Faults++;
+        cost.el2Work(cost.model.stage2Fault);
+        // The instruction runs again from the start: the accesses it made before the fault will be made again.
+        vcpu.port.observer?.restart?.();
+        return;
+      }
+      // Device pages are absent from stage 2: an access to one is emulated (ISV syndrome).
+      if (claimed && kind === 'translation') {
         emulateMmio(vcpu, s, ipa, regs);
         return;
       }
       cost.stage2Faults++;
       cost.el2Work(cost.model.stage2Fault);
-      if (kind !== undefined && vcpu.policy.onStage2Fault?.(vcpu.host, ipa, write, kind)) {
-        // The instruction runs again from the start: the accesses it made before the fault will be made again.
-        vcpu.port.observer?.restart?.();
-        return;
-      }
       vcpu.fail(
         `stage-2 ${kind ?? `fault 0x${fsc.toString(16)}`} on ${write ? 'write to' : s.kind === 'instruction-abort' ? 'fetch from' : 'read of'} ` +
           `IPA 0x${ipa.toString(16)} (VA 0x${(detail.far >>> 0).toString(16)}): outside the guest's memory`,

@@ -6,7 +6,8 @@
  *
  * Left out, because setway does not model them (a node without a device behind it would send
  * the guest into unmapped MMIO):
- *   - flash@0 (cfi-flash, two 64 MiB banks): setway loads images straight into RAM;
+ *   - flash@0 (cfi-flash, two 64 MiB banks) unless `flash` is set (a firmware boot): a kernel
+ *     booted directly never looks at it, and flash under stage 2 costs every flush by address;
  *   - fw-cfg@9020000 (qemu,fw-cfg-mmio);
  *   - pcie@10000000 (pci-host-ecam-generic) and its ECAM/MMIO/PIO windows;
  *   - platform-bus@c000000 (QEMU's dynamic sysbus devices, empty by default);
@@ -19,6 +20,7 @@ import { psci01FunctionIds } from './psci-function-ids';
 import {
   LINUX_KEY_POWER,
   VIRT_APB_PCLK_HZ,
+  VIRT_FLASH_BANKS,
   VIRT_GICV2_MAX_CPUS,
   VIRT_GIC_CPU,
   VIRT_GIC_DIST,
@@ -59,6 +61,8 @@ export interface VirtDtbOptions {
   readonly psciMethod?: 'hvc' | 'smc';
   /** Bytes for /chosen/rng-seed (QEMU writes 32 random ones); derive them from the run's seed so a boot replays. */
   readonly rngSeed?: Uint8Array;
+  /** List the two CFI flash banks at 0 (flash@0), as QEMU does; set when the machine has them. */
+  readonly flash?: boolean;
   /** Zero bytes left free inside the blob's totalsize, for a loader that edits it in place. */
   readonly freeSpace?: number;
 }
@@ -215,6 +219,14 @@ export function buildVirtTree(options: VirtDtbOptions): FdtNode {
     .prop('reg', reg(VIRT_GIC_V2M))
     .prop('msi-controller', v.empty())
     .prop('compatible', v.string('arm,gic-v2m-frame'));
+
+  if (options.flash === true) {
+    root
+      .child(at('flash', VIRT_FLASH_BANKS[0].base))
+      .prop('bank-width', v.u32(4))
+      .prop('reg', reg(...VIRT_FLASH_BANKS))
+      .prop('compatible', v.string('cfi-flash'));
+  }
 
   // CPUs: reg is the MPIDR affinity (Aff0 = index, one cluster of at most 8). Secondaries are
   // started by PSCI; QEMU names the enable-method only when there are secondaries to start.

@@ -24,11 +24,13 @@ import { VmRunner, type VmPlatform, type VmRunResult } from '../hyp/vm-runner';
 import type { Vm } from '../hyp/vm';
 import { dtbAddress, type KernelPlacement } from './linux-boot';
 import { buildVirtDtb } from './virt-dtb';
+import { attachVirtFlash, VIRT_FLASH_WINDOWS } from './virt-flash';
 import { isGuestCaused } from '../hyp/guest-error';
 import {
   ppiIntId,
   spiIntId,
   VIRT_CNTFRQ_HZ,
+  VIRT_FLASH_BANKS,
   VIRT_GIC_CPU,
   VIRT_GIC_DIST,
   VIRT_GIC_V2M,
@@ -43,7 +45,15 @@ import {
 } from './virt-memory-map';
 
 export interface VirtBootOptions {
-  readonly kernel: KernelPlacement;
+  /** A kernel loaded by its boot protocol; or, with `firmware`, none (the firmware loads one). */
+  readonly kernel?: KernelPlacement;
+  /**
+   * Firmware for flash bank 0, started at address 0 as QEMU's `-bios` (A32 SVC or A64 EL1h, MMU
+   * and caches off, registers zero, the DTB at the start of RAM).
+   */
+  readonly firmware?: Uint8Array;
+  /** Contents of flash bank 1 (0x0400_0000): a kernel kept in flash, for instance. */
+  readonly flash1?: Uint8Array;
   readonly vcpus?: number;
   readonly ramBytes?: number;
   readonly bootargs?: string;
@@ -77,6 +87,19 @@ export interface VirtBootResult extends VmRunResult {
   /** MMIO accesses per device. */
   readonly deviceAccesses: Readonly<Record<string, number>>;
   readonly psciCalls: ReadonlyMap<string, number>;
+}
+
+/**
+ * The instruction set of a raw firmware image from its first instruction, a branch over the
+ * vectors or to the reset code: A32 B (cond AL, 0xeaxxxxxx) or A64 B (0b000101 in bits [31:26]).
+ */
+function firmwareIsa(firmware: Uint8Array): 'a32' | 'a64' {
+  if (firmware.length >= 4) {
+    const word = (firmware[0] | (firmware[1] << 8) | (firmware[2] << 16) | (firmware[3] << 24)) >>> 0;
+    if (word >>> 24 === 0xea) return 'a32';
+    if (word >>> 26 === 0b000101) return 'a64';
+  }
+  throw new MachineConfigError('firmware: its first word is neither an A32 nor an A64 branch, so setway cannot tell its instruction set');
 }
 
 /** A kernel panic line on the console ends the run (the issue's root-fs panic, for instance). */
@@ -119,8 +142,11 @@ export function bootVirt(options: VirtBootOptions): VirtBootResult {
 }
 
 export function assembleVirt(options: VirtBootOptions): VirtAssembly {
-  const kernel = options.kernel;
-  const isa = kernel.isa;
+  const { kernel, firmware } = options;
+  if (kernel === undefined && firmware === undefined) throw new MachineConfigError('nothing to boot: give a kernel or firmware');
+  if (kernel !== undefined && firmware !== undefined) throw new MachineConfigError('a firmware boot loads its own kernel: put the kernel in flash bank 1 (--flash1) and boot it from the firmware');
+  if (options.flash1 !== undefined && firmware === undefined) throw new MachineConfigError('flash bank 1 is read by firmware: give the firmware too (--firmware)');
+  const isa = kernel?.isa ?? firmwareIsa(firmware!);
   const vcpus = options.vcpus ?? 1;
   const ramBytes = options.ramBytes ?? 256 * 2 ** 20;
   // The runner needs the machine and the machine's counters need the runner: tie the knot here.
@@ -129,6 +155,7 @@ export function assembleVirt(options: VirtBootOptions): VirtAssembly {
   const machine = new Machine({
     preset: options.preset ?? (isa === 'a32' ? 'qemu-cortex-a15' : 'qemu-cortex-a53'),
     isa,
+    romWindows: firmware === undefined ? undefined : VIRT_FLASH_WINDOWS,
     policy: options.policy,
     seed: options.seed ?? 1,
     guestRamBytes: ramBytes,
@@ -183,22 +210,30 @@ export function assembleVirt(options: VirtBootOptions): VirtAssembly {
   };
 
   // ---- image, DTB, boot registers ----
-  const dtb = options.dtb ?? buildVirtDtb({ isa, cpus: vcpus, ramBytes, bootargs: options.bootargs });
-  const dtbAt = dtbAddress(ramBytes, dtb.length);
-  if (kernel.loadAddress + kernel.bytes.length > dtbAt) throw new MachineConfigError(`the kernel (${kernel.bytes.length} bytes at 0x${kernel.loadAddress.toString(16)}) runs into the DTB at 0x${dtbAt.toString(16)}: give the VM more RAM`);
-  machine.memory.writeBytes(vm.ipaToPa(kernel.loadAddress), kernel.bytes);
+  if (firmware !== undefined) attachVirtFlash(machine, vm, bus, [firmware, options.flash1]);
+  const dtb = options.dtb ?? buildVirtDtb({ isa, cpus: vcpus, ramBytes, bootargs: options.bootargs, flash: firmware !== undefined });
+  // Firmware finds the DTB at the start of RAM (QEMU virt's rule for -bios); a kernel gets its address.
+  const dtbAt = kernel === undefined ? VIRT_RAM_BASE : dtbAddress(ramBytes, dtb.length);
+  if (dtb.length > ramBytes) throw new MachineConfigError(`the DTB (${dtb.length} bytes) does not fit in ${ramBytes} bytes of RAM`);
+  if (kernel !== undefined) {
+    if (kernel.loadAddress + kernel.bytes.length > dtbAt) throw new MachineConfigError(`the kernel (${kernel.bytes.length} bytes at 0x${kernel.loadAddress.toString(16)}) runs into the DTB at 0x${dtbAt.toString(16)}: give the VM more RAM`);
+    machine.memory.writeBytes(vm.ipaToPa(kernel.loadAddress), kernel.bytes);
+  }
   machine.memory.writeBytes(vm.ipaToPa(dtbAt), dtb);
   const boot = vm.vcpus[0].cpu;
+  const entry = kernel?.entry ?? VIRT_FLASH_BANKS[0].base;
   if (boot instanceof A32Cpu) {
     boot.cpsr = 0x1d3; // SVC, A/I/F masked, ARM state
-    boot.r[0] = 0;
-    boot.r[1] = 0xffff_ffff;
-    boot.r[2] = dtbAt;
-    boot.pc = kernel.entry;
+    if (kernel !== undefined) {
+      boot.r[0] = 0;
+      boot.r[1] = 0xffff_ffff;
+      boot.r[2] = dtbAt;
+    }
+    boot.pc = entry;
   } else if (boot instanceof A64Cpu) {
     boot.pstate = 0x3c5; // EL1h, DAIF masked
-    boot.setX(0, dtbAt);
-    boot.pc = kernel.entry;
+    if (kernel !== undefined) boot.setX(0, dtbAt);
+    boot.pc = entry;
   }
 
   // ---- timers to PPIs, and the runner ----

@@ -468,3 +468,24 @@ describe.runIf(oraclesAvailable('CFI flash against QEMU virt', LLVM_MC, QEMU_SYS
     expect(hex(model)).toEqual(hex(qemu));
   });
 });
+
+describe('CFI flash contents hook', () => {
+  it('reports every change of the array: program, erase, buffered write, loader writes', () => {
+    const changes: [number, number][] = [];
+    const f = new CfiPflash({ onContentsChange: (offset, length) => changes.push([offset, length]) });
+    command(f, CFI_CMD.PROGRAM, 0x100);
+    f.write(0x100, 4, 0x1234_5678);
+    command(f, CFI_CMD.BLOCK_ERASE, 0x4_0010);
+    command(f, CFI_CMD.CONFIRM, 0x4_0010);
+    f.writeBytes(0x20, new Uint8Array([1, 2]));
+    expect(changes).toEqual([
+      [0x100, 4],
+      [0x4_0000, 256 * KiB],
+      [0x20, 2],
+    ]);
+    // Reads and commands that change nothing report nothing.
+    command(f, CFI_CMD.READ_ARRAY);
+    f.read(0x100, 4);
+    expect(changes).toHaveLength(3);
+  });
+});

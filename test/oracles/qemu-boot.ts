@@ -2,6 +2,7 @@
  * QEMU system mode booting a kernel on `virt` as the oracle for setway's boot console: the same
  * kernel, command line, CPU count and RAM, serial on stdout, stopped when the console matches
  * `until` or after `timeoutMs`. Single-threaded TCG with -icount makes its SMP boot deterministic.
+ * No NIC (-nic none): setway's virt has no PCIe, so its firmware finds no network either.
  * Lines are compared without their printk timestamps.
  */
 import { spawn } from 'node:child_process';
@@ -9,22 +10,28 @@ import { QEMU_SYSTEM_AARCH64, QEMU_SYSTEM_ARM, tool } from './tools';
 
 export interface QemuBootOptions {
   readonly isa: 'a32' | 'a64';
-  readonly kernel: string;
-  readonly append: string;
+  /** A kernel for -kernel, or firmware for -bios. */
+  readonly kernel?: string;
+  readonly bios?: string;
+  readonly append?: string;
   readonly cpus: number;
   readonly ramMiB: number;
   readonly until: RegExp;
   readonly timeoutMs?: number;
+  /** Type `text` on the serial line once the console matches `after` (a bootloader's prompt). */
+  readonly type?: { readonly after: RegExp; readonly text: string };
 }
 
 /** The console QEMU printed up to `until` (or the timeout). */
 export function qemuBootConsole(o: QemuBootOptions): Promise<string> {
   const bin = tool(o.isa === 'a32' ? QEMU_SYSTEM_ARM : QEMU_SYSTEM_AARCH64);
   const cpu = o.isa === 'a32' ? 'cortex-a15' : 'cortex-a53';
-  const args = ['-M', 'virt', '-accel', 'tcg,thread=single', '-icount', 'shift=0,sleep=off', '-cpu', cpu, '-smp', String(o.cpus), '-m', String(o.ramMiB), '-nographic', '-no-reboot', '-kernel', o.kernel, '-append', o.append];
+  const image = o.kernel !== undefined ? ['-kernel', o.kernel, ...(o.append === undefined ? [] : ['-append', o.append])] : ['-bios', o.bios!];
+  const args = ['-M', 'virt', '-accel', 'tcg,thread=single', '-icount', 'shift=0,sleep=off', '-cpu', cpu, '-smp', String(o.cpus), '-m', String(o.ramMiB), '-nographic', '-no-reboot', '-nic', 'none', ...image];
   return new Promise((resolve) => {
-    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
+    let typed = false;
     const done = () => {
       clearTimeout(timer);
       child.kill('SIGKILL');
@@ -33,6 +40,10 @@ export function qemuBootConsole(o: QemuBootOptions): Promise<string> {
     const timer = setTimeout(done, o.timeoutMs ?? 60_000);
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString('latin1');
+      if (o.type !== undefined && !typed && o.type.after.test(out)) {
+        typed = true;
+        child.stdin.write(o.type.text);
+      }
       if (o.until.test(out)) done();
     });
     child.on('exit', done);

@@ -13,6 +13,7 @@ import { parseMigrationMode } from '../../hyp/scheduler';
 import { cachePreset } from '../../cache/presets';
 import { exceptionClassName } from '../../exec/syndrome/ec';
 import { placeKernel } from '../../platform/linux-boot';
+import { VIRT_FLASH_BANK_SIZE } from '../../platform/virt-memory-map';
 import { runBoot, type BootResult } from '../../scenarios/boot';
 import { lostData } from '../../scenarios/lockstep/verdict';
 import { TracePrinter } from '../trace-printer';
@@ -20,6 +21,8 @@ import type { Command } from './command';
 
 const OPTIONS = {
   kernel: { type: 'string' },
+  firmware: { type: 'string' },
+  flash1: { type: 'string' },
   dtb: { type: 'string' },
   append: { type: 'string' },
   vcpus: { type: 'string' },
@@ -41,7 +44,8 @@ const OPTIONS = {
 } as const;
 
 const USAGE =
-  'usage: setway boot --kernel FILE [--append TEXT] [--dtb FILE] [--vcpus N] [--ram SIZE] [--input TEXT]\n' +
+  'usage: setway boot (--kernel FILE | --firmware FILE [--flash1 FILE])\n' +
+  '                   [--append TEXT] [--dtb FILE] [--vcpus N] [--ram SIZE] [--input TEXT]\n' +
   '                   [--until REGEX] [--preset P] [--policy P] [--migrate M] [--seed N] [--budget N]\n' +
   '                   [--unpack] [--image-link ADDR] [--no-cache] [--console] [--trace] [--json] [--no-verdict]\n\n' +
   'Boots a Linux kernel on the virt platform (QEMU virt\'s memory map and devices: GICv2, PL011, PL031,\n' +
@@ -52,6 +56,8 @@ const USAGE =
   'the kernel function that made it. A zImage unpacked on the host (--unpack, --trace) is kept with its\n' +
   'symbols in the user cache directory by its sha256 (--no-cache: not). The run ends when the console matches --until, the\n' +
   'guest panics, powers off or resets through PSCI, fails, or runs past --budget (default 2e9).\n' +
+  '--firmware boots FILE from flash bank 0 instead (as QEMU\'s -bios: U-Boot for qemu_arm or qemu_arm64),\n' +
+  'with the DTB at the start of RAM and --flash1 FILE in flash bank 1 (0x04000000) for it to load.\n' +
   '--console prints the console live; --input types TEXT into the UART. The same boot runs on bare metal\n' +
   '(no hypervisor, no migration) beside it and the verdict compares what the guest loaded; --no-verdict\n' +
   'skips that (half the time).\n\n' +
@@ -65,7 +71,9 @@ export const bootCommand: Command = {
       return EXIT.ok;
     }
     if (positionals.length > 0) throw new CliError(`boot: unexpected argument '${positionals[0]}' (the kernel is --kernel FILE)`, EXIT.usage);
-    if (v.kernel === undefined) throw new CliError("boot: give the kernel with --kernel FILE (see 'setway boot --help')", EXIT.usage);
+    if (v.kernel === undefined && v.firmware === undefined) throw new CliError("boot: give the kernel with --kernel FILE, or firmware with --firmware FILE (see 'setway boot --help')", EXIT.usage);
+    if (v.kernel !== undefined && v.firmware !== undefined) throw new CliError('boot: --kernel and --firmware exclude each other: the firmware loads the kernel (put it in flash with --flash1 FILE)', EXIT.usage);
+    if (v.flash1 !== undefined && v.firmware === undefined) throw new CliError('boot: --flash1 is for the firmware to read: give --firmware too', EXIT.usage);
     const policy = makePolicy((v.policy as string | undefined) ?? 'kvm');
     const migration = parseMigrationMode((v.migrate as string | undefined) ?? 'never');
     if (v.preset !== undefined) cachePreset(v.preset as string);
@@ -77,17 +85,21 @@ export const bootCommand: Command = {
     } catch (e) {
       throw new CliError(`boot: --until is not a regular expression: ${(e as Error).message}`, EXIT.usage);
     }
-    let bytes = new Uint8Array(readFileSync(v.kernel as string));
-    // Debian's arm64 vmlinuz is a gzip-compressed Image.
-    if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = new Uint8Array(gunzipSync(bytes));
     const tracing = v.trace === true;
-    const kernel = await placeKernel(bytes, { unpack: v.unpack === true, symbols: tracing, cache: v['no-cache'] !== true, a32ImageLink: addressFlag('boot', 'image-link', v['image-link'] as string | undefined) });
+    const kernel = v.kernel === undefined ? undefined : await loadKernel(v.kernel as string, { unpack: v.unpack === true, symbols: tracing, cache: v['no-cache'] !== true, a32ImageLink: addressFlag('boot', 'image-link', v['image-link'] as string | undefined) });
+    const firmware = v.firmware === undefined ? undefined : new Uint8Array(readFileSync(v.firmware as string));
+    const flash1 = v.flash1 === undefined ? undefined : new Uint8Array(readFileSync(v.flash1 as string));
+    if (flash1 !== undefined && flash1.length > VIRT_FLASH_BANK_SIZE) throw new CliError(`boot: --flash1 ${v.flash1 as string} has ${flash1.length} bytes; a flash bank holds ${VIRT_FLASH_BANK_SIZE}`, EXIT.usage);
+    if (firmware !== undefined && firmware.length > VIRT_FLASH_BANK_SIZE) throw new CliError(`boot: --firmware ${v.firmware as string} has ${firmware.length} bytes; a flash bank holds ${VIRT_FLASH_BANK_SIZE}`, EXIT.usage);
+    const what = kernel?.kind ?? 'firmware';
     const live = v.console === true && !v.json;
     const progress = process.stderr.isTTY && !v.json && !tracing;
     const t0 = performance.now();
     const r = runBoot({
       compare: v['no-verdict'] !== true,
       kernel,
+      firmware,
+      flash1,
       vcpus,
       ramBytes: sizeFlag('boot', 'ram', v.ram as string | undefined),
       bootargs: v.append as string | undefined,
@@ -100,18 +112,25 @@ export const bootCommand: Command = {
       until,
       input: v.input as string | undefined,
       onConsole: live ? (c) => process.stdout.write(c) : undefined,
-      trace: tracing ? new TracePrinter((line) => process.stdout.write(line), (pc) => kernel.symbolizer?.nameOf(pc)) : undefined,
+      trace: tracing ? new TracePrinter((line) => process.stdout.write(line), (pc) => kernel?.symbolizer?.nameOf(pc)) : undefined,
       onProgress: progress
         ? (p) => process.stderr.write(`\r  ${(p.instructions / 1e6).toFixed(0)} M instructions, ${((p.instructions / (performance.now() - t0)) * 1e3 / 1e6).toFixed(1)} M/s, ${p.consoleLines} console lines `)
         : undefined,
     });
     if (progress) process.stderr.write('\n');
     const wallMs = performance.now() - t0;
-    if (v.json) process.stdout.write(`${JSON.stringify(bootJson(r, kernel.kind, policy.name, wallMs), null, 2)}\n`);
-    else process.stdout.write(bootText(r, kernel.kind, policy.name, wallMs, !live));
+    if (v.json) process.stdout.write(`${JSON.stringify(bootJson(r, what, policy.name, wallMs), null, 2)}\n`);
+    else process.stdout.write(bootText(r, what, policy.name, wallMs, !live));
     return r.failure !== null ? EXIT.guest : EXIT.ok;
   },
 };
+
+/** A kernel file placed by its boot protocol (Debian's arm64 vmlinuz is a gzip-compressed Image). */
+async function loadKernel(path: string, options: Parameters<typeof placeKernel>[1]) {
+  let bytes = new Uint8Array(readFileSync(path));
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = new Uint8Array(gunzipSync(bytes));
+  return placeKernel(bytes, options);
+}
 
 function trapsByClass(r: BootResult): Record<string, number> {
   const out: Record<string, number> = {};
