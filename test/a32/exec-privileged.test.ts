@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fixture, RecordingEl2, CODE } from './harness';
-import { GuestException, Mode, Psr, ThumbNotSupportedError } from '../../src/exec/a32/index';
+import { GuestException, Mode, Psr } from '../../src/exec/a32/index';
 import { HCR } from '../../src/exec/el2-gate';
 import { AccessOutcome, type SystemInstructionHandler } from '../../src/exec/system-instructions';
 import type { CoprocAccess } from '../../src/decode/system-access';
@@ -310,10 +310,11 @@ describe.skipIf(!hasLlvm)('A32 privileged execution', () => {
     expect(cpu.r[0]).toBe(2);
   });
 
-  it('entering T32 state stops with a typed error, not a crash', () => {
-    const { cpu } = fixture('blx target\nnop\ntarget: nop');
-    expect(() => cpu.run(5)).toThrow(ThumbNotSupportedError);
-    expect(cpu.cpsr & Psr.T).toBe(Psr.T);
+  it('BLX (immediate) enters T32 state, whose BX LR returns to A32', () => {
+    const { cpu } = fixture('blx target\nmov r1, #2\nwfi\n.thumb\ntarget: movs r0, #7\nbx lr');
+    cpu.run(10);
+    expect(cpu.stopReason).toBe('wfi');
+    expect([cpu.r[0], cpu.r[1], cpu.cpsr & Psr.T]).toEqual([7, 2, 0]);
   });
 });
 

@@ -94,7 +94,7 @@ export function randomA32Instruction(rng: Prng): number {
   throw new Error('randomA32Instruction: no acceptable word in 1000 attempts (are the decoder rows there?)');
 }
 
-function randomRegisterValue(rng: Prng): number {
+export function randomRegisterValue(rng: Prng): number {
   const k = rng.below(10);
   if (k < 4) return rng.u32();
   if (k < 7) return rng.below(64);

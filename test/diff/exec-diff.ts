@@ -3,7 +3,7 @@
  * those our executor runs without faulting (a pre-run), run them all in one QEMU process, rerun
  * ours at the address QEMU used, compare, and summarise.
  */
-import { runInQemu, TEXT_ADDRESS, type ExecCase, type ExecState } from '../oracles/exec-harness';
+import { runInQemu, TEXT_ADDRESS, type ExecCase, type ExecOutcome, type ExecState } from '../oracles/exec-harness';
 import { compareStates, type StateDifference } from '../oracles/exec-compare';
 import type { Isa } from '../oracles/llvm-mc';
 import type { Prng } from '../oracles/prng';
@@ -47,6 +47,10 @@ export interface ExecDiffOptions {
    * scratch buffer) are dropped: QEMU's address space differs there.
    */
   readonly keepFaults?: RegExp;
+  /** The QEMU batch runner (default: the A32/A64 harness of `isa`; T32 passes its own). */
+  readonly runQemu?: (cases: readonly ExecCase[]) => ExecOutcome[];
+  /** The memory our executor runs a case in (default: ScratchMemory, code as 32-bit words). */
+  readonly memory?: (scratch: Uint8Array, codeAddress: number, code: Uint32Array) => ScratchMemory;
 }
 
 export function runExecDiff(o: ExecDiffOptions): ExecDiffReport {
@@ -57,7 +61,8 @@ export function runExecDiff(o: ExecDiffOptions): ExecDiffReport {
   while (cases.length < o.sequences) {
     if (++attempts > o.sequences * 50) throw new Error(`exec diff: only ${cases.length} of ${o.sequences} sequences survived ${attempts} attempts`);
     const c = o.generate(o.rng);
-    const mem = new ScratchMemory(c.initial.scratch, TEXT_ADDRESS, c.code);
+    const memoryOf = o.memory ?? ((s: Uint8Array, a: number, code: Uint32Array) => new ScratchMemory(s, a, code));
+    const mem = memoryOf(c.initial.scratch, TEXT_ADDRESS, c.code);
     const pre = o.ours(c, TEXT_ADDRESS, mem);
     if (pre.kind === 'fault' && o.keepFaults?.test(pre.detail)) {
       faultCases++;
@@ -71,7 +76,8 @@ export function runExecDiff(o: ExecDiffOptions): ExecDiffReport {
     }
     cases.push(c);
   }
-  const qemu = runInQemu(o.isa, cases);
+  const qemu = o.runQemu ? o.runQemu(cases) : runInQemu(o.isa, cases);
+  const memoryOf = o.memory ?? ((s: Uint8Array, a: number, code: Uint32Array) => new ScratchMemory(s, a, code));
   let agreed = 0;
   let instructions = 0;
   const mismatches = new Map<string, { count: number; example: string }>();
@@ -94,7 +100,7 @@ export function runExecDiff(o: ExecDiffOptions): ExecDiffReport {
     }
     const q = qemu[i];
     const listing = Array.from(c.code, (w) => `${w.toString(16).padStart(8, '0')} ${o.describe(w)}`).join(' ; ');
-    const ours = o.ours(c, q.codeAddress, new ScratchMemory(c.initial.scratch, q.codeAddress, c.code));
+    const ours = o.ours(c, q.codeAddress, memoryOf(c.initial.scratch, q.codeAddress, c.code));
     if (q.kind === 'crashed' || ours.kind === 'fault') {
       if (q.kind === 'crashed' && ours.kind === 'fault') {
         agreed++;

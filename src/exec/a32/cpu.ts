@@ -5,7 +5,7 @@
  *
  * Between instructions `r[15]` is the address of the next instruction. While an instruction
  * executes, `r[15]` holds its address + 8 (the value an A32 instruction reads as PC, Arm ARM
- * F1 "Use of the PC"); a handler that writes the PC sets `branched`.
+ * F1 "Use of the PC"; + 4 in T32 state, src/exec/t32); a handler that writes the PC sets `branched`.
  */
 import { ExceptionLoopGuard } from '../exception-loop-error';
 import { A32Instruction, A32Op, decodeA32 as decode } from '../../decode/a32/index';
@@ -15,7 +15,8 @@ import type { GuestMemory } from '../guest-memory';
 import { AccessOutcome, type SystemAccessContext, type SystemInstructionHandler } from '../system-instructions';
 import type { CoprocAccess, SysAccess } from '../../decode/system-access';
 import * as modes from './modes';
-import { GuestException, ThumbNotSupportedError, type GuestExceptionKind } from './errors';
+import { GuestException, type GuestExceptionKind } from './errors';
+import { T32Executor, itAdvance } from '../t32/index';
 import { abortSyndrome, type AccessSyndrome } from './syndrome';
 import { HANDLERS as HANDLER_TABLE } from './handlers';
 import { codePageSourceOf, type CodePageSource, type HostCodePage } from '../code-page';
@@ -154,6 +155,9 @@ export class A32Cpu implements SystemAccessContext {
   exclusiveSize = 0;
   /** Scratch for LDM, so a faulting LDM changes no register. */
   readonly scratch = new Uint32Array(16);
+  /** Set when the executing T32 instruction (IT) or an exception entry/return/trap wrote ITSTATE: no ITAdvance after it. */
+  itStateWritten = false;
+  private t32: T32Executor | null = null;
 
   private readonly vectorBase: () => number;
   private readonly sctlr: () => number;
@@ -214,6 +218,21 @@ export class A32Cpu implements SystemAccessContext {
 
   get mode(): number {
     return this.psrRest & Psr.M_MASK;
+  }
+
+  /** CPSR.T: T32 state. */
+  get thumb(): boolean {
+    return (this.psrRest & Psr.T) !== 0;
+  }
+
+  /** ITSTATE as one byte, IT[7:2] from CPSR[15:10] and IT[1:0] from CPSR[26:25] (Arm ARM G8 "CPSR"). */
+  get itState(): number {
+    const rest = this.psrRest;
+    return ((rest >>> 8) & 0xfc) | ((rest >>> 25) & 3);
+  }
+
+  set itState(it: number) {
+    this.psrRest = (this.psrRest & ~Psr.IT_MASK) | ((it & 0xfc) << 8) | ((it & 3) << 25);
   }
 
   get pc(): number {
@@ -337,13 +356,20 @@ export class A32Cpu implements SystemAccessContext {
     return this.currentInsn.cond;
   }
 
+  /** A 16-bit T32 instruction is executing (syndrome IL = 0). */
   get is16bit(): boolean {
-    return false;
+    return this.thumb && this.instructionLength === 2;
+  }
+
+  /** Length of the executing instruction: 4, or 2 for a 16-bit T32 one. */
+  get instructionLength(): number {
+    const insn = this.currentInsn as { length?: number };
+    return this.thumb && insn.length === 2 ? 2 : 4;
   }
 
   readRegister(n: number): number {
-    // An instruction reads PC as its address + 8.
-    return n === 15 ? (this.current + 8) >>> 0 : this.r[n];
+    // An instruction reads PC as its address + 8 (A32) or + 4 (T32).
+    return n === 15 ? (this.current + (this.thumb ? 4 : 8)) >>> 0 : this.r[n];
   }
 
   readRegisterHigh(): number {
@@ -363,14 +389,19 @@ export class A32Cpu implements SystemAccessContext {
     this.r[n] = low;
   }
 
+  /** ELR_EL2 + the instruction's length; in T32 state ITSTATE advances past it too (as KVM's kvm_skip_instr32 does). */
   skipInstruction(): void {
-    this.r[15] = (this.current + 4) >>> 0;
+    this.r[15] = (this.current + this.instructionLength) >>> 0;
     this.branched = true;
+    if (this.thumb) {
+      this.itState = itAdvance(this.itState);
+      this.itStateWritten = true;
+    }
   }
 
   injectUndefined(): void {
     this.r[15] = this.current;
-    this.takeException('undefined', Vector.UNDEFINED, Mode.UND, this.current + 4, false, false, 'injected by EL2');
+    this.takeException('undefined', Vector.UNDEFINED, Mode.UND, this.current + (this.thumb ? 2 : 4), false, false, 'injected by EL2');
   }
 
   injectDataAbort(va: number, fsc: number, write: boolean): void {
@@ -641,7 +672,10 @@ export class A32Cpu implements SystemAccessContext {
       this.takeException('undefined', Vector.UNDEFINED, Mode.UND, pc + 4, false, false, 'illegal execution state (PSTATE.IL)');
       return true;
     }
-    if (this.psrRest & Psr.T) throw new ThumbNotSupportedError(pc);
+    if (this.psrRest & Psr.T) {
+      (this.t32 ??= new T32Executor()).step(this);
+      return true;
+    }
     return false;
   }
 
@@ -653,7 +687,7 @@ export class A32Cpu implements SystemAccessContext {
     this.branched = true;
   }
 
-  /** BXWritePC (also ALUWritePC and LoadWritePC in ARMv7+): bit 0 selects T32. */
+  /** BXWritePC (also LoadWritePC, and ALUWritePC in A32 state, in ARMv7+): bit 0 selects T32. */
   bxWritePc(address: number): void {
     if (address & 1) {
       this.psrRest |= Psr.T;
@@ -661,8 +695,20 @@ export class A32Cpu implements SystemAccessContext {
       this.r[15] = address & ~1;
     } else {
       // address<1:0> == '10' is CONSTRAINED UNPREDICTABLE; the word-aligned address is used.
+      this.psrRest &= ~Psr.T;
+      this.slowState = (this.psrRest & Psr.IL) !== 0;
       this.r[15] = address & ~3;
     }
+    this.branched = true;
+  }
+
+  /** ALUWritePC: interworking in A32 state, BranchWritePC (bit 0 ignored) in T32 state. */
+  aluWritePc(address: number): void {
+    if (!this.thumb) {
+      this.bxWritePc(address);
+      return;
+    }
+    this.r[15] = address & ~1;
     this.branched = true;
   }
 
@@ -681,6 +727,7 @@ export class A32Cpu implements SystemAccessContext {
       return;
     }
     this.cpsr = spsr;
+    this.itStateWritten = true;
     if (spsr & Psr.T) this.r[15] = address & ~1;
     else this.r[15] = address & ~3;
     this.branched = true;
@@ -719,7 +766,7 @@ export class A32Cpu implements SystemAccessContext {
     if (sctlr & SCTLR_TE) rest |= Psr.T;
     if (sctlr & SCTLR_EE) rest |= Psr.E;
     this.psrRest = rest;
-    // Handlers in T32 state stop at their first instruction (ThumbNotSupportedError) until T32 runs.
+    this.itStateWritten = true;
     this.slowState = (rest & Psr.T) !== 0;
     this.exclusiveAddress = -1;
     this.r[15] = (this.vectorBase() + offset) >>> 0;
@@ -750,13 +797,15 @@ export class A32Cpu implements SystemAccessContext {
     this.exceptionLoop.note(this.instructionsRetired, this.current, detail);
   }
 
-  /** UNDEFINED: the Undefined Instruction exception, LR = address + 4 (G1.12.3 "Undefined Instruction exception"). */
+  /** UNDEFINED: the Undefined Instruction exception, LR = address + 4, or + 2 from T32 (G1.12.3 "Undefined Instruction exception"). */
   undefinedInstruction(detail: string): void {
-    this.takeException('undefined', Vector.UNDEFINED, Mode.UND, this.current + 4, false, false, detail);
+    this.takeException('undefined', Vector.UNDEFINED, Mode.UND, this.current + (this.thumb ? 2 : 4), false, false, detail);
   }
 
+  /** SVC: LR = the next instruction; from T32, ITSTATE advances before CPSR is saved (AArch32.TakeSVCException). */
   supervisorCall(): void {
-    this.takeException('supervisor-call', Vector.SVC, Mode.SVC, this.current + 4, false, false, `SVC #${this.currentInsn.imm}`);
+    if (this.thumb) this.itState = itAdvance(this.itState);
+    this.takeException('supervisor-call', Vector.SVC, Mode.SVC, this.current + this.instructionLength, false, false, `SVC #${this.currentInsn.imm}`);
   }
 
   /** BKPT: a debug event taken as a Prefetch Abort (G2 "Breakpoint instructions"), LR = address + 4. */
@@ -770,6 +819,8 @@ export class A32Cpu implements SystemAccessContext {
     if (el2 === undefined) throw new Error('trapToEl2 with no EL2 gate');
     this.r[15] = this.current;
     this.branched = true;
+    // ITSTATE stays that of the trapped instruction unless the handler skips it (skipInstruction).
+    this.itStateWritten = true;
     el2.takeTrap(esr, { far, hpfar }, this);
   }
 

@@ -7,11 +7,13 @@ import { A32Op, DpOpcode, DualMulOp, HalfMulOp, LongMulOp, MulOp } from '../../d
 import type { A32Cpu } from './cpu';
 import * as alu from './alu';
 import { Psr as PsrBits } from './modes';
+import { ORN as OrnOpcode } from '../../decode/t32/rows-32-data-processing';
 
 // Bound once: under tsx, imported bindings are getters, too slow for the per-instruction path.
 const { add64, add64Signed, addWithCarry, multiplyS64, multiplyU64, out, sext, shiftC, signedSat, unsignedSat } = alu;
 const Psr = { ...PsrBits };
 const Dp = { ...DpOpcode };
+const ORN = OrnOpcode;
 const Mul = { ...MulOp };
 const LongMul = { ...LongMulOp };
 const HalfMul = { ...HalfMulOp };
@@ -75,6 +77,10 @@ function dataProcessing(cpu: A32Cpu, i: A32Instruction, b: number, shifterCarry:
       res = (a & ~b) >>> 0;
       arithmetic = false;
       break;
+    case ORN: // T32 only (F5 "ORN (register)", "ORN (immediate)")
+      res = (a | ~b) >>> 0;
+      arithmetic = false;
+      break;
     default: // MVN
       res = ~b >>> 0;
       arithmetic = false;
@@ -91,7 +97,7 @@ function dataProcessing(cpu: A32Cpu, i: A32Instruction, b: number, shifterCarry:
       cpu.exceptionReturn(res, cpu.spsr());
       return;
     }
-    cpu.bxWritePc(res); // ALUWritePC
+    cpu.aluWritePc(res);
     return;
   }
   if (!compare) r[i.rd] = res;

@@ -106,9 +106,10 @@ function storeSized(cpu: A32Cpu, address: number, size: number, value: number): 
   else cpu.write8(address, value);
 }
 
+// T32 LDREX/STREX take an offset (imm, 0 for A32 and the other sizes).
 const loadExclusive: Handler = (cpu, i) => {
   const r = cpu.r;
-  const address = r[i.rn];
+  const address = (r[i.rn] + i.imm) >>> 0;
   if (i.size === 8) {
     if (address & 7) cpu.alignmentFault(address, false);
     const a = cpu.read32(address, true);
@@ -124,7 +125,7 @@ const loadExclusive: Handler = (cpu, i) => {
 
 const storeExclusive: Handler = (cpu, i) => {
   const r = cpu.r;
-  const address = r[i.rn];
+  const address = (r[i.rn] + i.imm) >>> 0;
   // Alignment is checked before the monitor (AArch32.ExclusiveMonitorsPass).
   if (address & (i.size - 1)) cpu.alignmentFault(address, true);
   const pass = cpu.exclusiveAddress === address && cpu.exclusiveSize === i.size;

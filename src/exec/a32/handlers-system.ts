@@ -136,7 +136,7 @@ const hint: Handler = (cpu, i) => {
     const el2 = cpu.el2;
     // HCR.TWI/TWE trap WFI/WFE from PL0 and PL1 to Hyp mode (Arm ARM G1 "Traps to Hyp mode of WFI and WFE"), EC 0x01.
     if (el2 !== undefined && (el2.hcr & (wfe ? HCR.TWE : HCR.TWI)) !== 0) {
-      cpu.trapToEl2(wfxSyndrome(i.cond, wfe));
+      cpu.trapToEl2(wfxSyndrome(i.cond, wfe, cpu.is16bit));
       return;
     }
     // WFI stops the run (no interrupt model); WFE completes at once (no event model: the event register is treated as set).

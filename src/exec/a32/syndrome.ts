@@ -24,9 +24,9 @@ export function smcSyndrome(cond: number): number {
   return encodeSmcTrap(false, cond);
 }
 
-/** EC 0x01: WFI/WFE trapped; CV[24]=1, COND[23:20], TI[0] = 1 for WFE. */
-export function wfxSyndrome(cond: number, wfe: boolean): number {
-  return encodeWfxTrap(wfe ? WfxKind.WFE : WfxKind.WFI, false, cond);
+/** EC 0x01: WFI/WFE trapped; IL[25] = 0 for a 16-bit T32 WFI/WFE, CV[24]=1, COND[23:20], TI[0] = 1 for WFE. */
+export function wfxSyndrome(cond: number, wfe: boolean, is16bit = false): number {
+  return encodeWfxTrap(wfe ? WfxKind.WFE : WfxKind.WFI, false, cond, is16bit);
 }
 
 /** What the syndrome of a data abort says about the instruction (ISV=1 forms only). */
