@@ -1,5 +1,5 @@
 /**
- * Decoder self-check against llvm-mc (-triple=aarch64 -mattr=+v8a), a few thousand words
+ * Decoder self-check against llvm-mc (-triple=aarch64 -mattr=+v8a,+crc), a few thousand words
  * (the 100,000-word CI run lives in test/diff), plus DecodeBitMasks and SysAccess fields.
  */
 import { describe, expect, it } from 'vitest';

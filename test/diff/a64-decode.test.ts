@@ -1,5 +1,5 @@
 /**
- * A64 decoder versus llvm-mc (-triple=aarch64 -mattr=+v8a): validity, mnemonic, operands, over
+ * A64 decoder versus llvm-mc (-triple=aarch64 -mattr=+v8a,+crc): validity, mnemonic, operands, over
  * at least 100,000 seeded words per run, half uniform, half generated from our own table rows.
  */
 import { describe, expect, it } from 'vitest';

@@ -2,7 +2,7 @@
  * Random straight-line A64 sequences for the execution differential test, generated from the
  * decoder's own rows: every integer data-processing form in its X and W variants, every
  * flag-setting form (ADDS/SUBS/ANDS/BICS/ADCS/SBCS, CCMP/CCMN, MSR NZCV), conditional selects,
- * multiplies and divides, and loads/stores to the scratch buffer.
+ * multiplies and divides, CRC32/CRC32C, and loads/stores to the scratch buffer.
  */
 import { A64Op, AddrMode, a64Rows, decodeA64, type A64Instruction } from '../../src/decode/a64';
 import { SCRATCH_ADDRESS, SCRATCH_SIZE, type ExecCase } from '../oracles/exec-harness';
@@ -16,7 +16,7 @@ export const A64_SEQUENCE_OPS: ReadonlySet<number> = new Set<number>([
   A64Op.LSLV, A64Op.LSRV, A64Op.ASRV, A64Op.RORV, A64Op.MADD, A64Op.MSUB, A64Op.SMADDL,
   A64Op.SMSUBL, A64Op.UMADDL, A64Op.UMSUBL, A64Op.SMULH, A64Op.UMULH, A64Op.LDR, A64Op.LDRS,
   A64Op.STR, A64Op.PRFM, A64Op.LDP, A64Op.STP, A64Op.LDPSW, A64Op.LDAR, A64Op.STLR,
-  A64Op.HINT, A64Op.DMB, A64Op.DSB, A64Op.ISB, A64Op.CLREX,
+  A64Op.HINT, A64Op.DMB, A64Op.DSB, A64Op.ISB, A64Op.CLREX, A64Op.CRC32, A64Op.CRC32C,
 ]);
 
 export const A64_SEQUENCE_EXCLUSIONS: readonly string[] = [

@@ -22,11 +22,12 @@ export interface Target {
 
 /**
  * Default targets: ARMv7-A as a Cortex-A15 is (Virtualization and Security extensions, MP,
- * VFPv4, Advanced SIMD, integer divide), and plain ARMv8.0-A for AArch64.
+ * VFPv4, Advanced SIMD, integer divide), and ARMv8.0-A with the CRC32 instructions for AArch64
+ * (FEAT_CRC32, optional in Armv8.0, as the Cortex-A53 has them).
  */
 export const TARGETS: Readonly<Record<Isa, Target>> = {
   a32: { triple: 'armv7a-none-eabi', mattr: '+virtualization,+trustzone,+mp,+vfp4,+neon,+hwdiv-arm' },
-  a64: { triple: 'aarch64-none-elf', mattr: '+v8a' },
+  a64: { triple: 'aarch64-none-elf', mattr: '+v8a,+crc' },
 };
 
 export interface Disassembly {

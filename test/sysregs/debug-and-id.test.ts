@@ -69,10 +69,13 @@ describe('AArch64 ID registers describe what setway implements', () => {
     }
   });
 
-  it('ISAR0/ISAR1/PFR1/MMFR1/MMFR2 are 0 (Armv8.0 base: no CRC32, crypto, atomics, PAuth, BTI, MTE, PAN, VHE)', () => {
+  it('ID_AA64ISAR0_EL1: CRC32 only (CRC32 [19:16] = 1, as a Cortex-A53; no AES/SHA, atomics, RDM)', () => {
+    expect(mrs(setup(), 3, 0, 0, 6, 0)).toEqual([AccessOutcome.Done, 0x00010000, 0]);
+  });
+
+  it('ISAR1/PFR1/MMFR1/MMFR2 are 0 (Armv8.0 base: no PAuth, BTI, MTE, PAN, VHE)', () => {
     const s = setup();
     for (const [crm, op2] of [
-      [6, 0],
       [6, 1],
       [4, 1],
       [7, 1],

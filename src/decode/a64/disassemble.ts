@@ -252,6 +252,10 @@ export function disassembleA64(insn: A64Instruction, pc?: number): string {
     case A64Op.ASRV:
     case A64Op.RORV:
       return `${i.mnemonic.slice(0, 3)} ${d}, ${n}, ${m}`;
+    case A64Op.CRC32:
+    case A64Op.CRC32C:
+      // The accumulator and result are always W registers; only the X forms take Xm.
+      return `${i.mnemonic} ${reg(i.rd, false)}, ${reg(i.rn, false)}, ${m}`;
     case A64Op.MADD:
     case A64Op.MSUB: {
       if (i.ra === 31) return `${i.op === A64Op.MADD ? 'mul' : 'mneg'} ${d}, ${n}, ${m}`;

@@ -43,6 +43,7 @@ export type A64Kind = 'ok' | 'undefined' | 'unallocated' | 'fpsimd';
  * - ADC_SBC: variant 1 = SBC; setFlags.
  * - CCMP_REG/CCMP_IMM: variant 1 = CCMP (subtract), 0 = CCMN; imm = imm5 (CCMP_IMM); imm2 = nzcv; cond.
  * - CSEL: variant = op:op2<0> (0 CSEL, 1 CSINC, 2 CSINV, 3 CSNEG); cond.
+ * - CRC32/CRC32C: size = sz (log2 of the bytes of Rm folded in: B 0, H 1, W 2, X 3).
  * - Loads/stores: size = log2(bytes); rt/xd the transfer register; rt2/xa the second (pairs);
  *   rs/xm the status register (STXR) or the offset register; variant = AddrMode; imm = byte offset;
  *   shiftType = extend option, shiftAmount = offset shift; sf = 1 when a signed load fills Xt;
@@ -135,6 +136,8 @@ export const A64Op = {
   STXP: 83,
   LDAR: 84,
   STLR: 85,
+  CRC32: 86,
+  CRC32C: 87,
 } as const;
 export type A64Op = (typeof A64Op)[keyof typeof A64Op];
 

@@ -3,7 +3,8 @@
  * the Arm ARM encoding diagrams (C4.1 "A64 instruction set encoding", C6.2 per instruction).
  * Bits: `0`/`1` fixed, `-` don't care, letters are fields. Field letters used throughout:
  *   z sf, d Rd, n Rn, m Rm, a Ra, t Rt, u Rt2, s Rs, i imm, j second imm, h hw/shift,
- *   c cond, k shift type, p option, N N bit, r immr, x imms, o/q/v opcode bits, b bit number, f nzcv.
+ *   c cond, k shift type, p option, N N bit, r immr, x imms, o/q/v opcode bits, b bit number, f nzcv,
+ *   y sz (CRC32).
  *
  * Each row fills the shared record through `build`; a build that finds a reserved combination
  * the encoding index lists as unallocated returns false. Rows are matched most specific first.
@@ -418,6 +419,15 @@ const dp2: Build = (r, f) => {
   rdnm(r, f);
   return true;
 };
+/** CRC32{C}B/H/W take a W value (sf 0, sz 0..2), CRC32{C}X an X value (sf 1, sz 11); the rest are unallocated. */
+const crc32: Build = (r, f) => {
+  if ((f.z === 1) !== (f.y === 3)) return false;
+  r.sf = f.z;
+  rdnm(r, f);
+  r.size = f.y;
+  r.mnemonic += 'bhwx'[f.y];
+  return true;
+};
 const dp3 =
   (only64: boolean): Build =>
   (r, f) => {
@@ -538,6 +548,8 @@ export const A64_ROWS: readonly A64Row[] = [
   row('z0011010110mmmmm001001nnnnnddddd', 'lsrv', A64Op.LSRV, dp2),
   row('z0011010110mmmmm001010nnnnnddddd', 'asrv', A64Op.ASRV, dp2),
   row('z0011010110mmmmm001011nnnnnddddd', 'rorv', A64Op.RORV, dp2),
+  row('z0011010110mmmmm0100yynnnnnddddd', 'crc32', A64Op.CRC32, crc32),
+  row('z0011010110mmmmm0101yynnnnnddddd', 'crc32c', A64Op.CRC32C, crc32),
   row('z0011011000mmmmm0aaaaannnnnddddd', 'madd', A64Op.MADD, dp3(false)),
   row('z0011011000mmmmm1aaaaannnnnddddd', 'msub', A64Op.MSUB, dp3(false)),
   row('z0011011001mmmmm0aaaaannnnnddddd', 'smaddl', A64Op.SMADDL, dp3(true)),

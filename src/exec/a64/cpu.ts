@@ -18,6 +18,7 @@ import type { GuestMemory } from '../guest-memory';
 import { AccessOutcome } from '../system-instructions';
 import type { SystemAccessContext, SystemInstructionHandler } from '../system-instructions';
 import { bswap32, divS64, divU64, mulHighS64, mulHighU64, mulLow64, mulS32, mulU32, rbit32, rev16x32, wide } from './arith64';
+import { CRC32_TABLE, CRC32C_TABLE, crc32Step } from './crc32';
 import { GuestException } from './guest-exception';
 import { codePageSourceOf, type CodePageSource, type HostCodePage } from '../code-page';
 import { BlockExit, MAX_BLOCK_BUDGET, compileA64Block, type CompiledA64Block } from './block-compiler';
@@ -1286,6 +1287,14 @@ export class A64Cpu implements SystemAccessContext {
         this.shiftOperand(i.xn, i.op - Op.LSLV, amount, i.sf);
         lo[i.xd] = this.opLo;
         hi[i.xd] = this.opHi;
+        return;
+      }
+      case Op.CRC32:
+      case Op.CRC32C: {
+        // Wd = CRC step of Wn with the low 2^sz bytes of Rm, zero-extended (C6.2 "CRC32B").
+        const table = i.op === Op.CRC32 ? CRC32_TABLE : CRC32C_TABLE;
+        lo[i.xd] = crc32Step(table, lo[i.xn], lo[i.xm], hi[i.xm], i.size);
+        hi[i.xd] = 0;
         return;
       }
       case Op.RBIT:

@@ -80,8 +80,9 @@ export class SysRegError extends Error {
  * - ID_AA64PFR0_EL1: EL0, EL1, EL2 AArch64 only (no AArch32 at any EL), no EL3; FP and AdvSIMD
  *   0xF (not implemented: the executor runs no FP/SIMD); GIC 0 (no system-register GIC
  *   interface: the virt board's GICv2 is memory-mapped); RAS, SVE, AMU, MPAM, CSV2/3 0.
- * - ID_AA64PFR1_EL1 0: no BTI, SSBS, MTE. ID_AA64ISAR0/1_EL1 0: Armv8.0 base only (no CRC32,
- *   AES/SHA, atomics, RDM, pointer authentication).
+ * - ID_AA64PFR1_EL1 0: no BTI, SSBS, MTE. ID_AA64ISAR0_EL1 0x00010000: CRC32 instructions
+ *   (CRC32 [19:16] 0b0001, as the Cortex-A53 has them); no AES/SHA (FP/SIMD is not executed),
+ *   atomics, RDM. ID_AA64ISAR1_EL1 0: no pointer authentication, JSCVT, LRCPC.
  * - ID_AA64DFR0_EL1 0x00101006: DebugVer Armv8.0, 2 breakpoints, 2 watchpoints, 1 context-aware
  *   breakpoint (the architectural minimum), PMUVer 0 (no PMU), no trace, no SPE.
  * - ID_AA64MMFR0_EL1 0x0f000022: PARange 40 bits (the VM's IPA size), 16-bit ASIDs, mixed
@@ -102,6 +103,7 @@ const ID_DEFAULTS: Readonly<Record<string, number>> = {
   ID_ISAR3: 0x11112131,
   ID_ISAR4: 0x10011142,
   ID_AA64PFR0_EL1: 0x00ff0111,
+  ID_AA64ISAR0_EL1: 0x00010000,
   ID_AA64DFR0_EL1: 0x00101006,
   ID_AA64MMFR0_EL1: 0x0f000022,
 };
