@@ -13,6 +13,7 @@ import type { SystemPort } from '../../src/exec/system-port';
 import { fixture, RecordingEl2, CODE } from '../a32/harness';
 import type { A32CpuOptions } from '../../src/exec/a32/index';
 import { llvmAvailable } from '../a32/llvm-disasm';
+import { MemoryAbort } from '../../src/mmu/fault';
 
 const hasLlvm = llvmAvailable();
 const SCTLR_TE = 1 << 30;
@@ -162,5 +163,24 @@ describe.skipIf(!hasLlvm)('T32 traps to EL2 and their syndromes', () => {
     const direct = thumb('movs r0, #0x40\nmcr p15, 0, r0, c7, c14, 2\nwfi', { system: new SystemRegisters({ port: recordingPort(ops), el2: new RecordingEl2(), aarch64: false }) });
     direct.cpu.run(10);
     expect(ops).toEqual(['cisw 0x40']);
+  });
+});
+
+describe.skipIf(!hasLlvm)('T32 data aborts to EL2', () => {
+  it('a stage-2 data abort from a 16-bit LDR has ISV = 1 and IL = 0; from LDR.W, IL = 1', () => {
+    const el2 = new RecordingEl2();
+    const { cpu, memory } = thumb('ldr r2, [r1]\nldr.w r3, [r1, #4]\nwfi', { el2 });
+    const faulting = new Set([0x61000, 0x61004]);
+    const real = memory.read32.bind(memory);
+    memory.read32 = (va) => {
+      if (faulting.has(va)) throw new MemoryAbort({ kind: 'translation', stage: 2, level: 3, access: 'read', va, ipa: va, s1ptw: false });
+      return real(va);
+    };
+    cpu.r[1] = 0x61000;
+    // The handler "maps" the page and returns without skipping: the load is retried.
+    el2.onTrap = (_v, esr) => faulting.delete(((esr >>> 16) & 15) === 2 ? 0x61000 : 0x61004);
+    cpu.run(10);
+    expect(el2.traps.map((t) => t.esr >>> 0)).toEqual([0x91820007, 0x93830007]);
+    expect(cpu.stopReason).toBe('wfi');
   });
 });

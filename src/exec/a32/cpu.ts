@@ -929,5 +929,6 @@ export function accessSyndromeOf(insn: A32Instruction): AccessSyndrome | null {
     signExtend: insn.signed,
     rt: insn.rt,
     acquireRelease: acqRel,
+    is16bit: (insn as { length?: number }).length === 2,
   };
 }

@@ -39,6 +39,8 @@ export interface AccessSyndrome {
   readonly rt: number;
   /** Load-acquire / store-release (AR). */
   readonly acquireRelease: boolean;
+  /** A 16-bit T32 instruction: IL = 0 (with ISV = 1, D17 "ESR_EL2.IL"). */
+  readonly is16bit?: boolean;
 }
 
 /**
@@ -51,6 +53,6 @@ export function abortSyndrome(fault: FaultInfo, access: AccessSyndrome | null): 
   const transfer =
     access === null
       ? undefined
-      : { size: (1 << access.sizeLog2) as 1 | 2 | 4 | 8, signExtend: access.signExtend, register: access.rt, sixtyFour: false, acquireRelease: access.acquireRelease, is16bit: false };
+      : { size: (1 << access.sizeLog2) as 1 | 2 | 4 | 8, signExtend: access.signExtend, register: access.rt, sixtyFour: false, acquireRelease: access.acquireRelease, is16bit: access.is16bit ?? false };
   return sharedAbortSyndrome(fault, false, transfer);
 }
