@@ -47,14 +47,21 @@ function asLlvmMcText(text: string): string {
 /**
  * Disassemble every encoding (16-bit values below 0x10000, 32-bit ones first halfword << 16 |
  * second). `encoding` in the result is the word itself (llvm-objdump prints the bytes it read).
+ * With `itConds`, a word whose entry is 0-13 is placed as the only instruction of an IT block
+ * with that condition (`IT <cond>` right before it), so LLVM prints it as inside one.
  */
-export function disassembleT32(words: ArrayLike<number>, target: Target = T32_TARGET): Disassembly[] {
+export function disassembleT32(words: ArrayLike<number>, target: Target = T32_TARGET, itConds?: ArrayLike<number>): Disassembly[] {
   const n = words.length;
   const src: string[] = ['.syntax unified', '.thumb', '.text'];
   const offsets: number[] = [];
   let offset = 0;
   for (let i = 0; i < n; i++) {
     const w = words[i] >>> 0;
+    const cond = itConds === undefined ? -1 : itConds[i];
+    if (cond >= 0) {
+      src.push(`.inst.n ${hex(0xbf08 | (cond << 4))}`);
+      offset += 2;
+    }
     offsets.push(offset);
     src.push(`w${i}:`, w > 0xffff ? `.inst.w ${hex(w)}` : `.inst.n ${hex(w)}`);
     offset += w > 0xffff ? 4 : 2;

@@ -49,7 +49,7 @@ export const misc16Table: readonly T32Row[] = [
     i.imm = (f.i << 6) | (f.j << 1);
     i.sub = f.o; // 1: CBNZ
     unpredictableIf(i, i.inItBlock, 'CBZ/CBNZ inside an IT block');
-  }, (i) => line(i, i.sub ? 'cbnz' : 'cbz', `${reg(i.rn)}, #${i.imm}`)),
+  }, (i) => `${i.sub ? 'cbnz' : 'cbz'}\t${reg(i.rn)}, #${i.imm}`),
   ...EXTEND_16.map(([mn, sub], k) =>
     row(`10110010${k.toString(2).padStart(2, '0')}mmmddd`, mn, A32Op.Extend, (i, f) => {
       i.sub = sub;
