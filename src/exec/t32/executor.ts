@@ -5,6 +5,12 @@
  * (Align(PC, 4) for ADR and literal loads, Arm ARM F1 "Use of the PC"), then advance ITSTATE
  * (ITAdvance(), F1 "IT block state register, ITSTATE") unless the instruction or an exception
  * already set it.
+ *
+ * Syndromes of T32 instructions trapped to EL2: IL = 0 for a 16-bit encoding; for CV/COND the Arm
+ * ARM (D17 "ESR_EL2", the CV field of the ISS encodings for WFx, MCR/MRC, MCRR/MRRC, SMC) lets a
+ * T32 trap either report CV = 0 with COND UNKNOWN or CV = 1 with the condition that applied: setway
+ * does the latter, the IT block's condition (ITSTATE[7:4]) inside one and AL outside, which is the
+ * record's `cond` (the decoder fills it for the ITSTATE it decoded for) that `A32Cpu.cond` reports.
  */
 import { A32Op } from '../../decode/a32/instruction';
 import { decodeT32, isT32Wide } from '../../decode/t32/decoder';
