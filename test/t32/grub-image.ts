@@ -59,7 +59,7 @@ export function grubSetWayRoutine(kernelImg: Uint8Array): GrubSetWayRoutine {
   const hw = (at: number) => text[at] | (text[at + 1] << 8);
   for (let at = start; at < start + 0x40; ) {
     const insn = decodeT32(hw(at), hw(at + 2));
-    if (insn.op === T32Op.Branch && insn.sub === 1) return { text, offset: at + 4 + insn.imm, version: '2.06' };
+    if ((insn.op as number) === T32Op.Branch && insn.sub === 1) return { text, offset: at + 4 + insn.imm, version: '2.06' };
     at += insn.length;
   }
   throw new Error('grub_arm_disable_caches_mmu_armv7 has no BL in its first 64 bytes');

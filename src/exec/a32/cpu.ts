@@ -469,8 +469,9 @@ export class A32Cpu implements SystemAccessContext {
         } else {
           while (this.instructionsRetired < end && !this.stopRequested) {
             if (this.irqLine || this.fiqLine) this.takePendingInterrupt();
-            if (this.slowState) this.step();
-            else this.runBlock(this.codePages, end);
+            if (!this.slowState) this.runBlock(this.codePages, end);
+            else if ((this.psrRest & (Psr.T | Psr.IL)) === Psr.T) (this.t32 ??= new T32Executor()).runBlock(this, this.codePages, end);
+            else this.step();
           }
         }
         return this.instructionsRetired - start;

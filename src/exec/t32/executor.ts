@@ -15,8 +15,10 @@
 import { A32Op } from '../../decode/a32/instruction';
 import { decodeT32, isT32Wide } from '../../decode/t32/decoder';
 import type { T32Instruction } from '../../decode/t32/instruction';
+import { T32Op } from '../../decode/t32/instruction';
 import type { A32Cpu } from '../a32/cpu';
 import { HANDLERS as A32_HANDLERS } from '../a32/handlers';
+import type { CodePageSource } from '../code-page';
 import { t32Handlers, type T32Handler } from './handlers';
 
 const CACHE_SIZE = 1 << 13;
@@ -36,9 +38,26 @@ export function itAdvance(it: number): number {
   return (it & 7) === 0 ? 0 : ((it & 0xe0) | ((it << 1) & 0x1f)) & 0xff;
 }
 
+/**
+ * How an instruction relates to the run of instructions `runBlock` executes from one translated
+ * code page: Straight ones cannot change the translation regime, the mode, the state or the stop
+ * request; Branch ones (B, BL, CBZ, TBB) may continue in the same page; Ends returns to the run
+ * loop (system instructions, UNDEFINED, BX/BLX and anything else that may change the state).
+ */
+const Flow = { Straight: 0, Branch: 1, Ends: 2 } as const;
+
+function flowOf(insn: T32Instruction): number {
+  const op = insn.op as number;
+  if (insn.kind !== 'ok' || op === A32Op.Undefined) return Flow.Ends;
+  if (op === T32Op.Branch || op === T32Op.CompareBranch || op === T32Op.TableBranch) return Flow.Branch;
+  if (op === T32Op.IfThen) return Flow.Straight;
+  return op < A32Op.Branch ? Flow.Straight : Flow.Ends;
+}
+
 export class T32Executor {
   private readonly cache: T32Instruction[];
   private readonly handlers = new Uint8Array(CACHE_SIZE);
+  private readonly flows = new Uint8Array(CACHE_SIZE);
 
   constructor() {
     const sentinel = decodeT32(0xffff, 0xffff);
@@ -61,6 +80,7 @@ export class T32Executor {
       insn = decodeT32(word >>> (wide ? 16 : 0), word & 0xffff, it);
       this.cache[slot] = insn;
       this.handlers[slot] = insn.kind === 'ok' ? insn.op : UNDEFINED_HANDLER;
+      this.flows[slot] = flowOf(insn);
     }
     cpu.currentInsn = insn;
     const cond = insn.cond;
@@ -77,5 +97,72 @@ export class T32Executor {
     if (!cpu.branched) r[15] = pc + insn.length;
     if (!cpu.itStateWritten) cpu.itState = itAdvance(it);
     cpu.instructionsRetired++;
+  }
+
+  /**
+   * Run T32 instructions from one code page, translated once on entry (as the A32 `runBlock`
+   * does): until one leaves the page or T32 state, is not Straight or a Branch, or the budget
+   * ends. Each halfword is still read from the page and checked against its decoded record, so
+   * code written meanwhile is seen. Does exactly what `step` would, instruction by instruction.
+   */
+  runBlock(cpu: A32Cpu, source: CodePageSource, end: number): void {
+    const r = cpu.r;
+    let pc = r[15];
+    cpu.current = pc;
+    const host = source.codePage(pc);
+    if (host === null) {
+      this.step(cpu);
+      return;
+    }
+    const words = host.words;
+    const pageBase = (pc & ~0xfff) >>> 0;
+    const cache = this.cache;
+    for (;;) {
+      const off = pc & 0xfff;
+      const first = words[off >>> 2];
+      const hw1 = off & 2 ? first >>> 16 : first & 0xffff;
+      const wide = hw1 >>> 11 >= 0b11101;
+      if (wide && off === 0xffe) {
+        // The second halfword is on the next page: fetch it through the memory system.
+        this.step(cpu);
+        return;
+      }
+      const word = wide ? ((hw1 << 16) | (off & 2 ? words[(off + 2) >>> 2] & 0xffff : first >>> 16)) >>> 0 : hw1;
+      const it = cpu.itState;
+      const slot = (pc >>> 1) & CACHE_MASK;
+      let insn = cache[slot];
+      if (insn.word !== word || insn.itState !== it) {
+        insn = decodeT32(word >>> (wide ? 16 : 0), word & 0xffff, it);
+        cache[slot] = insn;
+        this.handlers[slot] = insn.kind === 'ok' ? insn.op : UNDEFINED_HANDLER;
+        this.flows[slot] = flowOf(insn);
+      }
+      cpu.current = pc;
+      cpu.currentInsn = insn;
+      const cond = insn.cond;
+      const flow = this.flows[slot];
+      if (cond !== 14 && !cpu.conditionPassed(cond)) {
+        pc = pc + insn.length;
+        r[15] = pc;
+        cpu.itState = itAdvance(it);
+        cpu.instructionsRetired++;
+      } else {
+        r[15] = insn.alignPc ? (pc + 4) & ~3 : pc + 4;
+        cpu.branched = false;
+        cpu.itStateWritten = false;
+        HANDLERS[this.handlers[slot]](cpu, insn);
+        if (!cpu.itStateWritten) cpu.itState = itAdvance(it);
+        cpu.instructionsRetired++;
+        if (cpu.branched) {
+          if (flow !== Flow.Branch) return;
+          pc = r[15];
+        } else {
+          pc = pc + insn.length;
+          r[15] = pc;
+          if (flow === Flow.Ends) return;
+        }
+      }
+      if (((pc & ~0xfff) >>> 0) !== pageBase || cpu.instructionsRetired >= end) return;
+    }
   }
 }
