@@ -15,6 +15,7 @@ import { benchFlushPerPolicy, benchScaling, benchTrapPath } from './policies';
 import { benchStartup } from './startup';
 import { benchSweep } from './sweep';
 import { benchKernelRun } from './kernel-run';
+import { benchLinuxBoot } from './linux-boot';
 import type { BenchRow } from './measure';
 
 const rows: BenchRow[] = [];
@@ -116,6 +117,21 @@ if ('skipped' in kernelRun) {
 } else {
   add('kernel-run cold wall s', kernelRun.coldSeconds, 's');
   add('kernel-run warm wall s', kernelRun.warmSeconds, 's', '<= 1.0', kernelRun.warmSeconds <= 1.0);
+}
+
+process.stderr.write('whole Linux boots against qemu-system-arm/-aarch64 (same kernel, same line)...\n');
+const boots = await benchLinuxBoot();
+if ('skipped' in boots) {
+  process.stderr.write(`  skipped: ${boots.skipped}\n`);
+} else {
+  for (const b of boots) {
+    add(`${b.name} instructions`, b.instructions, 'insn');
+    add(`${b.name} setway wall s`, b.setwaySeconds, 's');
+    add(`${b.name} qemu-system wall s`, b.qemuSeconds, 's');
+    const ratio = b.setwaySeconds / b.qemuSeconds;
+    if (b.name.startsWith('linux-banner')) add('linux-banner setway/qemu-system', ratio, 'ratio', '<= 20 (goal)', ratio <= 20);
+    else add(`${b.name} setway/qemu-system`, ratio, 'ratio');
+  }
 }
 
 process.stderr.write('peak RSS of a 16 GiB sparse guest touching 64 MiB (child process)...\n');

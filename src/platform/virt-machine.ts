@@ -73,6 +73,11 @@ export interface VirtBootOptions {
   readonly stopOnException?: boolean;
   /** Typed into the UART, one byte per 100 us of virtual time while its receive FIFO has room. */
   readonly input?: string;
+  /**
+   * Start typing `input` only once the console matches this (a bootloader's "Hit any key"), as a
+   * person at the prompt would; by default typing starts with the run.
+   */
+  readonly inputAfter?: RegExp;
   /** Called about once a second of wall time during a long boot. */
   readonly onProgress?: (p: { readonly instructions: number; readonly timeNs: number; readonly consoleLines: number }) => void;
 }
@@ -100,6 +105,13 @@ function firmwareIsa(firmware: Uint8Array): 'a32' | 'a64' {
     if (word >>> 26 === 0b000101) return 'a64';
   }
   throw new MachineConfigError('firmware: its first word is neither an A32 nor an A64 branch, so setway cannot tell its instruction set');
+}
+
+/** QEMU virt's DTB for firmware is 1 MiB (its blob's totalsize), most of it free space. */
+const QEMU_FIRMWARE_DTB_BYTES = 2 ** 20;
+
+function withQemuFirmwarePadding(compact: Uint8Array, forFirmware: boolean, padded: (freeSpace: number) => Uint8Array): Uint8Array {
+  return forFirmware && compact.length < QEMU_FIRMWARE_DTB_BYTES ? padded(QEMU_FIRMWARE_DTB_BYTES - compact.length) : compact;
 }
 
 /** A kernel panic line on the console ends the run (the issue's root-fs panic, for instance). */
@@ -211,7 +223,9 @@ export function assembleVirt(options: VirtBootOptions): VirtAssembly {
 
   // ---- image, DTB, boot registers ----
   if (firmware !== undefined) attachVirtFlash(machine, vm, bus, [firmware, options.flash1]);
-  const dtb = options.dtb ?? buildVirtDtb({ isa, cpus: vcpus, ramBytes, bootargs: options.bootargs, flash: firmware !== undefined });
+  // Firmware gets QEMU's 1 MiB blob: U-Boot grows its copy in place before it starts a kernel
+  // (bootz/booti), and with a compact blob that runs over what it placed after the copy.
+  const dtb = options.dtb ?? withQemuFirmwarePadding(buildVirtDtb({ isa, cpus: vcpus, ramBytes, bootargs: options.bootargs, flash: firmware !== undefined }), firmware !== undefined, (free) => buildVirtDtb({ isa, cpus: vcpus, ramBytes, bootargs: options.bootargs, flash: true, freeSpace: free }));
   // Firmware finds the DTB at the start of RAM (QEMU virt's rule for -bios); a kernel gets its address.
   const dtbAt = kernel === undefined ? VIRT_RAM_BASE : dtbAddress(ramBytes, dtb.length);
   if (dtb.length > ramBytes) throw new MachineConfigError(`the DTB (${dtb.length} bytes) does not fit in ${ramBytes} bytes of RAM`);
@@ -264,7 +278,8 @@ export function assembleVirt(options: VirtBootOptions): VirtAssembly {
     advanceTo: (ns) => {
       updateTimers();
       // Typing: a byte per INPUT_GAP_NS while the UART takes it (it refuses while disabled or full).
-      if (inputAt < input.length && ns >= nextInputNs && uart.receive([input.charCodeAt(inputAt) & 0xff]) === 1) {
+      const ready = inputAt > 0 || options.inputAfter === undefined || options.inputAfter.test(console);
+      if (inputAt < input.length && ns >= nextInputNs && ready && uart.receive([input.charCodeAt(inputAt) & 0xff]) === 1) {
         inputAt++;
         nextInputNs = ns + INPUT_GAP_NS;
       }

@@ -28,6 +28,7 @@ const OPTIONS = {
   vcpus: { type: 'string' },
   ram: { type: 'string' },
   input: { type: 'string' },
+  'input-after': { type: 'string' },
   until: { type: 'string' },
   preset: { type: 'string' },
   policy: { type: 'string' },
@@ -45,7 +46,7 @@ const OPTIONS = {
 
 const USAGE =
   'usage: setway boot (--kernel FILE | --firmware FILE [--flash1 FILE])\n' +
-  '                   [--append TEXT] [--dtb FILE] [--vcpus N] [--ram SIZE] [--input TEXT]\n' +
+  '                   [--append TEXT] [--dtb FILE] [--vcpus N] [--ram SIZE] [--input TEXT [--input-after REGEX]]\n' +
   '                   [--until REGEX] [--preset P] [--policy P] [--migrate M] [--seed N] [--budget N]\n' +
   '                   [--unpack] [--image-link ADDR] [--no-cache] [--console] [--trace] [--json] [--no-verdict]\n\n' +
   'Boots a Linux kernel on the virt platform (QEMU virt\'s memory map and devices: GICv2, PL011, PL031,\n' +
@@ -58,7 +59,8 @@ const USAGE =
   'guest panics, powers off or resets through PSCI, fails, or runs past --budget (default 2e9).\n' +
   '--firmware boots FILE from flash bank 0 instead (as QEMU\'s -bios: U-Boot for qemu_arm or qemu_arm64),\n' +
   'with the DTB at the start of RAM and --flash1 FILE in flash bank 1 (0x04000000) for it to load.\n' +
-  '--console prints the console live; --input types TEXT into the UART. The same boot runs on bare metal\n' +
+  '--console prints the console live; --input types TEXT into the UART (once the console matches\n' +
+  '--input-after, if given). The same boot runs on bare metal\n' +
   '(no hypervisor, no migration) beside it and the verdict compares what the guest loaded; --no-verdict\n' +
   'skips that (half the time).\n\n' +
   'exit codes: 0 ended as above, 2 usage, 3 bad kernel file, 4 the guest failed or ran out of budget\n';
@@ -79,12 +81,8 @@ export const bootCommand: Command = {
     if (v.preset !== undefined) cachePreset(v.preset as string);
     const vcpus = intFlag('boot', 'vcpus', v.vcpus as string | undefined, 1);
     if (vcpus > 8) throw new CliError('boot: --vcpus must be 1 to 8 (a GICv2 serves 8 CPUs)', EXIT.usage);
-    let until: RegExp | undefined;
-    try {
-      until = v.until === undefined ? undefined : new RegExp(v.until as string);
-    } catch (e) {
-      throw new CliError(`boot: --until is not a regular expression: ${(e as Error).message}`, EXIT.usage);
-    }
+    const until = regexFlag('until', v.until as string | undefined);
+    const inputAfter = regexFlag('input-after', v['input-after'] as string | undefined);
     const tracing = v.trace === true;
     const kernel = v.kernel === undefined ? undefined : await loadKernel(v.kernel as string, { unpack: v.unpack === true, symbols: tracing, cache: v['no-cache'] !== true, a32ImageLink: addressFlag('boot', 'image-link', v['image-link'] as string | undefined) });
     const firmware = v.firmware === undefined ? undefined : new Uint8Array(readFileSync(v.firmware as string));
@@ -111,6 +109,7 @@ export const bootCommand: Command = {
       budget: intFlag('boot', 'budget', v.budget as string | undefined, 2_000_000_000),
       until,
       input: v.input as string | undefined,
+      inputAfter,
       onConsole: live ? (c) => process.stdout.write(c) : undefined,
       trace: tracing ? new TracePrinter((line) => process.stdout.write(line), (pc) => kernel?.symbolizer?.nameOf(pc)) : undefined,
       onProgress: progress
@@ -124,6 +123,14 @@ export const bootCommand: Command = {
     return r.failure !== null ? EXIT.guest : EXIT.ok;
   },
 };
+
+function regexFlag(name: string, value: string | undefined): RegExp | undefined {
+  try {
+    return value === undefined ? undefined : new RegExp(value);
+  } catch (e) {
+    throw new CliError(`boot: --${name} is not a regular expression: ${(e as Error).message}`, EXIT.usage);
+  }
+}
 
 /** A kernel file placed by its boot protocol (Debian's arm64 vmlinuz is a gzip-compressed Image). */
 async function loadKernel(path: string, options: Parameters<typeof placeKernel>[1]) {
