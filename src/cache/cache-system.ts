@@ -262,6 +262,17 @@ export class CacheSystem {
   }
 
   /**
+   * What an L1 hit by `cpu` changes, for compiled blocks that make hits inline
+   * (src/exec/inline-data-access.ts): its L1 (a hit also stamps the line for LRU, and a write
+   * sets it Valid, Dirty, Exclusive) and the one counter, `counts[hitIndex]`.
+   */
+  l1View(cpu: number): { readonly l1: CacheArray; readonly counts: Float64Array; readonly hitIndex: number } {
+    const l1 = this.firstLevel[cpu];
+    if (l1 === undefined) this.badCpu(cpu);
+    return { l1, counts: this.counts, hitIndex: this.l1Hits[cpu] };
+  }
+
+  /**
    * The value a cacheable read by `cpu` would return, without changing any state or counter
    * (for tests, oracles and debuggers).
    */

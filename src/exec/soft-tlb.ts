@@ -21,8 +21,8 @@ import type { TlbListener } from '../mmu/tlb';
 const BANK_SLOTS = 256;
 const BANK_MASK = BANK_SLOTS - 1;
 const BANK_SHIFT = 8;
-/** Banks: EL0 read, EL0 write, EL1 read, EL1 write. */
-const BANKS = 4;
+/** Banks: EL0 read, EL0 write, EL1 read, EL1 write, and one never filled (see EMPTY_BANK). */
+const BANKS = 5;
 
 /** Slot flags. */
 export const SoftTlbFlag = {
@@ -40,10 +40,18 @@ export class SoftTlb implements TlbListener {
   /** PA of the first byte of the page. */
   readonly paPage = new Float64Array(BANKS * BANK_SLOTS);
   readonly flags = new Uint8Array(BANKS * BANK_SLOTS);
+  /** Cache line number of the page's first byte (paPage / line size), for compiled blocks. */
+  readonly linePage = new Float64Array(BANKS * BANK_SLOTS);
   /** Host bytes of a non-cacheable RAM page (PhysicalMemory keeps a page's array for its life). */
   readonly hostPage: Uint8Array[] = new Array<Uint8Array>(BANKS * BANK_SLOTS).fill(EMPTY_PAGE);
   /** Counters (not architectural): whole-table and single-page flushes. */
   flushes = 0;
+
+  /** First slot of a bank that stays empty: a lookup there always misses. */
+  static readonly EMPTY_BANK = 4 << BANK_SHIFT;
+
+  /** `lineBytes`: the data caches' line size (a power of two up to 2 KiB). */
+  constructor(readonly lineBytes: number) {}
 
   /** Slot of VA page `vpn` for an access at `el` (0 or 1), `write` 0 or 1. */
   static slot(vpn: number, el: number, write: number): number {
@@ -53,6 +61,7 @@ export class SoftTlb implements TlbListener {
   fill(slot: number, vpn: number, paPage: number, flags: number, hostPage: Uint8Array | null): void {
     this.tags[slot] = vpn;
     this.paPage[slot] = paPage;
+    this.linePage[slot] = paPage / this.lineBytes;
     this.flags[slot] = flags;
     this.hostPage[slot] = hostPage ?? EMPTY_PAGE;
   }
@@ -67,7 +76,7 @@ export class SoftTlb implements TlbListener {
   flushPage(vpn: number): void {
     const i = vpn & BANK_MASK;
     const tags = this.tags;
-    for (let b = 0; b < BANKS; b++) {
+    for (let b = 0; b < BANKS - 1; b++) {
       const s = (b << BANK_SHIFT) | i;
       if (tags[s] === vpn) tags[s] = NaN;
     }

@@ -21,6 +21,7 @@ import type { Translator } from '../mmu/translator';
 import { codePageTableOf, type CodePageSource, type CodePageTable, type HostCodePage } from './code-page';
 import type { GuestMemory } from './guest-memory';
 import type { MemoryObserver } from './memory-observer';
+import { InlineDataAccess, type InlineDataAccessSource } from './inline-data-access';
 import { SoftTlb, SoftTlbFlag } from './soft-tlb';
 
 const CACHEABLE = SoftTlbFlag.Cacheable;
@@ -36,17 +37,17 @@ export interface DirectDevices {
   write(pa: number, size: 1 | 2 | 4, value: number): void;
 }
 
-export class TranslatedMemory implements GuestMemory, CodePageSource {
-  /** The physical CPU whose caches this vCPU uses now; the scheduler changes it on migration. */
-  pcpu = 0;
+export class TranslatedMemory implements GuestMemory, CodePageSource, InlineDataAccessSource {
   /** Exception level of the running code (0 or 1); set by the machine from the executor's state. */
   currentEl: () => 0 | 1 = () => 1;
-  /** Sees every data load and store (a lockstep comparison); null on ordinary runs. */
-  observer: MemoryObserver | null = null;
   /** The data-access fast table; flushed by the translator and its TLB. */
-  readonly soft = new SoftTlb();
+  readonly soft: SoftTlb;
+  /** What compiled blocks read to make L1 hits without a call (inline-data-access.ts). */
+  readonly inlineAccess: InlineDataAccess;
   /** Use the fast table (false: every access takes the full path; for tests comparing the two). */
   private fast = true;
+  private pcpuValue = 0;
+  private observerValue: MemoryObserver | null = null;
   private devicesValue: DirectDevices | null = null;
 
   constructor(
@@ -55,10 +56,33 @@ export class TranslatedMemory implements GuestMemory, CodePageSource {
     readonly memory: PhysicalMemory,
   ) {
     this.codePages = codePageTableOf(memory);
+    this.soft = new SoftTlb(caches.lineBytes);
     translator.addListener(this.soft);
+    this.inlineAccess = new InlineDataAccess(this.soft, translator, caches, () => this.currentEl());
+    this.inlineAccess.enabled = true;
   }
 
   private readonly codePages: CodePageTable;
+
+  /** The physical CPU whose caches this vCPU uses now; the scheduler changes it on migration. */
+  get pcpu(): number {
+    return this.pcpuValue;
+  }
+
+  set pcpu(p: number) {
+    this.pcpuValue = p;
+    this.inlineAccess.usePcpu(p);
+  }
+
+  /** Sees every data load and store (a lockstep comparison); null on ordinary runs. Compiled blocks then make their calls. */
+  get observer(): MemoryObserver | null {
+    return this.observerValue;
+  }
+
+  set observer(o: MemoryObserver | null) {
+    this.observerValue = o;
+    this.inlineAccess.enabled = this.fast && o === null;
+  }
 
   /**
    * Devices reached without a hypervisor: with stage 2 off (bare metal), a non-cacheable access
@@ -81,6 +105,7 @@ export class TranslatedMemory implements GuestMemory, CodePageSource {
 
   set fastPath(on: boolean) {
     this.fast = on;
+    this.inlineAccess.enabled = on && this.observerValue === null;
     this.soft.flush();
   }
 
@@ -107,14 +132,14 @@ export class TranslatedMemory implements GuestMemory, CodePageSource {
     const off = va & 0xfff;
     const pa = soft.paPage[slot] + off;
     let v: number;
-    if ((soft.flags[slot] & CACHEABLE) !== 0) v = this.caches.read(this.pcpu, pa, size);
+    if ((soft.flags[slot] & CACHEABLE) !== 0) v = this.caches.read(this.pcpuValue, pa, size);
     else {
       const p = soft.hostPage[slot];
       if (size === 1) v = p[off];
       else if (size === 2) v = p[off] | (p[off + 1] << 8);
       else v = (p[off] | (p[off + 1] << 8) | (p[off + 2] << 16) | (p[off + 3] << 24)) >>> 0;
     }
-    if (this.observer !== null) this.observer.load(va, pa, size, v);
+    if (this.observerValue !== null) this.observerValue.load(va, pa, size, v);
     return v;
   }
 
@@ -150,9 +175,9 @@ export class TranslatedMemory implements GuestMemory, CodePageSource {
     const soft = this.soft;
     const off = va & 0xfff;
     const pa = soft.paPage[slot] + off;
-    if (this.observer !== null) this.observer.store(va, pa, size, value);
+    if (this.observerValue !== null) this.observerValue.store(va, pa, size, value);
     if ((soft.flags[slot] & CACHEABLE) !== 0) {
-      this.caches.write(this.pcpu, pa, size, value);
+      this.caches.write(this.pcpuValue, pa, size, value);
       return;
     }
     const p = soft.hostPage[slot];
@@ -187,10 +212,10 @@ export class TranslatedMemory implements GuestMemory, CodePageSource {
     const cacheable = t.cacheable;
     if (!cacheable && this.isDevice(pa)) return this.devicesValue!.read(pa, size);
     let v: number;
-    if (cacheable) v = this.caches.read(this.pcpu, pa, size);
+    if (cacheable) v = this.caches.read(this.pcpuValue, pa, size);
     else v = size === 1 ? this.memory.read8(pa) : size === 2 ? this.memory.read16(pa) : this.memory.read32(pa);
     this.refill(va, pa, el, 0, cacheable);
-    if (this.observer !== null) this.observer.load(va, pa, size, v >>> 0);
+    if (this.observerValue !== null) this.observerValue.load(va, pa, size, v >>> 0);
     return v;
   }
 
@@ -199,13 +224,13 @@ export class TranslatedMemory implements GuestMemory, CodePageSource {
     const t = this.translator.translate(va, 'write', el);
     const pa = t.pa;
     if (t.cacheable) {
-      if (this.observer !== null) this.observer.store(va, pa, size, value);
-      this.caches.write(this.pcpu, pa, size, value);
+      if (this.observerValue !== null) this.observerValue.store(va, pa, size, value);
+      this.caches.write(this.pcpuValue, pa, size, value);
       this.refill(va, pa, el, 1, true);
     } else if (this.isDevice(pa)) {
       this.devicesValue!.write(pa, size, value);
     } else {
-      if (this.observer !== null) this.observer.store(va, pa, size, value);
+      if (this.observerValue !== null) this.observerValue.store(va, pa, size, value);
       if (size === 1) this.memory.write8(pa, value);
       else if (size === 2) this.memory.write16(pa, value);
       else this.memory.write32(pa, value);

@@ -1,4 +1,7 @@
 /** What the fast-path tests compare between the plain interpreter and the compiled fast path. */
+import { expect } from 'vitest';
+import type { MemoryObserver } from '../../src/exec/memory-observer';
+import type { Machine } from '../../src/hyp/machine';
 
 /** How one `run(budget)` call ended, as text: retired count and stop reason, or the error thrown. */
 export function runOutcome(cpu: { run(budget: number): number; readonly stopReason: string }, budget: number): string {
@@ -15,4 +18,32 @@ export function firstDifference(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
   return n;
+}
+
+/** An observer that records every load and store, for comparing two runs' accesses. */
+export class AccessRecorder implements MemoryObserver {
+  readonly log: string[] = [];
+  load(va: number, pa: number, size: number, value: number): void {
+    this.log.push(`L ${va} ${pa} ${size} ${value}`);
+  }
+  store(va: number, pa: number, size: number, value: number): void {
+    this.log.push(`S ${va} ${pa} ${size} ${value}`);
+  }
+}
+
+/** Two machines hold the same physical memory, cache lines (tags, states, LRU stamps, data) and cache counters. */
+export function expectSameMemorySystem(a: Machine, b: Machine): void {
+  expect(a.caches.counters()).toEqual(b.caches.counters());
+  const pages = a.memory.allocatedPageNumbers();
+  expect(pages).toEqual(b.memory.allocatedPageNumbers());
+  for (const p of pages) expect(firstDifference(a.memory.allocatedPage(p)!, b.memory.allocatedPage(p)!), `page 0x${p.toString(16)}`).toBe(-1);
+  const bytes = (x: Float64Array | Uint8Array) => new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
+  a.caches.caches.forEach((ca, i) => {
+    const cb = b.caches.caches[i];
+    expect(ca.tick, ca.name).toBe(cb.tick);
+    expect(firstDifference(bytes(ca.tags), bytes(cb.tags)), `${ca.name} tags`).toBe(-1);
+    expect(firstDifference(ca.state, cb.state), `${ca.name} states`).toBe(-1);
+    expect(firstDifference(bytes(ca.stamps), bytes(cb.stamps)), `${ca.name} LRU stamps`).toBe(-1);
+    expect(firstDifference(ca.data, cb.data), `${ca.name} data`).toBe(-1);
+  });
 }

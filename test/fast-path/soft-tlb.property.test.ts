@@ -14,7 +14,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import type { MemoryObserver } from '../../src/exec/memory-observer';
 import { SysReg } from '../../src/exec/sysregs/ids';
 import { Machine } from '../../src/hyp/machine';
 import { enterEl1 } from '../../src/scenarios/guest-setup';
@@ -22,7 +21,7 @@ import { installShortDescriptorTables } from '../../src/scenarios/stage1-identit
 import { HARNESS } from '../../src/scenarios/function-harness';
 import { MemoryAbort } from '../../src/mmu/fault';
 import { S2AP, S2_NORMAL_RW } from '../../src/mmu/stage2-descriptor';
-import { firstDifference } from './compare';
+import { AccessRecorder, expectSameMemorySystem } from './compare';
 
 const MiB = 2 ** 20;
 const WINDOW = 0x8000_0000;
@@ -77,15 +76,6 @@ const control: fc.Arbitrary<Op> = fc.oneof(
 /** Mostly accesses, so that the fast table fills and is used between the events that empty it. */
 const program = fc.array(fc.oneof({ arbitrary: access, weight: 4 }, { arbitrary: control, weight: 1 }), { minLength: 1, maxLength: 120 });
 
-class Recorder implements MemoryObserver {
-  readonly log: string[] = [];
-  load(va: number, pa: number, size: number, value: number): void {
-    this.log.push(`L ${va} ${pa} ${size} ${value}`);
-  }
-  store(va: number, pa: number, size: number, value: number): void {
-    this.log.push(`S ${va} ${pa} ${size} ${value}`);
-  }
-}
 
 /** Short-descriptor section (G5 "Short-descriptor translation table format"): AP[2] in `ap` bit 2. */
 function section(ipa: number, o: { cacheable: boolean; ap: number; ng: boolean; domain: number }): number {
@@ -117,7 +107,7 @@ function runProgram(ops: readonly Op[], fast: boolean): Outcome {
   regs.set(SysReg.SCTLR, (regs.get(SysReg.SCTLR) | 0x5) >>> 0);
   let el: 0 | 1 = 1;
   port.currentEl = () => el;
-  const recorder = new Recorder();
+  const recorder = new AccessRecorder();
   const results: string[] = [];
   const va = (o: { window: boolean; index: number; off: number }) =>
     o.window ? WINDOW + (o.index % SECTIONS) * MiB + o.off : targetIpa(o.index) + o.off;
@@ -203,21 +193,7 @@ function expectSameState(a: Outcome, b: Outcome): void {
   expect(a.results).toEqual(b.results);
   expect(a.observed).toEqual(b.observed);
   expect([a.hits, a.misses, a.walks]).toEqual([b.hits, b.misses, b.walks]);
-  const ma = a.machine;
-  const mb = b.machine;
-  expect(ma.caches.counters()).toEqual(mb.caches.counters());
-  const pages = ma.memory.allocatedPageNumbers();
-  expect(pages).toEqual(mb.memory.allocatedPageNumbers());
-  for (const p of pages) expect(firstDifference(ma.memory.allocatedPage(p)!, mb.memory.allocatedPage(p)!), `page 0x${p.toString(16)}`).toBe(-1);
-  ma.caches.caches.forEach((ca, i) => {
-    const cb = mb.caches.caches[i];
-    expect(ca.tick, ca.name).toBe(cb.tick);
-    const bytes = (x: Float64Array | Uint8Array) => new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
-    expect(firstDifference(bytes(ca.tags), bytes(cb.tags)), `${ca.name} tags`).toBe(-1);
-    expect(firstDifference(ca.state, cb.state), `${ca.name} states`).toBe(-1);
-    expect(firstDifference(bytes(ca.stamps), bytes(cb.stamps)), `${ca.name} LRU stamps`).toBe(-1);
-    expect(firstDifference(ca.data, cb.data), `${ca.name} data`).toBe(-1);
-  });
+  expectSameMemorySystem(a.machine, b.machine);
 }
 
 describe('the data-access fast table', () => {

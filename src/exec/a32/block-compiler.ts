@@ -33,6 +33,7 @@
 import { A32Op, DpOpcode, Shift, type A32Instruction } from '../../decode/a32/index';
 import type { A32Cpu } from './cpu';
 import type { Handler } from './handlers-alu';
+import { blockFactoryArguments, inlineAccessPrologue, inlineAccessReload, inlineLoad, inlineStore } from '../inline-data-access';
 
 export const BlockExit = { Leave: 0, Continue: 1, Stale: 2 } as const;
 
@@ -54,6 +55,8 @@ export interface CompiledA32Block {
 }
 
 const MAX_BLOCK = 64;
+/** Data accesses are little-endian inline; CPSR.E set (SETEND BE) leaves them to the helpers. */
+const BIG_ENDIAN = 'cpu.bigEndian';
 /** Functions by source: V8's optimised code then survives new machines (a sweep builds thousands). */
 const functions = new Map<string, BlockFunction>();
 const MAX_FUNCTIONS = 4096;
@@ -212,17 +215,23 @@ function loadStoreCode(i: A32Instruction, pc: number, k: number): InlineCode | n
   const writes: number[] = [];
   const wback = i.wback ? `${local(i.rn)} = offsetAddr; ` : '';
   if (i.wback) writes.push(i.rn);
+  // Aligned little-endian accesses that hit the L1 are made inline; everything else calls the
+  // CPU's helpers (alignment faults, endianness, translation, the caches' full path).
+  const va = '(address >>> 0)';
   if (i.load) {
-    let read: string;
-    if (i.size === 4) read = 'cpu.read32(address, false) | 0';
-    else if (i.size === 2) read = i.signed ? '(cpu.read16(address, false) << 16) >> 16' : 'cpu.read16(address, false)';
-    else read = i.signed ? '(cpu.read8(address) << 24) >> 24' : 'cpu.read8(address)';
-    lines.push(`const value = ${read};`, `${wback}${local(i.rt)} = value;`);
+    let call: string;
+    if (i.size === 4) call = 'cpu.read32(address, false)';
+    else if (i.size === 2) call = 'cpu.read16(address, false)';
+    else call = 'cpu.read8(address)';
+    lines.push('let raw = 0;', inlineLoad(va, i.size as 1 | 2 | 4, 'raw', null, `raw = ${call} | 0;`, true));
+    let value = 'raw';
+    if (i.signed) value = i.size === 2 ? '(raw << 16) >> 16' : '(raw << 24) >> 24';
+    lines.push(`const value = ${value};`, `${wback}${local(i.rt)} = value;`);
     writes.push(i.rt);
   } else {
     const value = reg(i.rt);
-    const write = i.size === 4 ? `cpu.write32(address, ${value}, false);` : i.size === 2 ? `cpu.write16(address, ${value}, false);` : `cpu.write8(address, ${value});`;
-    lines.push(write, wback);
+    const call = i.size === 4 ? `cpu.write32(address, ${value}, false);` : i.size === 2 ? `cpu.write16(address, ${value}, false);` : `cpu.write8(address, ${value});`;
+    lines.push(inlineStore(va, i.size as 1 | 2 | 4, value, null, call, true), wback);
   }
   return { code: lines.join(' '), reads, writes, writesFlags: false, memory: true };
 }
@@ -316,6 +325,7 @@ export function compileA32Block(
       `r[15] = ${(p.pc + 8) >>> 0}; cpu.branched = false; H[${k}](cpu, I[${k}]);`,
       `if (cpu.branched) { cpu.instructionsRetired = ${retired(k + 1)}; return ${BlockExit.Leave}; }`,
       load,
+      accesses ? inlineAccessReload(BIG_ENDIAN) : '',
     ].join(' ');
     body.push(cond === null ? call : `if (${cond}) { ${call} }`);
   });
@@ -346,6 +356,7 @@ export function compileA32Block(
     entryCheck === '' ? '' : `if (${entryCheck}) { r[15] = ${startPc}; cpu.current = ${startPc}; return ${BlockExit.Stale}; }`,
     ...declare,
     load,
+    accesses ? inlineAccessPrologue('cpu.memory', BIG_ENDIAN) : '',
     accesses ? 'try {' : '',
     loops ? 'for (;;) {' : '',
     ...body,
@@ -358,7 +369,7 @@ export function compileA32Block(
   let run = functions.get(source);
   if (run === undefined) {
     if (functions.size >= MAX_FUNCTIONS) functions.clear();
-    run = (new Function(source) as () => BlockFunction)();
+    run = (new Function(blockFactoryArguments[0], source) as (x: unknown) => BlockFunction)(blockFactoryArguments[1]);
     functions.set(source, run);
   }
   return { run, handlers: plan.map((p) => handlerOf(p.insn)), insns: plan.map((p) => p.insn), length, loops };

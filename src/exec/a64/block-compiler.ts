@@ -35,6 +35,7 @@
  * request: back to the run loop) or Stale (a word changed: PC is that instruction, drop the block).
  */
 import { A64Op, AddrMode, RegIndex, type A64Instruction } from '../../decode/a64/instruction';
+import { blockFactoryArguments, inlineAccessPrologue, inlineAccessReload, inlineLoad, inlineStore } from '../inline-data-access';
 
 export const BlockExit = { Leave: 0, Continue: 1, Stale: 2 } as const;
 
@@ -342,20 +343,24 @@ const VA_HIGH_LIMIT = 0x200000;
  * read32s low word first; LDRS/LDRSW sign-extend to 32 or 64 bits (sf) (C6.2 "LDRSB (immediate)").
  */
 function loadValue(v: string, va: string, size: number, signed: boolean, sf: number): string {
-  if (size === 3) return `const ${v}l = M.read32(${va}) | 0, ${v}h = M.read32(${va} + 4) | 0;`;
+  if (size === 3) {
+    const call = `${v}l = M.read32(${va}) | 0; ${v}h = M.read32(${va} + 4) | 0;`;
+    return `let ${v}l = 0, ${v}h = 0; ${inlineLoad(va, 8, `${v}l`, `${v}h`, call, false)}`;
+  }
   const read = size === 0 ? 'read8' : size === 1 ? 'read16' : 'read32';
-  if (!signed) return `const ${v}l = M.${read}(${va}) | 0, ${v}h = 0;`;
+  const load = `let ${v}r = 0; ${inlineLoad(va, (1 << size) as 1 | 2 | 4, `${v}r`, null, `${v}r = M.${read}(${va}) | 0;`, false)}`;
+  if (!signed) return `${load} const ${v}l = ${v}r, ${v}h = 0;`;
   const ext = size === 0 ? `(${v}r << 24) >> 24` : size === 1 ? `(${v}r << 16) >> 16` : `${v}r`;
-  return `const ${v}r = M.${read}(${va}) | 0; const ${v}l = ${ext}, ${v}h = ${sf ? `${v}l >> 31` : '0'};`;
+  return `${load} const ${v}l = ${ext}, ${v}h = ${sf ? `${v}l >> 31` : '0'};`;
 }
 
 /** A store of the low 2^size bytes of register t at `va`, with the calls `A64Cpu.store` makes. */
 function storeValue(L: Locals, t: number, va: string, size: number): string {
   switch (size) {
-    case 0: return `M.write8(${va}, ${L.lo(t)} & 0xff);`;
-    case 1: return `M.write16(${va}, ${L.lo(t)} & 0xffff);`;
-    case 2: return `M.write32(${va}, ${L.lo(t)} >>> 0);`;
-    default: return `M.write32(${va}, ${L.lo(t)} >>> 0); M.write32(${va} + 4, ${L.hi(t)} >>> 0);`;
+    case 0: return inlineStore(va, 1, L.lo(t), null, `M.write8(${va}, ${L.lo(t)} & 0xff);`, false);
+    case 1: return inlineStore(va, 2, L.lo(t), null, `M.write16(${va}, ${L.lo(t)} & 0xffff);`, false);
+    case 2: return inlineStore(va, 4, L.lo(t), null, `M.write32(${va}, ${L.lo(t)} >>> 0);`, false);
+    default: return inlineStore(va, 8, L.lo(t), L.hi(t), `M.write32(${va}, ${L.lo(t)} >>> 0); M.write32(${va} + 4, ${L.hi(t)} >>> 0);`, false);
   }
 }
 
@@ -574,7 +579,7 @@ export function compileA64Block(
     body.push(`if (${stale}) { cpu.pc = ${first.pc}; return ${BlockExit.Stale}; }`);
   }
   body.push(`let ${['s = 0', ...load].join(', ')};`);
-  if (hasAccess) body.push('const M = cpu.memory;');
+  if (hasAccess) body.push('const M = cpu.memory;', inlineAccessPrologue('M', null));
   if (writesMemory) body.push('let xk = 0, xr = 0, xc = 0, xe = null;', 'exit: {');
   if (loops) body.push('for (;;) {');
   for (let k = 0; k < length; k++) {
@@ -637,6 +642,7 @@ export function compileA64Block(
     // A Straight instruction falls through unless it raised an exception (PC moved).
     body.push(`if (cpu.pc !== ${st.pc + 4}) return ${result(steps1, BlockExit.Leave)};`);
     body.push(reload);
+    if (hasAccess) body.push(inlineAccessReload(null));
   }
   if (!ended) {
     body.push(`${writeBack()} ${retire()}${here(last)} cpu.pc = ${last.pc + 4}; return ${result(length, BlockExit.Continue)};`);
@@ -647,7 +653,7 @@ export function compileA64Block(
   let run = functions.get(source);
   if (run === undefined) {
     if (functions.size >= MAX_FUNCTIONS) functions.clear();
-    run = (new Function(source) as () => A64BlockFunction)();
+    run = (new Function(blockFactoryArguments[0], source) as (x: unknown) => A64BlockFunction)(blockFactoryArguments[1]);
     functions.set(source, run);
   }
   return { run, insns: steps.map((st) => st.insn), length, loops, shortCalls: loops ? SHORT_CALLS : 0 };

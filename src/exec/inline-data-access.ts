@@ -1,0 +1,161 @@
+/**
+ * Loads and stores that compiled blocks make without a call: the block tests the vCPU's fast-table
+ * slot (soft-tlb.ts) and the set of the current physical CPU's L1 data cache inline, and on a hit
+ * touches the line's bytes directly. A hit changes exactly what the full path's hit changes: the
+ * Translator's TLB hit count (stage 1 on), the L1 hit counter, the line's LRU stamp, and for a
+ * store the line's state (Valid, Dirty, Exclusive: a store hits only a line held Exclusive). A
+ * miss anywhere (no slot, not cacheable, not aligned, no line, a shared line) makes the ordinary
+ * call, which does everything else (fills, evictions, coherence, faults, observers, devices).
+ *
+ * `InlineDataAccess` is what the generated code reads; the code generators below write that code.
+ * Generated functions are shared by every machine with the same block, so the code holds no
+ * geometry: ways, line size and set mask come from the object at block entry.
+ */
+import { LineState, type CacheArray } from '../cache/cache-array';
+import type { CacheSystem } from '../cache/cache-system';
+import type { Translator } from '../mmu/translator';
+import { SoftTlb, SoftTlbFlag } from './soft-tlb';
+
+/** The L1 and fast-table state a compiled block's loads and stores use. */
+export class InlineDataAccess {
+  /** The fast table's arrays (see SoftTlb). */
+  readonly tags: Float64Array;
+  readonly linePage: Float64Array;
+  readonly flags: Uint8Array;
+  /** The L1 data cache of the physical CPU in use (null: no caches), its geometry and its hit counter. */
+  l1: CacheArray | null = null;
+  ways = 0;
+  lineShift = 0;
+  lineMask = 0;
+  /** sets - 1; -1 when the set count is not a power of two (no inline access then). */
+  setMask = -1;
+  counts: Float64Array = new Float64Array(1);
+  hitIndex = 0;
+  /** Inline accesses allowed (no observer, fast table on). */
+  enabled = false;
+
+  constructor(
+    readonly soft: SoftTlb,
+    readonly translator: Translator | null,
+    private readonly caches: CacheSystem | null,
+    private readonly el: () => 0 | 1,
+  ) {
+    this.tags = soft.tags;
+    this.linePage = soft.linePage;
+    this.flags = soft.flags;
+    this.usePcpu(0);
+  }
+
+  /** Point at `pcpu`'s L1 (the vCPU migrated). */
+  usePcpu(pcpu: number): void {
+    if (this.caches === null) return;
+    const v = this.caches.l1View(pcpu);
+    this.l1 = v.l1;
+    this.ways = v.l1.ways;
+    this.lineShift = Math.log2(v.l1.lineBytes);
+    this.lineMask = v.l1.lineBytes - 1;
+    this.setMask = (v.l1.sets & (v.l1.sets - 1)) === 0 ? v.l1.sets - 1 : -1;
+    this.counts = v.counts;
+    this.hitIndex = v.hitIndex;
+  }
+
+  /**
+   * First slot of the bank a block's loads (`write` 0) or stores (1) use now: the current EL's, or
+   * a bank that is always empty when inline accesses are off. Blocks read it at entry and again
+   * after every call (which may change the EL).
+   */
+  bank(write: number): number {
+    if (!this.enabled || this.setMask < 0) return SoftTlb.EMPTY_BANK;
+    return SoftTlb.slot(0, this.el(), write);
+  }
+}
+
+/** For memories without a fast table: every inline test fails and the block makes its call. */
+export const NO_INLINE_DATA_ACCESS = new InlineDataAccess(new SoftTlb(64), null, null, () => 1);
+
+/** Memories that offer inline accesses (TranslatedMemory). */
+export interface InlineDataAccessSource {
+  readonly inlineAccess: InlineDataAccess;
+}
+
+// ---- code generation ----
+
+const CACHEABLE = SoftTlbFlag.Cacheable;
+const COUNTS_TLB_HIT = SoftTlbFlag.CountsTlbHit;
+const EXCLUSIVE = LineState.Exclusive;
+/** The state CacheSystem.write leaves a line it wrote in. */
+const WRITTEN = LineState.Valid | LineState.Dirty | LineState.Exclusive;
+const EMPTY_BANK = SoftTlb.EMPTY_BANK;
+
+/**
+ * Declarations for the block function's prologue; `memory` is an expression for the executor's
+ * memory, `NO_INLINE_DATA_ACCESS` must be in scope (see `blockFactoryArguments`).
+ */
+export function inlineAccessPrologue(memory: string, bigEndian: string | null): string {
+  return [
+    `const DA = ${memory}.inlineAccess ?? NO_INLINE_DATA_ACCESS;`,
+    'const DT = DA.tags, DP = DA.linePage, DF = DA.flags, DTR = DA.translator;',
+    'let dR = 0, dW = 0, DL = DA.l1, DC = DA.counts, DH = DA.hitIndex, DWY = DA.ways, DS = DA.lineShift, DM = DA.lineMask, DSM = DA.setMask;',
+    inlineAccessReload(bigEndian),
+  ].join(' ');
+}
+
+/** Re-read what a call may have changed (EL, endianness, the physical CPU). */
+export function inlineAccessReload(bigEndian: string | null): string {
+  const banks = bigEndian === null ? 'dR = DA.bank(0); dW = DA.bank(1);' : `if (${bigEndian}) { dR = ${EMPTY_BANK}; dW = dR; } else { dR = DA.bank(0); dW = DA.bank(1); }`;
+  return `${banks} DL = DA.l1; DC = DA.counts; DH = DA.hitIndex; DWY = DA.ways; DS = DA.lineShift; DM = DA.lineMask; DSM = DA.setMask;`;
+}
+
+/** Names and values the block factory passes to `new Function` so the generated code can see them. */
+export const blockFactoryArguments: readonly [string, unknown] = ['NO_INLINE_DATA_ACCESS', NO_INLINE_DATA_ACCESS];
+
+/**
+ * Find the L1 slot `_w` for an aligned access of `bytes` at VA `va` (a number expression), or leave
+ * _w = -1. `store`: the line must be held Exclusive. `vaIsUint32`: an AArch32 address (integer math).
+ * Names start with `_` so they do not shadow the block's own locals.
+ */
+function probe(va: string, bytes: number, store: boolean, vaIsUint32: boolean): string {
+  const page = vaIsUint32 ? '_a >>> 12' : '(_a - _o) / 4096';
+  const lineOk = store ? `(_S[_i] & ${EXCLUSIVE}) !== 0` : '_S[_i] !== 0';
+  return [
+    `const _a = ${va}, _o = _a & 4095, _p = ${page}, _q = ${store ? 'dW' : 'dR'} + (_p & 255); let _w = -1;`,
+    `if (DT[_q] === _p && (DF[_q] & ${CACHEABLE}) !== 0${bytes > 1 ? ` && (_o & ${bytes - 1}) === 0` : ''}) {`,
+    'const _ln = DP[_q] + (_o >>> DS), _b = (_ln & DSM) * DWY, _T = DL.tags, _S = DL.state;',
+    `for (let _i = _b; _i < _b + DWY; _i++) if (_T[_i] === _ln && ${lineOk}) { _w = _i; break; } }`,
+  ].join(' ');
+}
+
+/**
+ * What a hit counts: `n` accesses' worth (an 8-byte access is two 32-bit ones on the full path),
+ * each a Translator TLB hit when the slot says so, an L1 hit and an LRU touch.
+ */
+function countHit(n: number): string {
+  const hits = n === 1 ? 'DTR.hits++' : `DTR.hits += ${n}`;
+  const counts = n === 1 ? 'DC[DH]++' : `DC[DH] += ${n}`;
+  const tick = n === 1 ? '++DL.tick' : `(DL.tick += ${n})`;
+  return `if ((DF[_q] & ${COUNTS_TLB_HIT}) !== 0) ${hits}; ${counts}; DL.stamps[_w] = ${tick};`;
+}
+
+/** Little-endian bytes of the line data `_D` at `x` as an int32 expression. */
+function bytesValue(bytes: number, x: string): string {
+  if (bytes === 1) return `_D[${x}]`;
+  if (bytes === 2) return `(_D[${x}] | (_D[${x} + 1] << 8))`;
+  return `(_D[${x}] | (_D[${x} + 1] << 8) | (_D[${x} + 2] << 16) | (_D[${x} + 3] << 24))`;
+}
+
+/**
+ * A load of `bytes` (1, 2, 4 or 8) at `va` into the already declared `lo` (and `hi` for 8) as
+ * int32 values (zero-extended); `slow` is the statement that does it through the executor's
+ * ordinary calls. The caller handles aborts as before (only `slow` can throw).
+ */
+export function inlineLoad(va: string, bytes: 1 | 2 | 4 | 8, lo: string, hi: string | null, slow: string, vaIsUint32: boolean): string {
+  const set = bytes === 8 ? `${lo} = ${bytesValue(4, '_x')}; ${hi} = ${bytesValue(4, '_x + 4')};` : `${lo} = ${bytesValue(bytes, '_x')};`;
+  return `{ ${probe(va, bytes, false, vaIsUint32)} if (_w >= 0) { ${countHit(bytes === 8 ? 2 : 1)} const _D = DL.data, _x = (_w << DS) + (_o & DM); ${set} } else { ${slow} } }`;
+}
+
+/** A store of `bytes` at `va` of int32 `lo` (and `hi` for 8); `slow` as for loads. */
+export function inlineStore(va: string, bytes: 1 | 2 | 4 | 8, lo: string, hi: string | null, slow: string, vaIsUint32: boolean): string {
+  const put = (v: string, at: string, k: number): string => Array.from({ length: k }, (_, i) => `_D[${at}${i ? ` + ${i}` : ''}] = ${v}${i ? ` >>> ${8 * i}` : ''};`).join(' ');
+  const set = bytes === 8 ? `${put(lo, '_x', 4)} ${put(hi!, '_x + 4', 4)}` : put(lo, '_x', bytes);
+  return `{ ${probe(va, bytes, true, vaIsUint32)} if (_w >= 0) { ${countHit(bytes === 8 ? 2 : 1)} DL.state[_w] = ${WRITTEN}; const _D = DL.data, _x = (_w << DS) + (_o & DM); ${set} } else { ${slow} } }`;
+}
