@@ -4,10 +4,10 @@
  */
 import { SysReg } from '../src/exec/sysregs/ids';
 import { Machine } from '../src/hyp/machine';
-import { enterEl1, setGuestRegister } from '../src/scenarios/guest-setup';
+import { enterEl1, guestRegister, setGuestRegister } from '../src/scenarios/guest-setup';
 import { installA64Tables, installShortDescriptorTables } from '../src/scenarios/stage1-identity';
 import { HARNESS } from '../src/scenarios/function-harness';
-import { BENCH_BUFFER_BIAS, QEMU_BENCH_LOOPS } from './qemu';
+import { BENCH_BUFFER_BIAS, QEMU_BENCH_LOOPS, registerFold, type BenchLoop } from './qemu';
 import { median } from './measure';
 
 const HVC0 = { a32: 0xe1400070, a64: 0xd4000002 } as const;
@@ -20,8 +20,8 @@ export interface InterpreterResult {
   readonly instructionsPerSecond: number;
 }
 
-/** Guest instructions per second of one run of `iterations` passes. */
-function runLoop(isa: 'a32' | 'a64', words: Uint32Array, iterations: number): number {
+/** Guest instructions per second of one run of `iterations` passes, and the registers it left. */
+function runLoop(isa: 'a32' | 'a64', words: Uint32Array, iterations: number): { rate: number; registers: number[] } {
   const machine = new Machine({ preset: isa === 'a32' ? 'cubietruck' : 'qemu-cortex-a53', isa, policy: 'passthrough', guestRamBytes: 32 * 2 ** 20 });
   const vm = machine.vms[0];
   const vcpu = vm.vcpus[0];
@@ -39,7 +39,12 @@ function runLoop(isa: 'a32' | 'a64', words: Uint32Array, iterations: number): nu
   const t0 = performance.now();
   const run = machine.run(vcpu, iterations * words.length + 100);
   const ms = performance.now() - t0;
-  return (run.instructions / ms) * 1000;
+  return { rate: (run.instructions / ms) * 1000, registers: Array.from({ length: 8 }, (_, r) => guestRegister(vcpu, r)) };
+}
+
+/** `registerFold` of the registers a loop leaves after `iterations` passes (to check QEMU's run of the same loop). */
+export function loopRegisterFold(loop: BenchLoop, iterations: number): number {
+  return registerFold(runLoop(loop.isa as 'a32' | 'a64', loop.words, iterations).registers);
 }
 
 /** Each timed run lasts about this long, so start-up and V8's tiering are noise, as for QEMU's runs. */
@@ -51,12 +56,12 @@ export function benchInterpreter(runs = 3): InterpreterResult[] {
     // Calibrate: double a run until it lasts RUN_MS (the short runs also let V8 optimise).
     let iterations = 20_000;
     while (iterations < loop.iterations) {
-      const rate = runLoop(isa, loop.words, iterations);
+      const rate = runLoop(isa, loop.words, iterations).rate;
       if ((iterations * loop.words.length * 1000) / rate >= RUN_MS) break;
       iterations *= 2;
     }
     const rates: number[] = [];
-    for (let i = 0; i < runs; i++) rates.push(runLoop(isa, loop.words, iterations));
+    for (let i = 0; i < runs; i++) rates.push(runLoop(isa, loop.words, iterations).rate);
     return { name: loop.name, isa, instructionsPerSecond: median(rates) };
   });
 }

@@ -11,9 +11,9 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { linkProgram } from '../test/oracles/link';
-import type { Isa } from '../test/oracles/llvm-mc';
+import { assemble, type Isa } from '../test/oracles/llvm-mc';
 import { QEMU_USER_CPU } from '../test/oracles/qemu-user';
-import { LD_LLD, LLVM_MC, QEMU_AARCH64, QEMU_ARM, findTool, tool } from '../test/oracles/tools';
+import { LD_LLD, LLVM_MC, QEMU_AARCH64, QEMU_ARM, QEMU_SYSTEM_AARCH64, QEMU_SYSTEM_ARM, findTool, tool } from '../test/oracles/tools';
 
 export interface BenchResult {
   readonly name: string;
@@ -128,6 +128,142 @@ export function benchQemu(options: { runs?: number } = {}): BenchResult[] {
   return results;
 }
 
+// ---- QEMU system mode: the same loops with the MMU and caches on, as setway runs them ----
+
+/** Guest RAM on `virt`; the stage 1 tables and the loop's buffer sit in it. */
+const VIRT_RAM = 0x4000_0000;
+const SYSTEM_TABLES = VIRT_RAM + 0x4000;
+const SYSTEM_BUFFER = VIRT_RAM + 0x10_0000;
+/** Semihosting parameter block for the exit call (reason, exit code). */
+const SEMIHOSTING_BLOCK = VIRT_RAM + 0x8000;
+/** ADP_Stopped_ApplicationExit: with SYS_EXIT (A64) or SYS_EXIT_EXTENDED (A32), QEMU exits with the block's code. */
+const ADP_STOPPED_APPLICATION_EXIT = 0x20026;
+
+/**
+ * R2..R6 (X2..X6, low halves), each shifted left by its number less 2, XORed and folded to a
+ * byte: the loops' results, which the image returns as QEMU's exit status so a run is checked
+ * against setway's registers after the same number of iterations.
+ */
+export function registerFold(regs: readonly number[]): number {
+  let v = 0;
+  for (let r = 2; r <= 6; r++) v ^= regs[r] << (r - 2);
+  v ^= v >>> 16;
+  v ^= v >>> 8;
+  return v & 0xff;
+}
+
+/**
+ * A flat image for `-bios` (flash at address 0): identity-map the address space as Normal
+ * Write-Back (A32 short-descriptor 1 MiB sections, G5; A64 1 GiB level 1 blocks with T0SZ 32,
+ * D8.3), turn on the MMU, D-cache and I-cache (SCTLR.M, C, I), set the loop's entry state
+ * (R0/X0 iterations, R1/X1 the buffer plus BENCH_BUFFER_BIAS, the rest zero), run it, and exit
+ * through semihosting with `registerFold` of the registers as the status.
+ */
+export function benchSystemImageSource(loop: BenchLoop, iterations: number): string {
+  const body = Array.from(loop.words, (w) => `  .inst 0x${w.toString(16)}`);
+  if (loop.isa === 'a32') {
+    const zero = Array.from({ length: 11 }, (_, i) => `  mov r${i + 2}, #0`);
+    return [
+      '.syntax unified', '.arm', '.text',
+      `  ldr r0, =0x${SYSTEM_TABLES.toString(16)}`,
+      '  ldr r2, =0x11c0e', // section: S, TEX 001, AP 11, C, B (Normal Write-Back, shareable)
+      '  mov r1, #0',
+      '1: orr r3, r2, r1, lsl #20', '  str r3, [r0, r1, lsl #2]', '  add r1, r1, #1', '  cmp r1, #4096', '  bne 1b',
+      '  mcr p15, 0, r0, c2, c0, 0', // TTBR0
+      '  mov r1, #0', '  mcr p15, 0, r1, c2, c0, 2', // TTBCR
+      '  ldr r1, =0x55555555', '  mcr p15, 0, r1, c3, c0, 0', // DACR: every domain Client
+      '  mcr p15, 0, r1, c8, c7, 0', '  dsb', '  isb', // TLBIALL
+      '  mrc p15, 0, r1, c1, c0, 0', '  orr r1, r1, #0x1000', '  orr r1, r1, #5', '  mcr p15, 0, r1, c1, c0, 0', '  isb',
+      `  ldr r0, =${iterations}`, `  ldr r1, =0x${(SYSTEM_BUFFER + BENCH_BUFFER_BIAS).toString(16)}`, ...zero,
+      '  msr APSR_nzcvq, #0', '  cmp r0, #0', '  beq 2f', ...body,
+      '2: eor r7, r2, r3, lsl #1', '  eor r7, r7, r4, lsl #2', '  eor r7, r7, r5, lsl #3', '  eor r7, r7, r6, lsl #4', '  eor r7, r7, r7, lsr #16', '  eor r7, r7, r7, lsr #8', '  and r7, r7, #0xff',
+      `  ldr r1, =0x${SEMIHOSTING_BLOCK.toString(16)}`, `  ldr r0, =0x${ADP_STOPPED_APPLICATION_EXIT.toString(16)}`, '  str r0, [r1]', '  str r7, [r1, #4]',
+      '  mov r0, #0x20', '  svc #0x123456', '3: b 3b', '.ltorg', // SYS_EXIT_EXTENDED
+    ].join('\n');
+  }
+  const zero = Array.from({ length: 29 }, (_, i) => `  mov x${i + 2}, #0`);
+  return [
+    '.text',
+    `  ldr x0, =0x${SYSTEM_TABLES.toString(16)}`,
+    '  ldr x1, =0x705', '  str x1, [x0]', // 0-1 GiB: block, AttrIndx 1, SH 11, AF
+    `  ldr x1, =0x${(VIRT_RAM + 0x705).toString(16)}`, '  str x1, [x0, #8]', // 1-2 GiB (RAM)
+    '  ldr x1, =0xff00', '  msr mair_el1, x1', // Attr0 Device-nGnRnE, Attr1 Normal Write-Back
+    `  ldr x1, =0x${(32 | (1 << 23)).toString(16)}`, '  msr tcr_el1, x1', // T0SZ 32, EPD1
+    '  msr ttbr0_el1, x0', '  tlbi vmalle1', '  dsb sy', '  isb',
+    '  mrs x1, sctlr_el1', '  orr x1, x1, #0x1000', '  orr x1, x1, #4', '  orr x1, x1, #1', '  msr sctlr_el1, x1', '  isb',
+    `  ldr x0, =${iterations}`, `  ldr x1, =0x${(SYSTEM_BUFFER + BENCH_BUFFER_BIAS).toString(16)}`, ...zero,
+    '  msr nzcv, xzr', '  cbz x0, 2f', ...body,
+    '2: eor w7, w2, w3, lsl #1', '  eor w7, w7, w4, lsl #2', '  eor w7, w7, w5, lsl #3', '  eor w7, w7, w6, lsl #4', '  eor w7, w7, w7, lsr #16', '  eor w7, w7, w7, lsr #8', '  and x7, x7, #0xff',
+    `  ldr x1, =0x${SEMIHOSTING_BLOCK.toString(16)}`, `  ldr x0, =0x${ADP_STOPPED_APPLICATION_EXIT.toString(16)}`, '  str x0, [x1]', '  str x7, [x1, #8]',
+    '  mov x0, #0x18', '  hlt #0xf000', '3: b 3b', '.ltorg', // SYS_EXIT
+  ].join('\n');
+}
+
+/** One qemu-system run of an image to its semihosting exit: wall milliseconds and the exit status. */
+function systemRun(qemu: string, cpu: string, path: string): { ms: number; status: number } {
+  const args = ['-M', 'virt', '-cpu', cpu, '-m', '128', '-bios', path, '-semihosting', '-display', 'none', '-monitor', 'none', '-serial', 'none', '-parallel', 'none', '-nodefaults'];
+  const t0 = performance.now();
+  const r = spawnSync(qemu, args, { timeout: 120_000 });
+  const ms = performance.now() - t0;
+  if (r.status === null) throw new Error(`benchQemuSystem: ${path} under ${qemu} did not exit (signal ${r.signal})`);
+  return { ms, status: r.status };
+}
+
+/**
+ * Guest instructions per second of each load/store loop under QEMU system mode with the MMU and
+ * caches on (the fair reference for setway's loops, which translate every access too). Start-up
+ * and the table set-up are removed by timing the same image with zero iterations; the loop runs
+ * at least `minSeconds` (iterations are scaled up from a short run) and each figure is the fastest
+ * of `runs` (the least disturbed by other work on the machine).
+ */
+export function benchQemuSystem(options: {
+  runs?: number;
+  minSeconds?: number;
+  loops?: readonly string[];
+  /** The expected `registerFold` after `checkIterations` of a loop (setway's own run); a mismatch throws. */
+  expectedFold?: (loop: BenchLoop, iterations: number) => number;
+  checkIterations?: number;
+} = {}): BenchResult[] {
+  const runs = options.runs ?? 3;
+  const minMs = (options.minSeconds ?? 1) * 1000;
+  const results: BenchResult[] = [];
+  if (findTool(...LLVM_MC) === null) return results;
+  const dir = mkdtempSync(join(tmpdir(), 'setway-bench-sys-'));
+  try {
+    for (const loop of QEMU_BENCH_LOOPS) {
+      if (!(options.loops ?? ['a32-load-store', 'a64-load-store']).includes(loop.name)) continue;
+      const group = loop.isa === 'a32' ? QEMU_SYSTEM_ARM : QEMU_SYSTEM_AARCH64;
+      if (findTool(...group) === null) continue;
+      const qemu = tool(group);
+      const cpu = loop.isa === 'a32' ? 'cortex-a15' : 'cortex-a53';
+      const image = (n: number): string => {
+        const p = join(dir, `${loop.name}-${n}.bin`);
+        writeFileSync(p, assemble(benchSystemImageSource(loop, n), loop.isa));
+        return p;
+      };
+      // The image computes what setway computes (checked at a small count; the timed runs differ only in R0/X0).
+      const check = options.checkIterations ?? 1000;
+      const checked = systemRun(qemu, cpu, image(check));
+      const want = options.expectedFold?.(loop, check);
+      if (want !== undefined && checked.status !== want) throw new Error(`benchQemuSystem: ${loop.name} x${check} under ${qemu} exited ${checked.status}, setway's registers fold to ${want}`);
+      const best = (path: string): number => Math.min(...Array.from({ length: runs }, () => systemRun(qemu, cpu, path).ms));
+      const startup = best(image(0));
+      // Scale the iterations until the loop itself lasts minMs (at most 2^31).
+      let iterations = 4_000_000;
+      let loopMs = systemRun(qemu, cpu, image(iterations)).ms - startup;
+      while (loopMs < minMs && iterations < 2 ** 31) {
+        iterations = Math.min(2 ** 31, Math.ceil(iterations * Math.min(16, Math.max(2, (1.2 * minMs) / Math.max(loopMs, 1)))));
+        loopMs = systemRun(qemu, cpu, image(iterations)).ms - startup;
+      }
+      const ms = best(image(iterations)) - startup;
+      results.push({ name: `qemu-system ${loop.name}`, value: Math.round((iterations * loop.words.length) / (ms / 1000)), unit: 'insn/s' });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return results;
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  for (const r of benchQemu()) console.log(`${r.name}: ${(r.value / 1e6).toFixed(0)} M${r.unit}`);
+  for (const r of [...benchQemu(), ...benchQemuSystem()]) console.log(`${r.name}: ${(r.value / 1e6).toFixed(0)} M${r.unit}`);
 }
