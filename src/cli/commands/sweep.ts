@@ -22,7 +22,7 @@ import type { Command } from './command';
 
 /**
  * Seeds per (policy, migration) by default: 9 policies x 8 migrations x 20 seeds = 1,440 runs of
- * the A32 ROM with a 16 KiB buffer, measured at 31-34 s (the sweep runs on one core) on the 2-core
+ * the A32 ROM with a 16 KiB buffer, measured at 31-34 s with --jobs 1 on the 2-core
  * machines here; 160 schedules per policy put the 95% upper bound of a policy that never loses at 2.3%.
  * The A64 ROM on the server preset is about 5x slower per run.
  */
