@@ -7,7 +7,7 @@ export class GuestError extends Error {
 }
 
 /** Errors a guest can cause (their class names, from every layer); anything else is a bug in setway. */
-const GUEST_CAUSED = new Set(['GuestError', 'GuestException', 'BudgetExceeded', 'ExceptionLoopError', 'MemoryAbort', 'PhysicalAddressError', 'ThumbNotSupportedError']);
+const GUEST_CAUSED = new Set(['GuestError', 'GuestException', 'BudgetExceeded', 'ExceptionLoopError', 'MemoryAbort', 'PhysicalAddressError']);
 
 export function isGuestCaused(e: unknown): e is Error {
   return e instanceof Error && GUEST_CAUSED.has(e.name);

@@ -24,11 +24,3 @@ export class GuestException extends Error {
     this.name = 'GuestException';
   }
 }
-
-/** Execution reached T32 (Thumb) state, which this executor does not run yet. */
-export class ThumbNotSupportedError extends Error {
-  constructor(readonly pc: number) {
-    super(`T32 execution not supported yet at PC 0x${(pc >>> 0).toString(16).padStart(8, '0')}`);
-    this.name = 'ThumbNotSupportedError';
-  }
-}

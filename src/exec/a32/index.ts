@@ -1,5 +1,5 @@
 /** The A32 executor. */
 export { A32Cpu, type A32CpuOptions, type GuestAbortInfo, type StopReason, accessSyndromeOf } from './cpu';
-export { GuestException, ThumbNotSupportedError, type GuestExceptionKind } from './errors';
+export { GuestException, type GuestExceptionKind } from './errors';
 export { Mode, Psr, Bank } from './modes';
 export { hvcSyndrome, smcSyndrome, wfxSyndrome, abortSyndrome, ExceptionClass } from './syndrome';
