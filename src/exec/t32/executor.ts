@@ -32,6 +32,8 @@ function buildTable(): T32Handler[] {
 
 const HANDLERS = buildTable();
 const UNDEFINED_HANDLER = A32Op.Undefined;
+/** CPSR IT[1:0] (bits 26:25) and IT[7:2] (bits 15:10). */
+const IT_BITS = (3 << 25) | (0x3f << 10);
 
 /** ITAdvance(): the next ITSTATE after an instruction of the block. */
 export function itAdvance(it: number): number {
@@ -128,7 +130,8 @@ export class T32Executor {
         return;
       }
       const word = wide ? ((hw1 << 16) | (off & 2 ? words[(off + 2) >>> 2] & 0xffff : first >>> 16)) >>> 0 : hw1;
-      const it = cpu.itState;
+      // Outside an IT block ITSTATE is 0 and ITAdvance leaves it 0: no CPSR access needed.
+      const it = (cpu.psrRest & IT_BITS) === 0 ? 0 : cpu.itState;
       const slot = (pc >>> 1) & CACHE_MASK;
       let insn = cache[slot];
       if (insn.word !== word || insn.itState !== it) {
@@ -144,14 +147,14 @@ export class T32Executor {
       if (cond !== 14 && !cpu.conditionPassed(cond)) {
         pc = pc + insn.length;
         r[15] = pc;
-        cpu.itState = itAdvance(it);
+        if (it !== 0) cpu.itState = itAdvance(it);
         cpu.instructionsRetired++;
       } else {
         r[15] = insn.alignPc ? (pc + 4) & ~3 : pc + 4;
         cpu.branched = false;
         cpu.itStateWritten = false;
         HANDLERS[this.handlers[slot]](cpu, insn);
-        if (!cpu.itStateWritten) cpu.itState = itAdvance(it);
+        if (it !== 0 && !cpu.itStateWritten) cpu.itState = itAdvance(it);
         cpu.instructionsRetired++;
         if (cpu.branched) {
           if (flow !== Flow.Branch) return;
