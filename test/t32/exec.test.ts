@@ -166,6 +166,20 @@ describe.skipIf(!hasLlvm)('T32 traps to EL2 and their syndromes', () => {
   });
 });
 
+describe.skipIf(!hasLlvm)('T32 set/way traps inside an IT block', () => {
+  it('DCCISW under ITT NE traps with CV = 1, COND = NE; the skipped trap advances ITSTATE to the second instruction', () => {
+    const el2 = new RecordingEl2();
+    el2.hcr = HCR.TSW;
+    const system = new SystemRegisters({ port: recordingPort([]), el2, aarch64: false });
+    const { cpu } = thumb('movs r0, #1\ncmp r0, #0\nitt ne\nmcrne p15, 0, r0, c7, c14, 2\naddne r1, r0, #4\nwfi', { el2, system });
+    cpu.run(20);
+    expect(cpu.stopReason).toBe('wfi');
+    const s = decodeSyndrome(el2.traps[0].esr >>> 0);
+    expect([s.ec, s.il, s.kind === 'coproc' ? [s.cv, s.cond] : null]).toEqual([0x03, 1, [true, 0x1]]);
+    expect([cpu.r[1], cpu.itState]).toEqual([5, 0]);
+  });
+});
+
 describe.skipIf(!hasLlvm)('T32 data aborts to EL2', () => {
   it('a stage-2 data abort from a 16-bit LDR has ISV = 1 and IL = 0; from LDR.W, IL = 1', () => {
     const el2 = new RecordingEl2();
