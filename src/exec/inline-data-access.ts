@@ -95,7 +95,7 @@ export function inlineAccessPrologue(memory: string, bigEndian: string | null): 
   return [
     `const DA = ${memory}.inlineAccess ?? NO_INLINE_DATA_ACCESS;`,
     'const DT = DA.tags, DP = DA.linePage, DF = DA.flags, DTR = DA.translator;',
-    'let dR = 0, dW = 0, DL = DA.l1, DC = DA.counts, DH = DA.hitIndex, DWY = DA.ways, DS = DA.lineShift, DM = DA.lineMask, DSM = DA.setMask;',
+    'let dR = 0, dW = 0, DL = DA.l1, DC = DA.counts, DH = DA.hitIndex, DWY = DA.ways, DS = DA.lineShift, DM = DA.lineMask, DSM = DA.setMask, DLT = null, DLS = null, DLD = null, DLP = null;',
     inlineAccessReload(bigEndian),
   ].join(' ');
 }
@@ -103,7 +103,7 @@ export function inlineAccessPrologue(memory: string, bigEndian: string | null): 
 /** Re-read what a call may have changed (EL, endianness, the physical CPU). */
 export function inlineAccessReload(bigEndian: string | null): string {
   const banks = bigEndian === null ? 'dR = DA.bank(0); dW = DA.bank(1);' : `if (${bigEndian}) { dR = ${EMPTY_BANK}; dW = dR; } else { dR = DA.bank(0); dW = DA.bank(1); }`;
-  return `${banks} DL = DA.l1; DC = DA.counts; DH = DA.hitIndex; DWY = DA.ways; DS = DA.lineShift; DM = DA.lineMask; DSM = DA.setMask;`;
+  return `${banks} DL = DA.l1; DC = DA.counts; DH = DA.hitIndex; DWY = DA.ways; DS = DA.lineShift; DM = DA.lineMask; DSM = DA.setMask; if (DL !== null) { DLT = DL.tags; DLS = DL.state; DLD = DL.data; DLP = DL.stamps; }`;
 }
 
 /** Names and values the block factory passes to `new Function` so the generated code can see them. */
@@ -120,7 +120,7 @@ function probe(va: string, bytes: number, store: boolean, vaIsUint32: boolean): 
   return [
     `const _a = ${va}, _o = _a & 4095, _p = ${page}, _q = ${store ? 'dW' : 'dR'} + (_p & 255); let _w = -1;`,
     `if (DT[_q] === _p && (DF[_q] & ${CACHEABLE}) !== 0${bytes > 1 ? ` && (_o & ${bytes - 1}) === 0` : ''}) {`,
-    'const _ln = DP[_q] + (_o >>> DS), _b = (_ln & DSM) * DWY, _T = DL.tags, _S = DL.state;',
+    'const _ln = DP[_q] + (_o >>> DS), _b = (_ln & DSM) * DWY, _T = DLT, _S = DLS;',
     `for (let _i = _b; _i < _b + DWY; _i++) if (_T[_i] === _ln && ${lineOk}) { _w = _i; break; } }`,
   ].join(' ');
 }
@@ -133,7 +133,7 @@ function countHit(n: number): string {
   const hits = n === 1 ? 'DTR.hits++' : `DTR.hits += ${n}`;
   const counts = n === 1 ? 'DC[DH]++' : `DC[DH] += ${n}`;
   const tick = n === 1 ? '++DL.tick' : `(DL.tick += ${n})`;
-  return `if ((DF[_q] & ${COUNTS_TLB_HIT}) !== 0) ${hits}; ${counts}; DL.stamps[_w] = ${tick};`;
+  return `if ((DF[_q] & ${COUNTS_TLB_HIT}) !== 0) ${hits}; ${counts}; DLP[_w] = ${tick};`;
 }
 
 /** Little-endian bytes of the line data `_D` at `x` as an int32 expression. */
@@ -150,12 +150,12 @@ function bytesValue(bytes: number, x: string): string {
  */
 export function inlineLoad(va: string, bytes: 1 | 2 | 4 | 8, lo: string, hi: string | null, slow: string, vaIsUint32: boolean): string {
   const set = bytes === 8 ? `${lo} = ${bytesValue(4, '_x')}; ${hi} = ${bytesValue(4, '_x + 4')};` : `${lo} = ${bytesValue(bytes, '_x')};`;
-  return `{ ${probe(va, bytes, false, vaIsUint32)} if (_w >= 0) { ${countHit(bytes === 8 ? 2 : 1)} const _D = DL.data, _x = (_w << DS) + (_o & DM); ${set} } else { ${slow} } }`;
+  return `{ ${probe(va, bytes, false, vaIsUint32)} if (_w >= 0) { ${countHit(bytes === 8 ? 2 : 1)} const _D = DLD, _x = (_w << DS) + (_o & DM); ${set} } else { ${slow} } }`;
 }
 
 /** A store of `bytes` at `va` of int32 `lo` (and `hi` for 8); `slow` as for loads. */
 export function inlineStore(va: string, bytes: 1 | 2 | 4 | 8, lo: string, hi: string | null, slow: string, vaIsUint32: boolean): string {
   const put = (v: string, at: string, k: number): string => Array.from({ length: k }, (_, i) => `_D[${at}${i ? ` + ${i}` : ''}] = ${v}${i ? ` >>> ${8 * i}` : ''};`).join(' ');
   const set = bytes === 8 ? `${put(lo, '_x', 4)} ${put(hi!, '_x + 4', 4)}` : put(lo, '_x', bytes);
-  return `{ ${probe(va, bytes, true, vaIsUint32)} if (_w >= 0) { ${countHit(bytes === 8 ? 2 : 1)} DL.state[_w] = ${WRITTEN}; const _D = DL.data, _x = (_w << DS) + (_o & DM); ${set} } else { ${slow} } }`;
+  return `{ ${probe(va, bytes, true, vaIsUint32)} if (_w >= 0) { ${countHit(bytes === 8 ? 2 : 1)} DLS[_w] = ${WRITTEN}; const _D = DLD, _x = (_w << DS) + (_o & DM); ${set} } else { ${slow} } }`;
 }
