@@ -162,6 +162,8 @@ export interface FdtWriteOptions {
   readonly reservations?: readonly FdtReservation[];
   /** Zero bytes added after the strings block, inside totalsize, for a loader that edits in place. */
   readonly freeSpace?: number;
+  /** Pad the blob with free space up to this totalsize (QEMU hands firmware a 1 MiB blob). */
+  readonly minTotalSize?: number;
 }
 
 /** A growable big-endian byte buffer. */
@@ -254,7 +256,8 @@ export function writeFdt(root: FdtNode, options: FdtWriteOptions = {}): Uint8Arr
   const offMemRsvmap = FDT_HEADER_SIZE; // already a multiple of 8
   const offDtStruct = offMemRsvmap + rsv.length;
   const offDtStrings = offDtStruct + struct.length;
-  const totalSize = offDtStrings + strings.length + freeSpace;
+  // Free space goes at the end (DT spec 5.1): enough for `freeSpace`, and for `minTotalSize` overall.
+  const totalSize = Math.max(offDtStrings + strings.length + freeSpace, options.minTotalSize ?? 0);
   if (totalSize > 0xffff_ffff) throw new FdtError(`device tree of ${totalSize} bytes exceeds the 32-bit totalsize`);
 
   const out = new Uint8Array(totalSize);

@@ -65,6 +65,8 @@ export interface VirtDtbOptions {
   readonly flash?: boolean;
   /** Zero bytes left free inside the blob's totalsize, for a loader that edits it in place. */
   readonly freeSpace?: number;
+  /** Pad the blob to at least this totalsize. */
+  readonly minTotalSize?: number;
 }
 
 // Interrupt specifier cells of the arm,gic binding (#interrupt-cells = 3): type, number, flags.
@@ -275,5 +277,5 @@ export function buildVirtTree(options: VirtDtbOptions): FdtNode {
 /** The DTB of setway's virt machine for `options`. */
 export function buildVirtDtb(options: VirtDtbOptions): Uint8Array {
   const root = buildVirtTree(options);
-  return writeFdt(root, { bootCpuidPhys: 0, freeSpace: options.freeSpace ?? 0 });
+  return writeFdt(root, { bootCpuidPhys: 0, freeSpace: options.freeSpace ?? 0, minTotalSize: options.minTotalSize });
 }

@@ -110,10 +110,6 @@ function firmwareIsa(firmware: Uint8Array): 'a32' | 'a64' {
 /** QEMU virt's DTB for firmware is 1 MiB (its blob's totalsize), most of it free space. */
 const QEMU_FIRMWARE_DTB_BYTES = 2 ** 20;
 
-function withQemuFirmwarePadding(compact: Uint8Array, forFirmware: boolean, padded: (freeSpace: number) => Uint8Array): Uint8Array {
-  return forFirmware && compact.length < QEMU_FIRMWARE_DTB_BYTES ? padded(QEMU_FIRMWARE_DTB_BYTES - compact.length) : compact;
-}
-
 /** A kernel panic line on the console ends the run (the issue's root-fs panic, for instance). */
 const PANIC = /Kernel panic - not syncing[^\n]*\n/;
 /** The RTC's clock starts at a fixed date so a boot replays (2026-01-01T00:00:00Z). */
@@ -225,7 +221,7 @@ export function assembleVirt(options: VirtBootOptions): VirtAssembly {
   if (firmware !== undefined) attachVirtFlash(machine, vm, bus, [firmware, options.flash1]);
   // Firmware gets QEMU's 1 MiB blob: U-Boot grows its copy in place before it starts a kernel
   // (bootz/booti), and with a compact blob that runs over what it placed after the copy.
-  const dtb = options.dtb ?? withQemuFirmwarePadding(buildVirtDtb({ isa, cpus: vcpus, ramBytes, bootargs: options.bootargs, flash: firmware !== undefined }), firmware !== undefined, (free) => buildVirtDtb({ isa, cpus: vcpus, ramBytes, bootargs: options.bootargs, flash: true, freeSpace: free }));
+  const dtb = options.dtb ?? buildVirtDtb({ isa, cpus: vcpus, ramBytes, bootargs: options.bootargs, flash: firmware !== undefined, minTotalSize: firmware === undefined ? undefined : QEMU_FIRMWARE_DTB_BYTES });
   // Firmware finds the DTB at the start of RAM (QEMU virt's rule for -bios); a kernel gets its address.
   const dtbAt = kernel === undefined ? VIRT_RAM_BASE : dtbAddress(ramBytes, dtb.length);
   if (dtb.length > ramBytes) throw new MachineConfigError(`the DTB (${dtb.length} bytes) does not fit in ${ramBytes} bytes of RAM`);
