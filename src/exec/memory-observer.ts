@@ -5,8 +5,13 @@
  * up later as a different load address or value).
  */
 export interface MemoryObserver {
-  /** A data load of `size` bytes at `va` (physical `pa`) returned `value` (unsigned). */
-  load(va: number, pa: number, size: number, value: number): void;
+  /**
+   * A data load of `size` bytes at `va` (physical `pa`) returned `value` (unsigned). Returns the
+   * value the load gives the guest: `value`, or another value the architecture also allows here
+   * (a bare-metal reference adopting the newer data a hypervisor's guest read: a dirty line may
+   * be written back at any time).
+   */
+  load(va: number, pa: number, size: number, value: number): number;
   /** A data store of `size` bytes at `va` (physical `pa`) of `value` (DC ZVA: one call per word, zero). */
   store(va: number, pa: number, size: number, value: number): void;
   /**

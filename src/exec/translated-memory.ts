@@ -139,7 +139,7 @@ export class TranslatedMemory implements GuestMemory, CodePageSource, InlineData
       else if (size === 2) v = p[off] | (p[off + 1] << 8);
       else v = (p[off] | (p[off + 1] << 8) | (p[off + 2] << 16) | (p[off + 3] << 24)) >>> 0;
     }
-    if (this.observerValue !== null) this.observerValue.load(va, pa, size, v);
+    if (this.observerValue !== null) v = this.observerValue.load(va, pa, size, v);
     return v;
   }
 
@@ -215,7 +215,7 @@ export class TranslatedMemory implements GuestMemory, CodePageSource, InlineData
     if (cacheable) v = this.caches.read(this.pcpuValue, pa, size);
     else v = size === 1 ? this.memory.read8(pa) : size === 2 ? this.memory.read16(pa) : this.memory.read32(pa);
     this.refill(va, pa, el, 0, cacheable);
-    if (this.observerValue !== null) this.observerValue.load(va, pa, size, v >>> 0);
+    if (this.observerValue !== null) v = this.observerValue.load(va, pa, size, v >>> 0);
     return v;
   }
 

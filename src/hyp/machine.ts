@@ -225,14 +225,26 @@ export class Machine {
 
   /** Run `vcpu` until it halts; throws GuestError, BudgetExceeded or the executor's GuestException. */
   run(vcpu: Vcpu, budget: number): RunResult {
+    const run = this.start(vcpu, budget);
+    for (;;) {
+      const r = run.slice();
+      if (r !== null) return r;
+    }
+  }
+
+  /**
+   * The same run a scheduling slice at a time (a lockstep comparison advances it as bare metal
+   * needs its loads): `slice()` returns null until the vCPU halts, then the result.
+   */
+  start(vcpu: Vcpu, budget: number): { slice(): RunResult | null } {
     let executed = 0;
     let idleSlices = 0;
     this.policy.beforeRun?.(vcpu.host, vcpu.pcpu);
-    for (;;) {
+    const slice = (): RunResult | null => {
       const state = { setWayOps: vcpu.setWayOps, cachesOn: vcpu.guestCachesOn, inSetWayLoop: vcpu.setWayLoopActive };
-      const slice = this.scheduler.sliceLength(state);
-      vcpu.stopAtSetWay = slice.stopAtSetWay ?? Infinity;
-      const n = vcpu.cpu.run(Math.min(slice.instructions, budget - executed));
+      const length = this.scheduler.sliceLength(state);
+      vcpu.stopAtSetWay = length.stopAtSetWay ?? Infinity;
+      const n = vcpu.cpu.run(Math.min(length.instructions, budget - executed));
       executed += n;
       this.cost.guestInstructions += n;
       this.cost.endEl2Run();
@@ -246,6 +258,9 @@ export class Machine {
       const after = { setWayOps: vcpu.setWayOps, cachesOn: vcpu.guestCachesOn, inSetWayLoop: vcpu.setWayLoopActive };
       const next = this.scheduler.nextPcpu(vcpu.pcpu, after);
       if (next !== vcpu.pcpu && (this.policy.mayMigrate?.(vcpu.host) ?? true)) this.migrate(vcpu, next);
-    }
+      return null;
+    };
+    return { slice };
   }
+
 }

@@ -1,16 +1,16 @@
 /**
  * A whole guest on the virt platform, judged like every other scenario: the same boot on bare
- * metal (no hypervisor, no stage 2, no migration: src/scenarios/lockstep) runs beside it a round
- * at a time, vCPU i's loads compared with bare metal's vCPU i. Both VMs use the same runner, whose
+ * metal (no hypervisor, no stage 2, no migration: src/scenarios/lockstep) follows it a round
+ * behind, vCPU i's loads compared with bare metal's vCPU i. Both VMs use the same runner, whose
  * quanta are independent of the migration schedule, so their vCPUs interleave alike and take
  * interrupts at the same instructions while their control flow agrees.
  */
 import { isGuestCaused } from '../hyp/guest-error';
 import type { MigrationMode } from '../hyp/scheduler';
 import { assembleVirt, type VirtBootOptions, type VirtBootResult } from '../platform/virt-machine';
-import { BARE_METAL_POLICY, compareVmWithBareMetal } from './lockstep/compare-with-bare-metal';
+import { BARE_METAL_POLICY, judgeInLockstep } from './lockstep/compare-with-bare-metal';
 import type { GuestRun } from './lockstep/guest-run';
-import { ReferenceVmRun } from './lockstep/reference-vm-run';
+import { LiveReference } from './lockstep/reference-run';
 import type { Verdict } from './lockstep/verdict';
 
 export interface BootOptions extends VirtBootOptions {
@@ -41,12 +41,12 @@ export function runBoot(options: BootOptions): BootResult {
   }
   const bare = assembleVirt({ ...options, policy: BARE_METAL_POLICY, migration: NEVER, onConsole: undefined, onProgress: undefined, trace: undefined });
   const runs = (a: typeof subject): GuestRun[] => a.vm.vcpus.map((vcpu) => ({ machine: a.machine, vm: a.vm, vcpu, budget }));
-  const reference = new ReferenceVmRun(
+  const reference = new LiveReference(
+    runs(bare),
     bare.vm.vcpus.map((v) => v.port),
     () => bare.runner.round(),
-    () => bare.runner.result().end,
-    runs(bare),
+    () => ({ reason: bare.runner.result().end, failed: false }),
   );
-  const verdict = compareVmWithBareMetal(runs(subject), reference, () => subject.runner.run());
+  const verdict = judgeInLockstep(runs(subject), () => subject.runner.round(), reference);
   return { ...subject.report(verdict.guestFailure), verdict, bareMetalConsole: bare.report(null).console };
 }

@@ -23,8 +23,9 @@ export function firstDifference(a: Uint8Array, b: Uint8Array): number {
 /** An observer that records every load and store, for comparing two runs' accesses. */
 export class AccessRecorder implements MemoryObserver {
   readonly log: string[] = [];
-  load(va: number, pa: number, size: number, value: number): void {
+  load(va: number, pa: number, size: number, value: number): number {
     this.log.push(`L ${va} ${pa} ${size} ${value}`);
+    return value;
   }
   store(va: number, pa: number, size: number, value: number): void {
     this.log.push(`S ${va} ${pa} ${size} ${value}`);

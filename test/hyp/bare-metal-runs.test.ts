@@ -5,6 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { POLICY_NAMES } from '../../src/hyp/policies';
 import { runBootHandoff } from '../../src/scenarios/boot-handoff';
+import { runFunction } from '../../src/scenarios/function-harness';
+import { loadRom } from '../../src/scenarios/rom-images';
 import { BareMetalRuns } from '../../src/scenarios/lockstep/bare-metal-runs';
 import type { ScenarioResult } from '../../src/scenarios/result';
 
@@ -30,6 +32,19 @@ describe('recorded bare-metal runs', () => {
     }
     expect(bareMetal.recordings).toBe(1);
     expect(bareMetal.replays).toBe(POLICY_NAMES.length * migrations.length);
+  });
+
+  it('a run whose newer reads bare metal must adopt is compared again live: same verdict, one recording', () => {
+    // invalidate_l1 discards a dirty stack on bare metal; a guest under a hypervisor keeps it.
+    const rom = loadRom('a32-set-way.o', 0x4100_0000);
+    const options = { image: rom, entry: rom.findSymbol('invalidate_l1').address, policy: 'passthrough', bufferBytes: 64 * 1024 };
+    const bareMetal = new BareMetalRuns();
+    const replayed = runFunction({ ...options, bareMetal });
+    const live = runFunction(options);
+    expect(replayed.fresherReads).toBeGreaterThan(0);
+    expect(verdictOf(replayed)).toEqual(verdictOf(live));
+    expect(replayed.controlFlowDiverged).toBe(false);
+    expect(bareMetal.recordings).toBe(1);
   });
 
   it('a different guest (another buffer size) gets its own recording', () => {

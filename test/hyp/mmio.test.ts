@@ -65,6 +65,9 @@ describe.skipIf(!have)('emulated MMIO', () => {
     expect(device.log).toEqual(['r4 18 by 0', 'r1 4 by 0', 'r2 8 by 0', 'w1 0=ab by 0', 'w4 30=1ab by 0']);
     expect(cost.mmioAccesses).toBe(5);
     expect(cost.traps).toBeGreaterThanOrEqual(6);
+    // Each emulated access retired, as on bare metal: guest time (retired instructions) must not
+    // depend on whether a hypervisor emulates the device, or a lockstep comparison drifts.
+    expect([r.instructions, a32.instructionsRetired]).toEqual([8, 8]); // with the HVC that halts
   });
 
   it('A64: SF sign-extends to 64 bits, a W load zero-fills the top half, an X access is two words', () => {
@@ -88,6 +91,7 @@ describe.skipIf(!have)('emulated MMIO', () => {
     expect([a64.xLo(5), a64.xHi(5)]).toEqual([0xffff_ff80, 0]);
     expect([a64.xLo(3), a64.xHi(3)]).toEqual([0xbeef, 0x1234_5678]);
     expect(device.log).toEqual(['r4 18 by 0', 'r1 4 by 0', 'r1 4 by 0', 'r4 8 by 0', 'r4 c by 0', 'w1 0=ab by 0']);
+    expect(r.instructions).toBe(9);
   });
 
   it('an address no device claims is still a stage-2 fault that stops the guest', () => {

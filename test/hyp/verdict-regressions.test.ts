@@ -82,11 +82,11 @@ describe('invalidate-only and PoU routines: memory stale on bare metal too is no
     expect(r.fresherReads).toBe(0);
     expect(r.staleReads).toBe(0);
   });
-  it('invalidate_l1 with a dirty stack: bare metal discards the return address and goes its own way; the guest under a hypervisor does not, which is not a loss', () => {
+  it('invalidate_l1 with a dirty stack: the guest under a hypervisor reads the return address bare metal discards; bare metal adopts it (a write-back it could have made) and both are compared to the end', () => {
     const r = runFunction({ image: setWay, entry: entry('invalidate_l1'), policy: 'passthrough', bufferBytes: 64 * 1024 });
-    expect(r.controlFlowDiverged).toBe(true);
-    expect(r.controlFlowCause).toBe('after-newer-read');
     expect(r.fresherReads).toBeGreaterThan(0);
+    expect(r.controlFlowDiverged).toBe(false);
+    expect(r.staleReads).toBe(0);
     expect(lostData(r)).toBe(false);
   });
 });

@@ -1,47 +1,33 @@
 /**
- * The comparer against a scripted bare-metal load stream: an instruction the hypervisor restarts
- * after a stage-2 fault makes its accesses before the faulting one twice; bare metal once.
+ * The comparer between scripted runs: the subject's loads queued as its vCPU made them (with a
+ * restart after a stage-2 fault where the hypervisor resolved one), bare metal's loads matched
+ * one by one as it makes them, and bare metal adopting newer data the guest read.
  */
 import { describe, expect, it } from 'vitest';
 import { CacheSystem } from '../../src/cache/cache-system';
+import type { Vcpu } from '../../src/hyp/vcpu';
 import { PhysicalMemory } from '../../src/mmu/physical-memory';
-import { LoadQueue } from '../../src/scenarios/lockstep/load-queue';
-import { LockstepComparer } from '../../src/scenarios/lockstep/lockstep-comparer';
-import type { ReferenceLoads } from '../../src/scenarios/lockstep/reference-loads';
+import { AdoptionNeeded, LockstepComparer } from '../../src/scenarios/lockstep/lockstep-comparer';
+import { StoreShadow } from '../../src/scenarios/lockstep/store-shadow';
+import { SubjectLoads, SubjectSide } from '../../src/scenarios/lockstep/subject-loads';
 
-function scripted(loads: readonly (readonly [number, number])[]): ReferenceLoads {
-  const q = new LoadQueue();
-  for (const [va, value] of loads) q.push(va, va, 4, value);
-  return {
-    fill: () => q.length > 0,
-    get headVa() {
-      return q.headVa;
-    },
-    get headPa() {
-      return q.headPa;
-    },
-    get headSize() {
-      return q.headSize;
-    },
-    get headValue() {
-      return q.headValue;
-    },
-    shift: () => q.shift(),
-    finish: () => {},
-    get remaining() {
-      return q.length;
-    },
-    stopped: null,
-    guest: undefined as never,
-  };
-}
-
-function comparer(reference: ReferenceLoads): LockstepComparer {
+/** A subject vCPU whose retired-instruction count the test sets. */
+function scriptedSubject() {
   const memory = new PhysicalMemory([{ base: 0, size: 1 << 20 }]);
-  return new LockstepComparer(reference, memory, new CacheSystem('cubietruck', memory), () => ({ instructions: 0, pc: 0 }));
+  const caches = new CacheSystem('cubietruck', memory);
+  const cpu = { instructionsRetired: 0 };
+  const recorder = new SubjectLoads({ cpu } as unknown as Vcpu, new StoreShadow(memory), caches, memory, { loads: 0 });
+  const side = new SubjectSide([recorder], () => false);
+  return { memory, caches, cpu, recorder, side };
 }
 
-// A loop loading words up to a page end, then a load pair whose second half is on the next page.
+function bareMetal() {
+  const memory = new PhysicalMemory([{ base: 0, size: 1 << 20 }]);
+  return { memory, caches: new CacheSystem('cubietruck', memory) };
+}
+
+// A loop loading words up to a page end, then a load multiple whose third word is on the next
+// page (the hypervisor had unmapped it: stage-2 fault, resolved, the instruction runs again).
 const BARE_METAL: [number, number][] = [
   [0x0ff0, 1],
   [0x0ff4, 2],
@@ -49,40 +35,127 @@ const BARE_METAL: [number, number][] = [
   [0x0ffc, 4],
   [0x1000, 5],
   [0x1004, 6],
-  [0x1008, 7],
 ];
 
 describe('LockstepComparer and restarted instructions', () => {
-  it('matches the repeated accesses of an instruction restarted after a stage-2 fault again', () => {
-    const c = comparer(scripted(BARE_METAL));
-    for (const [va, v] of BARE_METAL.slice(0, 4)) c.load(va, va, 4, v);
-    c.restart(); // 0x1000 faulted: the pair restarts at 0x0ff8
-    for (const [va, v] of BARE_METAL.slice(2)) c.load(va, va, 4, v);
-    c.finish();
-    expect([c.controlFlowDiverged, c.staleReads, c.repeatedLoads]).toEqual([false, 0, 2]);
+  it('drops the loads a restarted instruction made before its fault: the repeat is matched once', () => {
+    const s = scriptedSubject();
+    const load = (va: number, v: number) => s.recorder.load(va, va, 4, v);
+    load(0x0ff0, 1);
+    s.cpu.instructionsRetired = 1;
+    load(0x0ff4, 2);
+    s.cpu.instructionsRetired = 2;
+    load(0x0ff8, 3);
+    load(0x0ffc, 4);
+    s.recorder.restart(); // 0x1000 faulted
+    load(0x0ff8, 3);
+    load(0x0ffc, 4);
+    load(0x1000, 5);
+    s.cpu.instructionsRetired = 3;
+    load(0x1004, 6);
+    const c = new LockstepComparer(s.side, 0, bareMetal());
+    for (const [va, v] of BARE_METAL) c.load(va, va, 4, v);
+    c.referenceEnded();
+    expect([c.controlFlowDiverged, c.staleReads, c.loads, s.recorder.repeatedLoads]).toEqual([false, 0, 6, 2]);
   });
 
-  it('still finds the divergence when the repeated load was not made before the fault', () => {
-    const c = comparer(scripted(BARE_METAL));
-    for (const [va, v] of BARE_METAL.slice(0, 4)) c.load(va, va, 4, v);
-    c.restart();
-    c.load(0x2000, 0x2000, 4, 9);
+  it('a restart after bare metal matched the first attempt drops the repeat instead', () => {
+    const s = scriptedSubject();
+    const c = new LockstepComparer(s.side, 0, bareMetal());
+    s.cpu.instructionsRetired = 2;
+    s.recorder.load(0x0ff8, 0x0ff8, 4, 3);
+    s.recorder.load(0x0ffc, 0x0ffc, 4, 4);
+    c.load(0x0ff8, 0x0ff8, 4, 3);
+    c.load(0x0ffc, 0x0ffc, 4, 4);
+    s.recorder.restart();
+    s.recorder.load(0x0ff8, 0x0ff8, 4, 3);
+    s.recorder.load(0x0ffc, 0x0ffc, 4, 4);
+    s.recorder.load(0x1000, 0x1000, 4, 5);
+    c.load(0x1000, 0x1000, 4, 5);
+    c.referenceEnded();
+    expect([c.controlFlowDiverged, c.loads]).toEqual([false, 3]);
+  });
+
+  it('without a restart, the same repetition is a control-flow divergence with no loss to explain it', () => {
+    const s = scriptedSubject();
+    for (const [va, v] of [...BARE_METAL.slice(0, 4), ...BARE_METAL.slice(2)]) s.recorder.load(va, va, 4, v);
+    const c = new LockstepComparer(s.side, 0, bareMetal());
+    for (const [va, v] of BARE_METAL) c.load(va, va, 4, v);
     expect(c.controlFlowDiverged).toBe(true);
     expect(c.controlFlowCause).toBe('unexplained');
-  });
-
-  it('without a restart, the same repetition is a control-flow divergence', () => {
-    const c = comparer(scripted(BARE_METAL));
-    for (const [va, v] of [...BARE_METAL.slice(0, 4), ...BARE_METAL.slice(2)]) c.load(va, va, 4, v);
-    expect(c.controlFlowDiverged).toBe(true);
+    expect(c.first?.loadIndex).toBe(4);
   });
 
   it('a stale value in the repeated part is still a stale read', () => {
-    const c = comparer(scripted(BARE_METAL));
-    for (const [va, v] of BARE_METAL.slice(0, 4)) c.load(va, va, 4, v);
-    c.restart();
+    const s = scriptedSubject();
+    s.cpu.instructionsRetired = 2;
+    s.recorder.load(0x0ff8, 0x0ff8, 4, 3);
+    s.recorder.restart();
+    s.recorder.load(0x0ff8, 0x0ff8, 4, 0xdead);
+    const c = new LockstepComparer(s.side, 0, bareMetal());
     c.load(0x0ff8, 0x0ff8, 4, 3);
-    c.load(0x0ffc, 0x0ffc, 4, 0xdead);
     expect(c.staleReads).toBe(1);
+    expect(c.first?.text).toMatch(/stale read at load #0 .* gave 0xdead, bare metal 0x3/);
+  });
+
+  it('bare metal making loads the guest never made, or the reverse, is a control-flow divergence', () => {
+    const s = scriptedSubject();
+    s.recorder.load(0x0ff0, 0x0ff0, 4, 1);
+    const c = new LockstepComparer(s.side, 0, bareMetal());
+    c.load(0x0ff0, 0x0ff0, 4, 1);
+    c.load(0x0ff4, 0x0ff4, 4, 2);
+    expect(c.first?.text).toMatch(/bare metal made load #1 .* the guest made no more loads/);
+
+    const t = scriptedSubject();
+    t.recorder.load(0x0ff0, 0x0ff0, 4, 1);
+    const d = new LockstepComparer(t.side, 0, bareMetal());
+    d.referenceEnded();
+    expect(d.first?.text).toMatch(/the guest made load #0 .* bare metal made no more loads/);
+  });
+});
+
+describe('bare metal adopts newer data the guest read', () => {
+  it('the guest read its latest store where bare metal read an older copy: bare metal writes the line back and takes the same value', () => {
+    const s = scriptedSubject();
+    s.recorder.store(0x2000, 0x2000, 4, 0x1234); // the guest's latest store, which reached the guest
+    s.recorder.load(0x2000, 0x2000, 4, 0x1234);
+    const bare = bareMetal();
+    bare.caches.write(0, 0x2000, 4, 0x1234); // bare metal's copy is dirty in pCPU 0's L1...
+    expect(bare.memory.read32(0x2000)).toBe(0); // ...and memory is older
+    const c = new LockstepComparer(s.side, 0, bare);
+    expect(c.load(0x2000, 0x2000, 4, 0)).toBe(0x1234); // an uncached read of memory, adopted
+    expect([c.fresherReads, c.staleReads]).toEqual([1, 0]);
+    expect(bare.memory.read32(0x2000)).toBe(0x1234);
+    expect(bare.caches.isDirty(0x2000)).toBe(false);
+  });
+
+  it('data bare metal discarded (its DC ISW) is put in its memory, so a later read there agrees too', () => {
+    const s = scriptedSubject();
+    s.recorder.store(0x2000, 0x2000, 4, 0x77);
+    s.recorder.load(0x2000, 0x2000, 4, 0x77);
+    s.recorder.load(0x2000, 0x2000, 4, 0x77);
+    const bare = bareMetal();
+    const c = new LockstepComparer(s.side, 0, bare);
+    expect(c.load(0x2000, 0x2000, 4, 0)).toBe(0x77);
+    expect(c.load(0x2000, 0x2000, 4, bare.memory.read32(0x2000))).toBe(0x77);
+    expect([c.fresherReads, c.staleReads]).toEqual([1, 0]);
+  });
+
+  it('a guest that reads data older than its latest store, where bare metal reads the latest, has read stale data', () => {
+    const s = scriptedSubject();
+    s.recorder.store(0x2000, 0x2000, 4, 0x77);
+    s.recorder.load(0x2000, 0x2000, 4, 0);
+    const c = new LockstepComparer(s.side, 0, bareMetal());
+    expect(c.load(0x2000, 0x2000, 4, 0x77)).toBe(0x77);
+    expect(c.staleReads).toBe(1);
+    expect(c.first?.whereUpToDate).toMatch(/no copy holds the latest data|memory/);
+  });
+
+  it('a recorded bare-metal run cannot adopt: the comparer says so, for the caller to compare live', () => {
+    const s = scriptedSubject();
+    s.recorder.store(0x2000, 0x2000, 4, 0x77);
+    s.recorder.load(0x2000, 0x2000, 4, 0x77);
+    const c = new LockstepComparer(s.side, 0, null);
+    expect(() => c.load(0x2000, 0x2000, 4, 0)).toThrow(AdoptionNeeded);
   });
 });

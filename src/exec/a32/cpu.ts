@@ -134,6 +134,8 @@ export class A32Cpu implements SystemAccessContext {
   strictAlignment = false;
   stopReason: StopReason = 'budget';
   instructionsRetired = 0;
+  /** Set by skipInstruction: the EL2 handler completed the trapped instruction. */
+  private skippedByEl2 = false;
 
   // ---- executor internals (read by the handlers) ----
   /** NZCV flags, 0 or 1 each. */
@@ -393,6 +395,7 @@ export class A32Cpu implements SystemAccessContext {
   skipInstruction(): void {
     this.r[15] = (this.current + this.instructionLength) >>> 0;
     this.branched = true;
+    this.skippedByEl2 = true;
     if (this.thumb) {
       this.itState = itAdvance(this.itState);
       this.itStateWritten = true;
@@ -832,7 +835,11 @@ export class A32Cpu implements SystemAccessContext {
       // Stage 2 abort: EC 0x20/0x24 to EL2 with HPFAR = IPA[39:12] << 4 (G8 "HPFAR"); the
       // instruction is retried unless the handler skips it.
       const syndrome = abortSyndrome(fault, fault.access === 'fetch' ? null : accessSyndromeOf(this.currentInsn));
+      this.skippedByEl2 = false;
       this.el2.takeTrap(syndrome, { far: fault.va >>> 0, hpfar: Math.floor(fault.ipa / 4096) * 16 }, this);
+      // Emulated and skipped (MMIO) it has retired, as the same access does on bare metal: guest
+      // time (retired instructions) then runs alike with and without a hypervisor. Retried, not yet.
+      if (this.skippedByEl2) this.instructionsRetired++;
       return;
     }
     if (fault.stage === 2) throw e;

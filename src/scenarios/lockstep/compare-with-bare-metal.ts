@@ -3,9 +3,10 @@
  * by what the guest saw (src/scenarios/lockstep/verdict.ts).
  *
  * Bare metal is the machine the guest's author tested on: no hypervisor (no stage 2, no traps, so
- * DC ISW discards dirty data as the hardware does), one pCPU, S/W ops acting on that pCPU's
- * caches, no migration. The reference is advanced only as far as the subject's loads need, so
- * the comparison holds just the loads one run is ahead of the other.
+ * DC ISW discards dirty data as the hardware does), S/W ops acting on the pCPU's own caches, no
+ * migration. The subject runs a step ahead and queues its loads; bare metal follows, each of its
+ * loads matched as it makes it (src/scenarios/lockstep/lockstep-comparer.ts), so the two runs
+ * hold only the loads of one step between them.
  */
 import { performance } from 'node:perf_hooks';
 import type { CacheSystem } from '../../cache/cache-system';
@@ -14,86 +15,59 @@ import type { MigrationMode } from '../../hyp/scheduler';
 import type { PhysicalMemory } from '../../mmu/physical-memory';
 import { guestPosition, guestRegisters } from '../guest-setup';
 import type { GuestRun } from './guest-run';
-import { LockstepComparer } from './lockstep-comparer';
-import { isGuestCaused } from '../../hyp/guest-error';
-import { ReferenceRun } from './reference-run';
-import type { ReferenceLoads } from './reference-loads';
+import { AdoptionNeeded, LockstepComparer } from './lockstep-comparer';
+import { LiveReference, type ReferenceSide } from './reference-run';
 import type { BareMetalRuns } from './bare-metal-runs';
-import type { ReferenceVmRun } from './reference-vm-run';
+import { StoreShadow } from './store-shadow';
+import { SubjectLoads, SubjectSide } from './subject-loads';
 import type { Verdict } from './verdict';
 
 /** The reference machine's policy: no stage 2 and no trapping (src/hyp/policies/passthrough.ts). */
 export const BARE_METAL_POLICY = 'passthrough:novm';
 
 /**
- * Run `runSubject` (which runs `subject` to its end) while comparing every load with `reference`
- * (built from the same scenario with BARE_METAL_POLICY and no migration).
+ * Judge the subject (its vCPUs `subjects`, run a step at a time by `stepSubject`, false once it
+ * has ended) against bare metal (`reference`, vCPU i against vCPU i): the subject's loads are
+ * queued as it runs, bare metal advances as far as they reach and matches each of its own.
  */
-export function compareWithBareMetal(subject: GuestRun, ref: ReferenceLoads, runSubject: () => void): Verdict {
-  const reference = ref.guest;
-  const cmp = new LockstepComparer(ref, subject.machine.memory, subject.machine.caches, () => guestPosition(subject.vcpu));
-  subject.vcpu.port.observer = cmp;
-  let failure: Error | null = null;
-  try {
-    runSubject();
-  } catch (e) {
-    // A guest that fails where bare metal finishes is the policy's doing: a verdict, not an error.
-    if (!isGuestCaused(e)) throw e;
-    failure = e;
-  } finally {
-    subject.vcpu.port.observer = null;
-  }
-  cmp.finish();
-  if (failure !== null && ref.stopped !== 'halted' && ref.stopped !== 'wfi') throw failure;
-  return {
-    loadsCompared: cmp.loads,
-    staleReads: cmp.staleReads,
-    fresherReads: cmp.fresherReads,
-    dataDestroyed: cmp.controlFlowDiverged ? 0 : destroyedLines(cmp.shadow, subject, reference),
-    controlFlowDiverged: cmp.controlFlowDiverged,
-    controlFlowCause: cmp.controlFlowCause,
-    firstDivergence: cmp.first,
-    finalStateDiffers: registerDifferences(subject, reference),
-    referenceEnd: ref.stopped ?? 'running',
-    guestFailure: failure === null ? null : `${failure.name}: ${failure.message}`,
-  };
-}
-
-/**
- * The same for a whole VM: vCPU i of the subject against vCPU i of bare metal (`reference`, a
- * ReferenceVmRun advanced a round at a time), one shadow of the guest's stores for all of them.
- */
-export function compareVmWithBareMetal(subjects: readonly GuestRun[], reference: ReferenceVmRun, runSubject: () => void): Verdict {
-  const shadow = new Map<number, Uint8Array>();
+export function judgeInLockstep(subjects: readonly GuestRun[], stepSubject: () => boolean, reference: ReferenceSide): Verdict {
+  const shadow = new StoreShadow(subjects[0].machine.memory);
   const clock = { loads: 0 };
-  const comparers = subjects.map((s, i) => {
-    const c = new LockstepComparer(reference.loadsOf(i), s.machine.memory, s.machine.caches, () => guestPosition(s.vcpu), shadow, clock);
-    s.vcpu.port.observer = c;
-    return c;
-  });
-  let failure: Error | null = null;
+  const recorders = subjects.map((s) => new SubjectLoads(s.vcpu, shadow, s.machine.caches, s.machine.memory, clock));
+  const subject = new SubjectSide(recorders, stepSubject);
+  const comparers = subjects.map((_, i) => new LockstepComparer(subject, i, reference.machine));
+  subjects.forEach((s, i) => (s.vcpu.port.observer = recorders[i]));
+  reference.attach(comparers);
   try {
-    runSubject();
-  } catch (e) {
-    if (!isGuestCaused(e)) throw e;
-    failure = e;
+    while (!subject.stopped) {
+      if (reference.stopped === null && comparers.some((c) => !c.done)) {
+        reference.step();
+        continue;
+      }
+      subject.step();
+      if (reference.stopped !== null) for (const c of comparers) c.referenceEnded();
+    }
+    // The subject has ended: bare metal runs on to its end, matching what the subject left queued.
+    while (reference.stopped === null) reference.step();
+    for (const c of comparers) c.referenceEnded();
   } finally {
     for (const s of subjects) s.vcpu.port.observer = null;
+    reference.attach(null);
   }
-  for (const c of comparers) c.finish();
+  const failure = subject.failure;
   // Failing where bare metal fails too is the guest's own doing: an error, as without a comparison.
   if (failure !== null && reference.failed) throw failure;
   const first = comparers.reduce<LockstepComparer | null>((best, c) => (c.first !== null && (best === null || c.firstAt < best.firstAt) ? c : best), null);
   const diverged = comparers.filter((c) => c.controlFlowDiverged);
-  const cause = diverged.some((c) => c.controlFlowCause === 'unexplained') ? 'unexplained' : diverged.some((c) => c.controlFlowCause === 'after-stale-read') ? 'after-stale-read' : diverged.length > 0 ? 'after-newer-read' : null;
+  const cause = diverged.some((c) => c.controlFlowCause === 'unexplained') ? 'unexplained' : diverged.length > 0 ? 'after-stale-read' : null;
   const sum = (f: (c: LockstepComparer) => number) => comparers.reduce((n, c) => n + f(c), 0);
-  const refGuests = subjects.map((_, i) => reference.loadsOf(i).guest);
-  const regs = subjects.map((s, i) => registerDifferences(s, refGuests[i])).map((d, i) => (d === null ? null : `vCPU ${i}: ${d}`)).filter((d) => d !== null);
+  const refGuests = reference.guests;
+  const regs = subjects.map((s, i) => registerDifferences(s, refGuests[i])).map((d, i) => (subjects.length === 1 || d === null ? d : `vCPU ${i}: ${d}`)).filter((d) => d !== null);
   return {
     loadsCompared: sum((c) => c.loads),
     staleReads: sum((c) => c.staleReads),
     fresherReads: sum((c) => c.fresherReads),
-    dataDestroyed: diverged.length > 0 ? 0 : destroyedLines(shadow, subjects[0], refGuests[0]),
+    dataDestroyed: diverged.length > 0 ? 0 : destroyedLines(shadow.pages, subjects[0], refGuests[0]),
     controlFlowDiverged: diverged.length > 0,
     controlFlowCause: cause,
     firstDivergence: first?.first ?? null,
@@ -165,16 +139,35 @@ export function runJudged(
     readonly bareMetal?: { readonly runs: BareMetalRuns; readonly key: string };
   },
 ): { subject: GuestRun; run: RunResult; verdict: Verdict | null; guestMs: number } {
-  const subject = prepare(options.policy, options.migration, options.trace);
   const bareMetal = () => prepare(BARE_METAL_POLICY, { kind: 'never' }, undefined);
-  const reference =
-    options.compare === false ? null : options.bareMetal === undefined ? new ReferenceRun(bareMetal()) : options.bareMetal.runs.reference(options.bareMetal.key, bareMetal);
-  const t0 = performance.now();
-  let run: RunResult = { instructions: 0, haltReason: '' };
-  const runSubject = () => {
-    run = subject.machine.run(subject.vcpu, subject.budget);
-  };
-  const verdict = reference === null ? (runSubject(), null) : compareWithBareMetal(subject, reference, runSubject);
-  if (verdict?.guestFailure) run = { instructions: guestPosition(subject.vcpu).instructions, haltReason: 'guest failed' };
-  return { subject, run, verdict, guestMs: performance.now() - t0 };
+  // A recording serves until bare metal has to adopt newer data the guest read; then the run is
+  // made again against live bare metal (a traced run goes live at once: it prints only once).
+  const recorded = options.compare !== false && options.bareMetal !== undefined && options.trace === undefined;
+  for (const live of recorded ? [false, true] : [true]) {
+    const subject = prepare(options.policy, options.migration, options.trace);
+    const t0 = performance.now();
+    let run: RunResult = { instructions: 0, haltReason: '' };
+    if (options.compare === false) {
+      run = subject.machine.run(subject.vcpu, subject.budget);
+      return { subject, run, verdict: null, guestMs: performance.now() - t0 };
+    }
+    const reference = live ? LiveReference.single(bareMetal()) : options.bareMetal!.runs.reference(options.bareMetal!.key, bareMetal);
+    const slices = subject.machine.start(subject.vcpu, subject.budget);
+    const step = (): boolean => {
+      const r = slices.slice();
+      if (r === null) return true;
+      run = r;
+      return false;
+    };
+    let verdict: Verdict;
+    try {
+      verdict = judgeInLockstep([subject], step, reference);
+    } catch (e) {
+      if (e instanceof AdoptionNeeded && !live) continue;
+      throw e;
+    }
+    if (verdict.guestFailure) run = { instructions: guestPosition(subject.vcpu).instructions, haltReason: 'guest failed' };
+    return { subject, run, verdict, guestMs: performance.now() - t0 };
+  }
+  throw new Error('unreachable: the live comparison always returns');
 }

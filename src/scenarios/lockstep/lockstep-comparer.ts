@@ -1,219 +1,145 @@
 /**
- * Compares the subject's loads, one by one as they happen, with the bare-metal reference's loads
- * in the same order. It also keeps a shadow of the subject's stores (copy-on-first-write pages),
- * so each differing load can be classed: the guest's latest store (newer than bare metal: not a
- * loss) or anything else (stale: the guest saw data it should not have).
+ * Bare metal's side of a lockstep comparison: the observer of one bare-metal vCPU's loads. Each
+ * load is matched with the load the guest under the policy made at the same point (the subject
+ * runs ahead: src/scenarios/lockstep/subject-loads.ts), before bare metal uses its value:
+ *  - same data: nothing to say;
+ *  - the guest read the latest data the guest stored and bare metal an older copy: not a loss.
+ *    The architecture lets any dirty line be written back at any time, so bare metal could have
+ *    read it too: bare metal adopts it (the line is written back, the load returns it) and both
+ *    runs go on alike. Without this, bare metal would go its own way and nothing after would be
+ *    compared;
+ *  - anything else the guest read is stale: a loss;
+ *  - another address (or no load at all): control flow diverged, and the comparison ends.
  */
 import type { CacheSystem } from '../../cache/cache-system';
 import type { MemoryObserver } from '../../exec/memory-observer';
 import type { PhysicalMemory } from '../../mmu/physical-memory';
-import type { ReferenceLoads } from './reference-loads';
+import { readMemory, writeMemory } from './store-shadow';
+import type { SubjectLoads, SubjectSide } from './subject-loads';
 import { describeDivergence, type ControlFlowCause, type Divergence } from './verdict';
 
-const PAGE = 4096;
-/**
- * Reference loads kept after the subject consumed them, for an instruction the hypervisor
- * restarts: a restarted load pair or multiple repeats at most this many of its accesses.
- */
-const RECENT = 32;
-const MAX_REPEATED = 16;
-
-interface ReplayedLoad {
-  readonly va: number;
-  readonly pa: number;
-  readonly size: number;
-  readonly value: number;
+/** Bare metal cannot take the guest's newer data (a recorded run): the caller reruns live. */
+export class AdoptionNeeded extends Error {
+  constructor() {
+    super('bare metal must adopt newer data the guest read, and a recorded run cannot');
+    this.name = 'AdoptionNeeded';
+  }
 }
 
-export interface GuestPosition {
-  readonly instructions: number;
-  readonly pc: number;
+/** The bare-metal machine a comparer adopts data into. */
+export interface AdoptingMachine {
+  readonly caches: CacheSystem;
+  readonly memory: PhysicalMemory;
 }
 
 export class LockstepComparer implements MemoryObserver {
+  /** Loads compared. */
   loads = 0;
   staleReads = 0;
   fresherReads = 0;
   first: Divergence | null = null;
   controlFlowDiverged = false;
   controlFlowCause: ControlFlowCause | null = null;
-  /** When `first` happened on the shared clock of loads (several vCPUs: the earliest wins). */
+  /** When `first` happened on the subject's shared clock of loads (several vCPUs: the earliest wins). */
   firstAt = Infinity;
-  /** Loads a restarted instruction made again (bare metal made them once). */
-  repeatedLoads = 0;
+  /** The comparison of this vCPU is over (control flow diverged). */
+  done = false;
 
-  // The last RECENT reference loads consumed, as a ring; `consumed` counts them all.
-  private readonly recentVa = new Float64Array(RECENT);
-  private readonly recentPa = new Float64Array(RECENT);
-  private readonly recentSize = new Uint8Array(RECENT);
-  private readonly recentValue = new Uint32Array(RECENT);
-  private consumed = 0;
-  /** Reference loads to match again before the queue's next one (a restarted instruction's). */
-  private replay: ReplayedLoad[] = [];
-  private restartPending = false;
+  private readonly recorder: SubjectLoads;
 
   /**
-   * `shadow`: pages the guest stored to, with the data of its latest stores (host PA page ->
-   * bytes), shared by the comparers of one VM's vCPUs; `clock` counts loads across them.
+   * `index`: the vCPU (the same in both runs); `machine`: bare metal's caches and memory, or null
+   * when bare metal is a recording that cannot change (a needed adoption throws AdoptionNeeded).
    */
   constructor(
-    private readonly reference: ReferenceLoads,
-    private readonly memory: PhysicalMemory,
-    private readonly caches: CacheSystem,
-    private readonly position: () => GuestPosition,
-    readonly shadow: Map<number, Uint8Array> = new Map(),
-    private readonly clock: { loads: number } = { loads: 0 },
-  ) {}
-
-  load(va: number, pa: number, size: number, value: number): void {
-    if (this.controlFlowDiverged) return;
-    const index = this.loads++;
-    this.clock.loads++;
-    if (this.restartPending) {
-      this.restartPending = false;
-      this.rewindForRestart(va, size);
-    }
-    let expectedVa: number;
-    let expectedPa: number;
-    let expectedSize: number;
-    let expected: number;
-    if (this.replay.length > 0) {
-      const r = this.replay.shift()!;
-      expectedVa = r.va;
-      expectedPa = r.pa;
-      expectedSize = r.size;
-      expected = r.value;
-    } else {
-      const ref = this.reference;
-      if (!ref.fill()) {
-        this.diverge('control-flow', index, va, pa, size, null, value);
-        return;
-      }
-      expectedVa = ref.headVa;
-      expectedPa = ref.headPa;
-      expectedSize = ref.headSize;
-      expected = ref.headValue;
-      ref.shift();
-    }
-    const slot = this.consumed++ % RECENT;
-    this.recentVa[slot] = expectedVa;
-    this.recentPa[slot] = expectedPa;
-    this.recentSize[slot] = expectedSize;
-    this.recentValue[slot] = expected;
-    if (expectedVa !== va || expectedSize !== size) {
-      this.diverge('control-flow', index, va, pa, size, expected, value);
-      return;
-    }
-    if (expected === value) return;
-    if (value === this.latest(pa, size)) {
-      this.fresherReads++;
-      return;
-    }
-    this.staleReads++;
-    if (this.first === null) this.diverge('stale', index, va, pa, size, expected, value);
+    private readonly subject: SubjectSide,
+    private readonly index: number,
+    private readonly machine: AdoptingMachine | null,
+  ) {
+    this.recorder = subject.recorders[index];
   }
 
-  restart(): void {
-    this.restartPending = true;
+  load(va: number, pa: number, size: number, value: number): number {
+    if (this.done) return value;
+    if (!this.subject.fill(this.index)) {
+      this.diverge('control-flow', this.loads, va, size, value, null, -1);
+      return value;
+    }
+    const q = this.recorder.queue;
+    const h = q.head;
+    this.loads++;
+    if (q.va[h] !== va || q.size[h] !== size) {
+      this.diverge('control-flow', this.loads - 1, q.va[h], q.size[h], value, q.value[h], h);
+      return value;
+    }
+    const theirs = q.value[h];
+    if (theirs === value) {
+      q.shift();
+      return value;
+    }
+    if (theirs === q.latest[h]) {
+      this.fresherReads++;
+      q.shift();
+      return this.adopt(pa, size, theirs);
+    }
+    this.staleReads++;
+    if (this.first === null) this.diverge('stale', this.loads - 1, va, size, value, theirs, h);
+    q.shift();
+    return value;
+  }
+
+  store(): void {}
+
+  /** Bare metal ended: loads the guest made beyond bare metal's are a divergence. */
+  referenceEnded(): void {
+    if (this.done) return;
+    const q = this.recorder.queue;
+    if (q.length > 0) this.diverge('control-flow', this.loads, q.va[q.head], q.size[q.head], null, q.value[q.head], q.head);
   }
 
   /**
-   * The first load after a restart: if it is not the load bare metal made next but one the
-   * subject made just before the fault, the restarted instruction is making its accesses again,
-   * from that one on: match them against the same reference loads again.
+   * Bare metal takes the guest's data at `pa`: the line is cleaned and invalidated from every
+   * cache (a write-back the hardware may make at any time), and if memory still holds older
+   * data (bare metal discarded the line, DC ISW) the guest's bytes are written there.
    */
-  private rewindForRestart(va: number, size: number): void {
-    if (this.replay.length > 0 ? this.replay[0].va === va && this.replay[0].size === size : this.reference.fill() && this.reference.headVa === va && this.reference.headSize === size) return;
-    const back = Math.min(MAX_REPEATED, this.consumed);
-    for (let k = 1; k <= back; k++) {
-      const slot = (this.consumed - k) % RECENT;
-      if (this.recentVa[slot] !== va || this.recentSize[slot] !== size) continue;
-      const again: ReplayedLoad[] = [];
-      for (let j = k; j >= 1; j--) {
-        const at = (this.consumed - j) % RECENT;
-        again.push({ va: this.recentVa[at], pa: this.recentPa[at], size: this.recentSize[at], value: this.recentValue[at] });
-      }
-      this.replay = again.concat(this.replay);
-      this.repeatedLoads += k;
-      return;
-    }
+  private adopt(pa: number, size: number, value: number): number {
+    const m = this.machine;
+    if (m === null) throw new AdoptionNeeded();
+    m.caches.cleanInvalidateLineToPoC(pa);
+    if (readMemory(m.memory, pa, size) !== value) writeMemory(m.memory, pa, size, value);
+    return value;
   }
 
-  store(_va: number, pa: number, size: number, value: number): void {
-    const page = this.shadowPage(pa);
-    let off = pa % PAGE;
-    for (let i = 0; i < size; i++, off++) page[off] = (value >>> (8 * i)) & 0xff;
-  }
-
-  /** The subject made its last load: bare metal loads still queued (or to come) mean control flow diverged. */
-  finish(): void {
-    if (this.controlFlowDiverged) return;
-    const ref = this.reference;
-    ref.finish();
-    if (ref.remaining > 0) this.diverge('control-flow', this.loads, ref.headVa, ref.headPa, ref.headSize, ref.headValue, null);
-  }
-
-  /** Value of the guest's latest store at `pa` (memory's value where it never stored). */
-  latest(pa: number, size: number): number {
-    const page = this.shadow.get(Math.floor(pa / PAGE));
-    if (page === undefined || (pa % PAGE) + size > PAGE) return readMemory(this.memory, pa, size);
-    let v = 0;
-    const off = pa % PAGE;
-    for (let i = size - 1; i >= 0; i--) v = (v << 8) | page[off + i];
-    return v >>> 0;
-  }
-
-  private shadowPage(pa: number): Uint8Array {
-    const ppn = Math.floor(pa / PAGE);
-    let page = this.shadow.get(ppn);
-    if (page === undefined) {
-      // First store to this page: until now memory held what the guest last "wrote" here.
-      page = new Uint8Array(PAGE);
-      this.memory.readBytes(ppn * PAGE, page);
-      this.shadow.set(ppn, page);
-    }
-    return page;
-  }
-
-  private diverge(kind: Divergence['kind'], loadIndex: number, va: number, pa: number, size: number, expected: number | null, actual: number | null): void {
+  /** `at`: the subject load's slot in its queue (-1: the guest made none). */
+  private diverge(kind: Divergence['kind'], loadIndex: number, va: number, size: number, expected: number | null, actual: number | null, at: number): void {
+    const q = this.recorder.queue;
     if (kind === 'control-flow') {
+      this.done = true;
       this.controlFlowDiverged = true;
-      this.controlFlowCause = this.staleReads > 0 ? 'after-stale-read' : this.fresherReads > 0 ? 'after-newer-read' : 'unexplained';
+      this.controlFlowCause = this.staleReads > 0 ? 'after-stale-read' : 'unexplained';
     }
-    if (this.first !== null) return;
-    this.firstAt = this.clock.loads;
-    const pos = this.position();
-    const latest = actual === null ? null : this.latest(pa, size);
-    const d = { kind, loadIndex, instructions: pos.instructions, pc: pos.pc, va, pa, size, expected, actual, latest, whereUpToDate: latest === null ? '' : this.whereIs(pa, size, latest) };
-    const why =
-      this.controlFlowCause === 'after-newer-read'
-        ? ` (after ${this.fresherReads} reads of newer data than bare metal had: bare metal went its own way, not a loss)`
-        : this.controlFlowCause === 'unexplained'
-          ? ' (no earlier load differed: stale code or translation tables, or other ID values)'
-          : '';
-    this.first = { ...d, text: describeDivergence(d) + why };
-  }
-
-  /** Every copy of the line holding `pa` in the subject, and which of them holds `latest`. */
-  private whereIs(pa: number, size: number, latest: number): string {
-    const lineBytes = this.caches.lineBytes;
-    const off = pa % lineBytes;
-    const parts: string[] = [];
-    let found = false;
-    for (const c of this.caches.inspectLine(pa)) {
-      let v = 0;
-      for (let i = size - 1; i >= 0; i--) v = (v << 8) | c.bytes[off + i];
-      const upToDate = v >>> 0 === latest;
-      found ||= upToDate;
-      parts.push(`${c.cache} ${c.dirty ? 'dirty' : 'clean'}${upToDate ? ' (up to date)' : ''}`);
+    if (this.first === null) {
+      const seq = at >= 0 ? q.seq[at] : Infinity;
+      this.firstAt = seq;
+      const vcpu = this.recorder;
+      const position = at >= 0 ? { instructions: q.instructions[at], pc: q.pc[at] } : vcpu.position();
+      const latest = at >= 0 ? q.latest[at] : null;
+      const d = {
+        kind,
+        loadIndex,
+        instructions: position.instructions,
+        pc: position.pc,
+        va,
+        pa: at >= 0 ? q.pa[at] : 0,
+        size,
+        expected,
+        actual,
+        latest,
+        whereUpToDate: at >= 0 ? (vcpu.notes.get(seq) ?? '') : '',
+      };
+      const why = this.controlFlowCause === 'unexplained' ? ' (no earlier load differed: stale code or translation tables, or other ID values)' : '';
+      this.first = { ...d, text: describeDivergence(d) + why };
     }
-    const memUpToDate = readMemory(this.memory, pa, size) === latest;
-    found ||= memUpToDate;
-    parts.push(`memory${memUpToDate ? ' (up to date)' : ''}`);
-    return `${found ? '' : 'no copy holds the latest data; '}line held by ${parts.join(', ')}`;
+    if (this.done) this.recorder.stop();
   }
-}
-
-export function readMemory(memory: PhysicalMemory, pa: number, size: number): number {
-  return size === 1 ? memory.read8(pa) : size === 2 ? memory.read16(pa) : memory.read32(pa) >>> 0;
 }

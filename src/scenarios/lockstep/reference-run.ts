@@ -1,95 +1,98 @@
 /**
- * The bare-metal run the subject is compared with, advanced on demand: whenever the subject makes
- * a load and no reference load is queued, the reference machine runs a short chunk. Both machines
- * are separate object graphs, so the reference may run from inside the subject's memory access.
+ * Bare metal's run in a lockstep comparison, advanced a step at a time behind the subject: each
+ * of its loads is matched, as it is made, by the vCPU's LockstepComparer. Live, it is a machine
+ * (one vCPU run in chunks, or a whole VM a round at a time) whose loads can adopt the guest's
+ * newer data; recorded (src/scenarios/lockstep/bare-metal-runs.ts), a fixed stream of loads.
+ * Both machines are separate object graphs, so the subject may run from inside bare metal's
+ * memory access.
  */
-import type { MemoryObserver } from '../../exec/memory-observer';
 import { EXCEPTION_LOOP_LIMIT } from '../../exec/exception-loop-error';
+import type { TranslatedMemory } from '../../exec/translated-memory';
 import { isGuestCaused } from '../../hyp/guest-error';
-import { LoadQueue } from './load-queue';
 import type { GuestRun } from './guest-run';
-import type { ReferenceLoads } from './reference-loads';
+import type { AdoptingMachine, LockstepComparer } from './lockstep-comparer';
 
-/** Instructions per step of the reference: small, so the queue stays short. */
+export interface ReferenceSide {
+  /** Why bare metal stopped ('halted', 'wfi', how a boot ended, or a guest error); null while it runs. */
+  readonly stopped: string | null;
+  /** Bare metal itself failed (a guest error, its budget): a subject failure then is the guest's own. */
+  readonly failed: boolean;
+  /** Bare metal's vCPUs, at their end once stopped. */
+  readonly guests: readonly GuestRun[];
+  /** What comparers adopt into: null for a recording. */
+  readonly machine: AdoptingMachine | null;
+  /** Comparer i sees vCPU i's loads (null: nobody). */
+  attach(comparers: readonly LockstepComparer[] | null): void;
+  step(): void;
+}
+
+/** Instructions per step of a one-vCPU bare-metal run: small, so the subject runs little ahead. */
 const CHUNK = 4096;
 
-
-
-export class ReferenceRun implements MemoryObserver, ReferenceLoads {
-  readonly queue = new LoadQueue();
-  /** Why the reference stopped ('halted', 'wfi', or the guest error's message); null while it runs. */
+/** A bare-metal machine run live. */
+export class LiveReference implements ReferenceSide {
   stopped: string | null = null;
-  instructions = 0;
-  private idleChunks = 0;
+  failed = false;
+  readonly machine: AdoptingMachine;
 
-  constructor(readonly guest: GuestRun) {
-    guest.vcpu.port.observer = this;
-  }
-
-  load(va: number, pa: number, size: number, value: number): void {
-    this.queue.push(va, pa, size, value);
-  }
-
-  store(): void {}
-
-  get headVa(): number {
-    return this.queue.headVa;
-  }
-  get headPa(): number {
-    return this.queue.headPa;
-  }
-  get headSize(): number {
-    return this.queue.headSize;
-  }
-  get headValue(): number {
-    return this.queue.headValue;
-  }
-  shift(): void {
-    this.queue.shift();
-  }
-  get remaining(): number {
-    return this.queue.length;
+  /** `stepRun` runs one step (false: ended, then `ended` says how); `ports` are the vCPUs' memory ports. */
+  constructor(
+    readonly guests: readonly GuestRun[],
+    private readonly ports: readonly TranslatedMemory[],
+    private readonly stepRun: () => boolean,
+    private readonly ended: () => { readonly reason: string; readonly failed: boolean },
+  ) {
+    this.machine = guests[0].machine;
   }
 
-  /** Advance until a load is queued; false when the reference stopped with none left. */
-  fill(): boolean {
-    while (this.queue.length === 0) {
-      if (this.stopped !== null) return false;
-      this.advance(CHUNK);
-    }
-    return true;
+  attach(comparers: readonly LockstepComparer[] | null): void {
+    this.ports.forEach((port, i) => (port.observer = comparers === null ? null : comparers[i]));
   }
 
-  /** Run the reference to its end (after the subject finished). */
-  finish(): void {
-    while (this.stopped === null) this.advance(1 << 20);
-  }
-
-  /** Run to the end keeping every load, unless more than `maxLoads` pile up; true if it ended within that. */
-  record(maxLoads: number): boolean {
-    while (this.stopped === null) {
-      this.advance(CHUNK * 16);
-      if (this.queue.length > maxLoads) return false;
-    }
-    return true;
-  }
-
-  private advance(chunk: number): void {
-    const { machine, vcpu, budget } = this.guest;
+  step(): void {
     try {
-      const left = budget - this.instructions;
-      if (left <= 0) {
-        this.stopped = `ran past its budget of ${budget} instructions`;
-        return;
-      }
-      const r = machine.advance(vcpu, Math.min(chunk, left));
-      this.instructions += r.instructions;
-      if (r.halted !== null) this.stopped = r.halted;
-      this.idleChunks = r.instructions === 0 ? this.idleChunks + 1 : 0;
-      if (this.idleChunks > EXCEPTION_LOOP_LIMIT) this.stopped = 'no instruction completed (exception loop)';
+      if (this.stepRun()) return;
+      const end = this.ended();
+      this.stopped = end.reason;
+      this.failed = end.failed;
     } catch (e) {
       if (!isGuestCaused(e)) throw e;
       this.stopped = `${e.name}: ${e.message}`;
+      this.failed = true;
     }
   }
+
+  /** One vCPU run in chunks until it halts or waits for an interrupt that never comes. */
+  static single(guest: GuestRun): LiveReference {
+    const steps = singleVcpuSteps(guest);
+    return new LiveReference([guest], [guest.vcpu.port], steps.step, steps.ended);
+  }
+}
+
+/** A one-vCPU bare-metal run in chunks, with no scheduling: its budget and exception loops end it. */
+export function singleVcpuSteps(guest: GuestRun, chunk = CHUNK): { step(): boolean; ended(): { reason: string; failed: boolean } } {
+  const { machine, vcpu, budget } = guest;
+  let instructions = 0;
+  let idleChunks = 0;
+  let end: { reason: string; failed: boolean } = { reason: 'running', failed: false };
+  const step = (): boolean => {
+    const left = budget - instructions;
+    if (left <= 0) {
+      end = { reason: `ran past its budget of ${budget} instructions`, failed: true };
+      return false;
+    }
+    const r = machine.advance(vcpu, Math.min(chunk, left));
+    instructions += r.instructions;
+    if (r.halted !== null) {
+      end = { reason: r.halted, failed: false };
+      return false;
+    }
+    idleChunks = r.instructions === 0 ? idleChunks + 1 : 0;
+    if (idleChunks > EXCEPTION_LOOP_LIMIT) {
+      end = { reason: 'no instruction completed (exception loop)', failed: true };
+      return false;
+    }
+    return true;
+  };
+  return { step, ended: () => end };
 }

@@ -29,11 +29,10 @@ export interface Divergence {
 
 /**
  * What came before the guest's control flow left bare metal's: a stale read (a loss, counted
- * already), only reads of newer data than bare metal had (bare metal went its own way: the guest
- * relied on data bare metal discarded, not a loss by the policy), or nothing the loads show
- * (stale code, stale translation tables: a loss).
+ * already), or nothing the loads show (stale code, stale translation tables: a loss). Newer data
+ * the guest read never explains one: bare metal adopts it (src/scenarios/lockstep/lockstep-comparer.ts).
  */
-export type ControlFlowCause = 'after-stale-read' | 'after-newer-read' | 'unexplained';
+export type ControlFlowCause = 'after-stale-read' | 'unexplained';
 
 export interface Verdict {
   /** Guest loads compared with bare metal's. */
@@ -43,7 +42,7 @@ export interface Verdict {
   /**
    * Loads that returned newer data than bare metal (the guest's latest store, where bare metal
    * read an older copy): a hypervisor that cleans more than the guest asked. Not a loss; the
-   * architecture lets any line be written back at any time.
+   * architecture lets any line be written back at any time, and bare metal adopts the data.
    */
   readonly fresherReads: number;
   /** Lines whose latest data the guest wrote exists nowhere at the end, where on bare metal it does. */
@@ -82,8 +81,7 @@ export function dataLost(v: Verdict): number {
 
 /**
  * A run loses when the guest read stale data, data was destroyed, it failed where bare metal did
- * not, or its control flow left bare metal's for no reason its loads show (a divergence after
- * newer reads is bare metal's doing).
+ * not, or its control flow left bare metal's for no reason its loads show.
  */
 export function lostData(r: { readonly dataLost: number; readonly controlFlowCause: ControlFlowCause | null; readonly guestFailure: string | null }): boolean {
   return r.dataLost > 0 || r.controlFlowCause === 'unexplained' || r.guestFailure !== null;

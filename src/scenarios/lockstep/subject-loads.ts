@@ -1,0 +1,221 @@
+/**
+ * The subject's side of a lockstep comparison: every load each vCPU of the guest under the policy
+ * makes, queued with what a coherent memory held there at that moment, until bare metal makes the
+ * same load (src/scenarios/lockstep/lockstep-comparer.ts). The subject runs ahead of bare metal
+ * a step at a time, so bare metal can adopt the newer data the guest read before it uses its own.
+ */
+import type { CacheSystem } from '../../cache/cache-system';
+import type { MemoryObserver } from '../../exec/memory-observer';
+import type { PhysicalMemory } from '../../mmu/physical-memory';
+import { isGuestCaused } from '../../hyp/guest-error';
+import type { Vcpu } from '../../hyp/vcpu';
+import { currentPc } from '../guest-setup';
+import { readMemory, type StoreShadow } from './store-shadow';
+
+/** Where-the-line-was notes kept for loads that did not return the latest data (usually few). */
+const MAX_NOTES = 4096;
+
+/** A growable ring of the subject's loads in typed arrays: no allocation per load. */
+export class SubjectLoadQueue {
+  private cap = 1024;
+  va = new Float64Array(this.cap);
+  pa = new Float64Array(this.cap);
+  instructions = new Float64Array(this.cap);
+  pc = new Float64Array(this.cap);
+  seq = new Float64Array(this.cap);
+  value = new Uint32Array(this.cap);
+  latest = new Uint32Array(this.cap);
+  size = new Uint8Array(this.cap);
+  head = 0;
+  tail = 0;
+
+  get length(): number {
+    return this.tail - this.head;
+  }
+
+  push(va: number, pa: number, size: number, value: number, latest: number, instructions: number, pc: number, seq: number): void {
+    if (this.tail === this.cap) this.compactOrGrow();
+    const i = this.tail++;
+    this.va[i] = va;
+    this.pa[i] = pa;
+    this.size[i] = size;
+    this.value[i] = value;
+    this.latest[i] = latest;
+    this.instructions[i] = instructions;
+    this.pc[i] = pc;
+    this.seq[i] = seq;
+  }
+
+  shift(): void {
+    this.head++;
+    if (this.head === this.tail) this.head = this.tail = 0;
+  }
+
+  /** Drop the newest load (a restarted instruction's). */
+  pop(): void {
+    this.tail--;
+    if (this.head === this.tail) this.head = this.tail = 0;
+  }
+
+  clear(): void {
+    this.head = this.tail = 0;
+  }
+
+  private compactOrGrow(): void {
+    const n = this.tail - this.head;
+    const columns = ['va', 'pa', 'instructions', 'pc', 'seq', 'value', 'latest', 'size'] as const;
+    if (n * 2 <= this.cap) {
+      for (const c of columns) this[c].copyWithin(0, this.head, this.tail);
+    } else {
+      this.cap *= 2;
+      this.va = grown(this.va, this.head, this.tail, new Float64Array(this.cap));
+      this.pa = grown(this.pa, this.head, this.tail, new Float64Array(this.cap));
+      this.instructions = grown(this.instructions, this.head, this.tail, new Float64Array(this.cap));
+      this.pc = grown(this.pc, this.head, this.tail, new Float64Array(this.cap));
+      this.seq = grown(this.seq, this.head, this.tail, new Float64Array(this.cap));
+      this.value = grown(this.value, this.head, this.tail, new Uint32Array(this.cap));
+      this.latest = grown(this.latest, this.head, this.tail, new Uint32Array(this.cap));
+      this.size = grown(this.size, this.head, this.tail, new Uint8Array(this.cap));
+    }
+    this.head = 0;
+    this.tail = n;
+  }
+}
+
+function grown<T extends Float64Array | Uint32Array | Uint8Array>(a: T, head: number, tail: number, b: T): T {
+  b.set(a.subarray(head, tail));
+  return b;
+}
+
+/** One subject vCPU's observer: queues its loads and keeps the shared shadow of its stores. */
+export class SubjectLoads implements MemoryObserver {
+  readonly queue = new SubjectLoadQueue();
+  /** Off once this vCPU's comparison has ended (nothing more to queue). */
+  recording = true;
+  /** Loads a restarted instruction made again (bare metal made them once). */
+  repeatedLoads = 0;
+  /** For loads that did not return the latest data: where copies of the line were (by seq). */
+  readonly notes = new Map<number, string>();
+  // The instruction whose loads are being counted, how many this attempt made, and how many of a
+  // restarted attempt's loads to drop because bare metal already matched them.
+  private instruction = -1;
+  private attemptLoads = 0;
+  private skip = 0;
+
+  constructor(
+    private readonly vcpu: Vcpu,
+    private readonly shadow: StoreShadow,
+    private readonly caches: CacheSystem,
+    private readonly memory: PhysicalMemory,
+    private readonly clock: { loads: number },
+  ) {}
+
+  load(va: number, pa: number, size: number, value: number): number {
+    if (!this.recording) return value;
+    const n = this.vcpu.cpu.instructionsRetired;
+    if (n !== this.instruction) {
+      this.instruction = n;
+      this.attemptLoads = 0;
+      this.skip = 0;
+    }
+    this.attemptLoads++;
+    if (this.skip > 0) {
+      this.skip--;
+      return value;
+    }
+    const latest = this.shadow.latest(pa, size);
+    const seq = this.clock.loads++;
+    this.queue.push(va, pa, size, value, latest, n, currentPc(this.vcpu), seq);
+    if (value !== latest && this.notes.size < MAX_NOTES) this.notes.set(seq, whereIs(this.caches, this.memory, pa, size, latest));
+    return value;
+  }
+
+  store(_va: number, pa: number, size: number, value: number): void {
+    if (this.recording) this.shadow.store(pa, size, value);
+  }
+
+  /**
+   * The instruction took a stage-2 fault the hypervisor resolved and will run again: drop the
+   * loads it made before the fault (its repeat makes them again, bare metal made them once). Any
+   * that bare metal already matched are dropped from the repeat instead.
+   */
+  restart(): void {
+    if (this.vcpu.cpu.instructionsRetired !== this.instruction) return;
+    const made = this.attemptLoads;
+    const q = this.queue;
+    let dropped = 0;
+    while (dropped < made && q.length > 0 && q.instructions[q.tail - 1] === this.instruction) {
+      this.notes.delete(q.seq[q.tail - 1]);
+      q.pop();
+      dropped++;
+    }
+    this.skip = made - dropped;
+    this.repeatedLoads += made;
+    this.attemptLoads = 0;
+  }
+
+  /** Instructions retired and the instruction being executed, now. */
+  position(): { instructions: number; pc: number } {
+    return { instructions: this.vcpu.cpu.instructionsRetired, pc: currentPc(this.vcpu) };
+  }
+
+  /** Stop queueing: this vCPU's comparison is over. */
+  stop(): void {
+    this.recording = false;
+    this.queue.clear();
+    this.notes.clear();
+  }
+}
+
+/** Every copy of the line holding `pa`, and which of them holds `latest`. */
+export function whereIs(caches: CacheSystem, memory: PhysicalMemory, pa: number, size: number, latest: number): string {
+  const off = pa % caches.lineBytes;
+  const parts: string[] = [];
+  let found = false;
+  for (const c of caches.inspectLine(pa)) {
+    let v = 0;
+    for (let i = size - 1; i >= 0; i--) v = (v << 8) | c.bytes[off + i];
+    const upToDate = v >>> 0 === latest;
+    found ||= upToDate;
+    parts.push(`${c.cache} ${c.dirty ? 'dirty' : 'clean'}${upToDate ? ' (up to date)' : ''}`);
+  }
+  const memUpToDate = readMemory(memory, pa, size) === latest;
+  found ||= memUpToDate;
+  parts.push(`memory${memUpToDate ? ' (up to date)' : ''}`);
+  return `${found ? '' : 'no copy holds the latest data; '}line held by ${parts.join(', ')}`;
+}
+
+/**
+ * The subject run, advanced a step at a time (a scheduling slice, a round of every vCPU) as bare
+ * metal needs its loads. A guest error ends it: the verdict reports it as the guest's failure.
+ */
+export class SubjectSide {
+  stopped = false;
+  failure: Error | null = null;
+
+  constructor(
+    readonly recorders: readonly SubjectLoads[],
+    /** Run one step; false once the run has ended. */
+    private readonly stepRun: () => boolean,
+  ) {}
+
+  step(): void {
+    try {
+      if (!this.stepRun()) this.stopped = true;
+    } catch (e) {
+      if (!isGuestCaused(e)) throw e;
+      this.failure = e;
+      this.stopped = true;
+    }
+  }
+
+  /** Advance until vCPU i has a load queued; false when the subject ended with none. */
+  fill(i: number): boolean {
+    const q = this.recorders[i].queue;
+    while (q.length === 0) {
+      if (this.stopped) return false;
+      this.step();
+    }
+    return true;
+  }
+}
