@@ -45,7 +45,10 @@ interface Row {
   traps: number;
   setWayOps: number;
   migrations: number;
+  loadsCompared: number;
   staleReads: number;
+  fresherReads: number;
+  controlFlowDiverged: boolean;
   controlFlowCause: string | null;
   lostData: boolean;
   claimsSafety: boolean;
@@ -78,7 +81,10 @@ for (const flavour of kernels) {
       traps: r.machine.cost.traps,
       setWayOps: r.machine.cost.setWayOps,
       migrations: r.machine.cost.migrations,
+      loadsCompared: v.loadsCompared,
       staleReads: v.staleReads,
+      fresherReads: v.fresherReads,
+      controlFlowDiverged: v.controlFlowDiverged,
       controlFlowCause: v.controlFlowCause,
       lostData: lostData({ dataLost: v.staleReads + v.dataDestroyed, controlFlowCause: v.controlFlowCause, guestFailure: v.guestFailure }),
       claimsSafety: policy.claimsSafety === true,
@@ -88,7 +94,8 @@ for (const flavour of kernels) {
     if (row.lostData && row.claimsSafety) bad = true;
     process.stdout.write(
       `${row.kernel.padEnd(20)} ${name.padEnd(12)} ${row.migration.padEnd(7)} ${(row.instructions / 1e6).toFixed(0).padStart(6)} M insn ${row.wallS.toFixed(0).padStart(5)} s  ` +
-        `traps ${String(row.traps).padStart(7)}  S/W ${String(row.setWayOps).padStart(6)}  ${row.lostData ? `DATA LOST (${row.staleReads} stale, ${row.controlFlowCause ?? 'no'} divergence)` : 'no loss'}  ${row.failure ?? row.end}\n`,
+        `traps ${String(row.traps).padStart(7)}  S/W ${String(row.setWayOps).padStart(6)}  loads ${(row.loadsCompared / 1e6).toFixed(1)} M${row.controlFlowDiverged ? ' (diverged)' : ''}  ` +
+        `${row.lostData ? `DATA LOST (${row.staleReads} stale, ${row.controlFlowCause ?? 'no'} divergence)` : `no loss (${row.fresherReads} newer reads)`}  ${row.failure ?? row.end}\n`,
     );
   }
 }
