@@ -211,10 +211,12 @@ export class Machine {
 
   /**
    * Run at most `instructions` of `vcpu` on the pCPU it is on, with no scheduling decision: a
-   * reference run advanced a little at a time. Returns the count and the halt reason, or null.
+   * reference run advanced a little at a time, or a VM runner's piece of a quantum, which may end
+   * early once the vCPU's S/W op count reaches `stopAtSetWay` (an after-sw migration point).
+   * Returns the count and the halt reason, or null.
    */
-  advance(vcpu: Vcpu, instructions: number): { instructions: number; halted: string | null } {
-    vcpu.stopAtSetWay = Infinity;
+  advance(vcpu: Vcpu, instructions: number, stopAtSetWay = Infinity): { instructions: number; halted: string | null } {
+    vcpu.stopAtSetWay = stopAtSetWay;
     const n = vcpu.cpu.run(instructions);
     this.cost.guestInstructions += n;
     this.cost.endEl2Run();

@@ -123,7 +123,8 @@ export class VmRunner implements PsciTarget {
       while (remaining > 0) {
         const left = this.options.budget - this.executed;
         if (left <= 0) throw new BudgetExceeded(this.options.budget, vcpu.cpu.pc);
-        const r = machine.advance(vcpu, this.pieceFor(i, vcpu, Math.min(remaining, left)));
+        const piece = this.pieceFor(i, vcpu, Math.min(remaining, left));
+        const r = machine.advance(vcpu, piece.instructions, piece.stopAtSetWay);
         this.executed += r.instructions;
         this.retired[i] += r.instructions;
         remaining -= r.instructions;
@@ -161,10 +162,9 @@ export class VmRunner implements PsciTarget {
   }
 
   /** The next piece of vCPU i's quantum: up to `left`, shorter when the schedule migrates sooner. */
-  private pieceFor(i: number, vcpu: Vcpu, left: number): number {
+  private pieceFor(i: number, vcpu: Vcpu, left: number): { instructions: number; stopAtSetWay: number } {
     const s = this.schedulers[i].sliceLength({ setWayOps: vcpu.setWayOps, cachesOn: vcpu.guestCachesOn, inSetWayLoop: vcpu.setWayLoopActive });
-    vcpu.stopAtSetWay = s.stopAtSetWay ?? Infinity;
-    return Math.min(s.instructions, left);
+    return { instructions: Math.min(s.instructions, left), stopAtSetWay: s.stopAtSetWay ?? Infinity };
   }
 
   private maybeMigrate(i: number, vcpu: Vcpu): void {

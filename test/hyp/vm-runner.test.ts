@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { A64Cpu } from '../../src/exec/a64';
 import { Machine } from '../../src/hyp/machine';
 import { Psci } from '../../src/hyp/psci';
+import type { SetWayPolicy } from '../../src/hyp/policy';
 import type { MigrationMode } from '../../src/hyp/scheduler';
+import { HCR } from '../../src/exec/el2-gate';
 import { VmRunner, type VmPlatform } from '../../src/hyp/vm-runner';
 import { enterEl1 } from '../../src/scenarios/guest-setup';
 import { assembleWords } from '../oracles/llvm-mc';
@@ -154,5 +156,28 @@ describe.skipIf(!oraclesAvailable('VM runner WFE', LLVM_MC))('VM runner and WFE'
     expect(result.end).toBe('system-off');
     // vCPU 0 spent its rounds yielding, not spinning through whole quanta.
     expect(result.instructionsPerVcpu[0]).toBeLessThan(200);
+  });
+});
+
+describe.skipIf(!oraclesAvailable('VM runner after-sw', LLVM_MC))('VM runner and after-sw migration', () => {
+  it('moves the vCPU right after its k-th S/W op, in the middle of the loop, not at the end of the quantum', () => {
+    // A policy that records on which pCPU each trapped DC CISW ran.
+    const ranOn: number[] = [];
+    const recorder: SetWayPolicy = {
+      name: 'recorder',
+      summary: 'records the pCPU of each S/W op',
+      resetHcr: () => HCR.TSW,
+      onSetWay: (host) => ranOn.push(host.pcpu),
+      onCacheToggle: () => {},
+    };
+    const m = new Machine({ preset: 'cubietruck', isa: 'a64', policy: recorder, guestRamBytes: 16 * 2 ** 20 });
+    const vm = m.vms[0];
+    const words = assembleWords('mov x1, #0\n mov x2, #8\n1: dc cisw, x1\n add x1, x1, #0x40\n subs x2, x2, #1\n b.ne 1b\n hvc #0', 'a64');
+    m.memory.writeBytes(vm.ipaToPa(0x4000_0000), new Uint8Array(words.buffer));
+    const runner = new VmRunner(m, vm, noDevices, { budget: 10_000, migration: { kind: 'after-setway', k: 3 }, quantum: 1000 });
+    vm.vcpus[0].cpu.exceptionPolicy = 'stop';
+    enterEl1(vm.vcpus[0], 0x4000_0000, 0x4002_0000);
+    runner.run();
+    expect(ranOn).toEqual([0, 0, 0, 1, 1, 1, 1, 1]);
   });
 });
