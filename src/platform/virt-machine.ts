@@ -80,6 +80,8 @@ export interface VirtBootOptions {
   readonly inputAfter?: RegExp;
   /** Called about once a second of wall time during a long boot. */
   readonly onProgress?: (p: { readonly instructions: number; readonly timeNs: number; readonly consoleLines: number }) => void;
+  /** Called after every round of the vCPUs (a scenario watching for a moment: a jump, a flush's end). */
+  readonly onRound?: (machine: Machine, vm: Vm) => void;
 }
 
 export interface VirtBootResult extends VmRunResult {
@@ -279,6 +281,7 @@ export function assembleVirt(options: VirtBootOptions): VirtAssembly {
         inputAt++;
         nextInputNs = ns + INPUT_GAP_NS;
       }
+      options.onRound?.(machine, vm);
       if (options.onProgress && ++rounds % 256 === 0 && performance.now() - lastProgress > 1000) {
         lastProgress = performance.now();
         options.onProgress({ instructions: machine.cost.guestInstructions, timeNs: ns, consoleLines: console.split('\n').length - 1 });

@@ -16,6 +16,11 @@ import type { Verdict } from './lockstep/verdict';
 export interface BootOptions extends VirtBootOptions {
   /** Judge against bare metal (default true); false runs the boot alone (half the time). */
   readonly compare?: boolean;
+  /**
+   * Compare only the first N guest instructions (all vCPUs), then run on alone: a verdict on a
+   * window (a firmware's hand-over) without paying lockstep for a long boot after it.
+   */
+  readonly compareInstructions?: number;
 }
 
 export interface BootResult extends VirtBootResult {
@@ -39,7 +44,7 @@ export function runBoot(options: BootOptions): BootResult {
     }
     return { ...subject.report(failure), verdict: null, bareMetalConsole: null };
   }
-  const bare = assembleVirt({ ...options, policy: BARE_METAL_POLICY, migration: NEVER, onConsole: undefined, onProgress: undefined, trace: undefined });
+  const bare = assembleVirt({ ...options, policy: BARE_METAL_POLICY, migration: NEVER, onConsole: undefined, onProgress: undefined, onRound: undefined, trace: undefined });
   const runs = (a: typeof subject): GuestRun[] => a.vm.vcpus.map((vcpu) => ({ machine: a.machine, vm: a.vm, vcpu, budget }));
   const reference = new LiveReference(
     runs(bare),
@@ -47,6 +52,7 @@ export function runBoot(options: BootOptions): BootResult {
     () => bare.runner.round(),
     () => ({ reason: bare.runner.result().end, failed: false }),
   );
-  const verdict = judgeInLockstep(runs(subject), () => subject.runner.round(), reference);
+  const limit = options.compareInstructions ?? Infinity;
+  const verdict = judgeInLockstep(runs(subject), () => subject.runner.round(), reference, () => subject.runner.result().instructions < limit);
   return { ...subject.report(verdict.guestFailure), verdict, bareMetalConsole: bare.report(null).console };
 }

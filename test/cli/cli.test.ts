@@ -96,10 +96,25 @@ describe('setway command line', () => {
   });
 
   it('--help works for every command', () => {
-    for (const c of ['demo', 'run', 'trace', 'sweep', 'hsr', 'esr', 'decode', 'policies', 'presets']) {
+    for (const c of ['demo', 'run', 'trace', 'sweep', 'boot', 'heisenbug', 'hsr', 'esr', 'decode', 'policies', 'presets']) {
       const r = setway(c, '--help');
       expect(r.code, c).toBe(0);
       expect(r.out, c).toMatch(/usage: setway/);
     }
+  });
+
+  it('heisenbug without its binaries, or with unreadable ones, says what to give (exit 2, 3), in one line', () => {
+    const none = setway('heisenbug');
+    expect(none.code).toBe(2);
+    expect(none.err).toMatch(/--firmware .* --kernel .*fetch-uboot\.sh qemu_arm/);
+    const missing = setway('heisenbug', '--firmware', '/nonexistent/u-boot.bin', '--kernel', '/nonexistent/vmlinuz');
+    expect(missing.code).toBe(3);
+    expect(missing.err.trim().split('\n')).toHaveLength(1);
+    expect(missing.err).toMatch(/cannot read the firmware \/nonexistent\/u-boot\.bin/);
+    const notZImage = join(tmpdir(), `setway-not-zimage-${process.pid}.bin`);
+    writeFileSync(notZImage, new Uint8Array(64));
+    const bad = setway('heisenbug', '--firmware', notZImage, '--kernel', notZImage);
+    expect(bad.code).toBe(3);
+    expect(bad.err).toMatch(/--kernel .*not a Linux kernel|not a zImage/);
   });
 });

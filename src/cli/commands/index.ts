@@ -35,6 +35,10 @@ export const COMMANDS: Record<string, CommandEntry> = {
     summary: 'boot a Linux kernel on the virt platform under a policy',
     load: async () => (await import('./boot')).bootCommand,
   },
+  heisenbug: {
+    summary: "the Cubietruck early-boot abort from Debian's U-Boot and zImage, every policy",
+    load: async () => (await import('./heisenbug')).heisenbugCommand,
+  },
   hsr: {
     summary: 'decode a HSR (AArch32 EL2) value from a hypervisor log',
     load: async () => (await import('./syndrome')).hsrCommand,

@@ -30,7 +30,13 @@ export const BARE_METAL_POLICY = 'passthrough:novm';
  * has ended) against bare metal (`reference`, vCPU i against vCPU i): the subject's loads are
  * queued as it runs, bare metal advances as far as they reach and matches each of its own.
  */
-export function judgeInLockstep(subjects: readonly GuestRun[], stepSubject: () => boolean, reference: ReferenceSide): Verdict {
+export function judgeInLockstep(
+  subjects: readonly GuestRun[],
+  stepSubject: () => boolean,
+  reference: ReferenceSide,
+  /** Compare only while this holds (checked every step): after it, the subject runs on alone. */
+  comparing: () => boolean = () => true,
+): Verdict {
   const shadow = new StoreShadow(subjects[0].machine.memory);
   const clock = { loads: 0 };
   const recorders = subjects.map((s) => new SubjectLoads(s.vcpu, shadow, s.machine.caches, s.machine.memory, clock));
@@ -38,18 +44,27 @@ export function judgeInLockstep(subjects: readonly GuestRun[], stepSubject: () =
   const comparers = subjects.map((_, i) => new LockstepComparer(subject, i, reference.machine));
   subjects.forEach((s, i) => (s.vcpu.port.observer = recorders[i]));
   reference.attach(comparers);
+  let cutShort = false;
+  let cutShortAt = 0;
   try {
     while (!subject.stopped) {
-      if (reference.stopped === null && comparers.some((c) => !c.done)) {
+      if (!cutShort && !comparing()) {
+        cutShort = true;
+        cutShortAt = subjects.reduce((n, s) => n + s.vcpu.cpu.instructionsRetired, 0);
+        for (const c of comparers) c.stopComparing();
+      }
+      if (!cutShort && reference.stopped === null && comparers.some((c) => !c.done)) {
         reference.step();
         continue;
       }
       subject.step();
-      if (reference.stopped !== null) for (const c of comparers) c.referenceEnded();
+      if (!cutShort && reference.stopped !== null) for (const c of comparers) c.referenceEnded();
     }
-    // The subject has ended: bare metal runs on to its end, matching what the subject left queued.
-    while (reference.stopped === null) reference.step();
-    for (const c of comparers) c.referenceEnded();
+    if (!cutShort) {
+      // The subject has ended: bare metal runs on to its end, matching what the subject left queued.
+      while (reference.stopped === null) reference.step();
+      for (const c of comparers) c.referenceEnded();
+    }
   } finally {
     for (const s of subjects) s.vcpu.port.observer = null;
     reference.attach(null);
@@ -62,17 +77,18 @@ export function judgeInLockstep(subjects: readonly GuestRun[], stepSubject: () =
   const cause = diverged.some((c) => c.controlFlowCause === 'unexplained') ? 'unexplained' : diverged.length > 0 ? 'after-stale-read' : null;
   const sum = (f: (c: LockstepComparer) => number) => comparers.reduce((n, c) => n + f(c), 0);
   const refGuests = reference.guests;
-  const regs = subjects.map((s, i) => registerDifferences(s, refGuests[i])).map((d, i) => (subjects.length === 1 || d === null ? d : `vCPU ${i}: ${d}`)).filter((d) => d !== null);
+  // Cut short, the two machines end at different points: their registers and lines say nothing.
+  const regs = cutShort ? [] : subjects.map((s, i) => registerDifferences(s, refGuests[i])).map((d, i) => (subjects.length === 1 || d === null ? d : `vCPU ${i}: ${d}`)).filter((d) => d !== null);
   return {
     loadsCompared: sum((c) => c.loads),
     staleReads: sum((c) => c.staleReads),
     fresherReads: sum((c) => c.fresherReads),
-    dataDestroyed: diverged.length > 0 ? 0 : destroyedLines(shadow.pages, subjects[0], refGuests[0]),
+    dataDestroyed: diverged.length > 0 || cutShort ? 0 : destroyedLines(shadow.pages, subjects[0], refGuests[0]),
     controlFlowDiverged: diverged.length > 0,
     controlFlowCause: cause,
     firstDivergence: first?.first ?? null,
     finalStateDiffers: regs.length === 0 ? null : regs.join('; '),
-    referenceEnd: reference.stopped ?? 'running',
+    referenceEnd: cutShort ? `comparison stopped at ${cutShortAt} guest instructions, bare metal still running` : (reference.stopped ?? 'running'),
     guestFailure: failure === null ? null : `${failure.name}: ${failure.message}`,
   };
 }

@@ -90,6 +90,12 @@ export class LockstepComparer implements MemoryObserver {
 
   store(): void {}
 
+  /** The comparison ends here by choice (a window of the run): nothing more is matched or queued. */
+  stopComparing(): void {
+    this.done = true;
+    this.recorder.stop();
+  }
+
   /** Bare metal ended: loads the guest made beyond bare metal's are a divergence. */
   referenceEnded(): void {
     if (this.done) return;
