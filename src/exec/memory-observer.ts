@@ -15,10 +15,10 @@ export interface MemoryObserver {
   /** A data store of `size` bytes at `va` (physical `pa`) of `value` (DC ZVA: one call per word, zero). */
   store(va: number, pa: number, size: number, value: number): void;
   /**
-   * The instruction being executed took an abort to EL2 that will return to it (a stage-2 fault
-   * the hypervisor resolved): the accesses it made before the faulting one, if any (a load pair
+   * The instruction being executed took an abort to EL2 at `faultVa` that will return to it (a
+   * stage-2 fault the hypervisor resolved): the accesses it made before the faulting one, if any (a load pair
    * or multiple that crosses into the faulting page), will be made again. Bare metal makes them
    * once; the hypervisor's guest twice.
    */
-  restart?(): void;
+  restart?(faultVa: number): void;
 }

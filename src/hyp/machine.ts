@@ -229,40 +229,53 @@ export class Machine {
   run(vcpu: Vcpu, budget: number): RunResult {
     const run = this.start(vcpu, budget);
     for (;;) {
-      const r = run.slice();
+      const r = run.step();
       if (r !== null) return r;
     }
   }
 
   /**
-   * The same run a scheduling slice at a time (a lockstep comparison advances it as bare metal
-   * needs its loads): `slice()` returns null until the vCPU halts, then the result.
+   * The same run a step at a time (a lockstep comparison advances it as bare metal needs its
+   * loads): `step()` runs the rest of the current scheduling slice, at most `chunk` instructions
+   * of it, and returns null until the vCPU halts, then the result. Chunks do not change the
+   * schedule: the scheduler is asked at the same points as by run().
    */
-  start(vcpu: Vcpu, budget: number): { slice(): RunResult | null } {
+  start(vcpu: Vcpu, budget: number, chunk = Infinity): { step(): RunResult | null } {
     let executed = 0;
     let idleSlices = 0;
+    let sliceLeft = 0;
+    let stopAt = Infinity;
     this.policy.beforeRun?.(vcpu.host, vcpu.pcpu);
-    const slice = (): RunResult | null => {
-      const state = { setWayOps: vcpu.setWayOps, cachesOn: vcpu.guestCachesOn, inSetWayLoop: vcpu.setWayLoopActive };
-      const length = this.scheduler.sliceLength(state);
-      vcpu.stopAtSetWay = length.stopAtSetWay ?? Infinity;
-      const n = vcpu.cpu.run(Math.min(length.instructions, budget - executed));
+    const state = () => ({ setWayOps: vcpu.setWayOps, cachesOn: vcpu.guestCachesOn, inSetWayLoop: vcpu.setWayLoopActive });
+    const step = (): RunResult | null => {
+      if (sliceLeft <= 0) {
+        const length = this.scheduler.sliceLength(state());
+        sliceLeft = length.instructions;
+        stopAt = length.stopAtSetWay ?? Infinity;
+      }
+      vcpu.stopAtSetWay = stopAt;
+      const want = Math.min(sliceLeft, chunk, budget - executed);
+      const n = vcpu.cpu.run(want);
       executed += n;
+      sliceLeft -= n;
       this.cost.guestInstructions += n;
       this.cost.endEl2Run();
       if (vcpu.error) throw vcpu.error;
       const reason = vcpu.cpu.stopReason;
       if (reason === 'halted' || reason === 'wfi') return { instructions: executed, haltReason: reason };
       if (executed >= budget) throw new BudgetExceeded(budget, vcpu.cpu.pc);
+      // The slice goes on unless it is used up or the vCPU stopped for another reason than the
+      // chunk's end (a S/W op stop point, even on the chunk's last instruction).
+      if (sliceLeft > 0 && reason === 'budget') return null;
+      sliceLeft = 0;
       // Slices that retire nothing: the guest only takes exceptions (an unmapped vector table).
       idleSlices = n === 0 ? idleSlices + 1 : 0;
       if (idleSlices > EXCEPTION_LOOP_LIMIT) throw new ExceptionLoopError(vcpu.cpu.pc, idleSlices, 'no instruction completed in any slice');
-      const after = { setWayOps: vcpu.setWayOps, cachesOn: vcpu.guestCachesOn, inSetWayLoop: vcpu.setWayLoopActive };
-      const next = this.scheduler.nextPcpu(vcpu.pcpu, after);
+      const next = this.scheduler.nextPcpu(vcpu.pcpu, state());
       if (next !== vcpu.pcpu && (this.policy.mayMigrate?.(vcpu.host) ?? true)) this.migrate(vcpu, next);
       return null;
     };
-    return { slice };
+    return { step };
   }
 
 }

@@ -98,7 +98,7 @@ function dispatch(vcpu: Vcpu, esr: number, detail: TrapDetail, regs: TrappedVcpu
         cost.stage2Faults++;
         cost.el2Work(cost.model.stage2Fault);
         // The instruction runs again from the start: the accesses it made before the fault will be made again.
-        vcpu.port.observer?.restart?.();
+        vcpu.port.observer?.restart?.(detail.far);
         return;
       }
       // Device pages are absent from stage 2: an access to one is emulated (ISV syndrome).

@@ -54,6 +54,8 @@ export interface HeisenbugRow {
   readonly setWayOpsTrapped: number;
   readonly linesByAddress: number;
   readonly wallMs: number;
+  /** U-Boot's and the kernel's console. */
+  readonly console: string;
 }
 
 export interface HeisenbugReport {
@@ -82,8 +84,6 @@ export function runHeisenbug(o: HeisenbugOptions): HeisenbugReport {
   const bootargs = o.bootargs ?? HEISENBUG_BOOTARGS;
   const base: ChainBase = { firmware: o.firmware, flash1: o.zImage, vcpus: 1, preset: PRESET, input, inputAfter: /Hit any key/, bootargs, seed: 1 };
   // Bare metal to the jump: how many S/W ops come before the last flush, and when the jump is.
-  let jumpAt = 0;
-  let opsAtStart = 0;
   const probe = runBoot({
     ...base,
     policy: 'passthrough:novm',
@@ -93,8 +93,8 @@ export function runHeisenbug(o: HeisenbugOptions): HeisenbugReport {
     until: /Starting kernel/,
   });
   if (probe.failure !== null || !/Starting kernel/.test(probe.console)) throw new HeisenbugError(`U-Boot did not reach "Starting kernel" on bare metal: ${probe.failure ?? probe.end}`);
-  opsAtStart = probe.machine.cost.setWayOps;
-  jumpAt = probe.instructions;
+  const opsAtStart = probe.machine.cost.setWayOps;
+  const jumpAt = probe.instructions;
   const levels = cachePreset(PRESET).levels.filter((l) => l.kind !== 'instruction' && l.setWay !== false);
   const l1Ops = levels.filter((l) => l.level === 1).reduce((n, l) => n + l.sets * l.ways, 0);
   // One pass of a by-set/way flush over every data level (U-Boot's loop runs to the LoC).
@@ -169,6 +169,7 @@ function runRow(o: HeisenbugOptions, base: ChainBase, policy: string, k: number,
     setWayOpsTrapped: r.machine.cost.setWayOpsTrapped,
     linesByAddress: r.machine.cost.linesByAddress,
     wallMs: performance.now() - t0,
+    console: r.console,
   };
 }
 

@@ -6,6 +6,9 @@
  * Lines are compared without their printk timestamps.
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { QEMU_SYSTEM_AARCH64, QEMU_SYSTEM_ARM, tool } from './tools';
 
 export interface QemuBootOptions {
@@ -13,6 +16,8 @@ export interface QemuBootOptions {
   /** A kernel for -kernel, or firmware for -bios. */
   readonly kernel?: string;
   readonly bios?: string;
+  /** An image for flash bank 1 (0x04000000, as -drive if=pflash,unit=1): padded to the bank's 64 MiB in a temporary file. */
+  readonly flash1?: string;
   readonly append?: string;
   readonly cpus: number;
   readonly ramMiB: number;
@@ -27,7 +32,8 @@ export function qemuBootConsole(o: QemuBootOptions): Promise<string> {
   const bin = tool(o.isa === 'a32' ? QEMU_SYSTEM_ARM : QEMU_SYSTEM_AARCH64);
   const cpu = o.isa === 'a32' ? 'cortex-a15' : 'cortex-a53';
   const image = o.kernel !== undefined ? ['-kernel', o.kernel, ...(o.append === undefined ? [] : ['-append', o.append])] : ['-bios', o.bios!];
-  const args = ['-M', 'virt', '-accel', 'tcg,thread=single', '-icount', 'shift=0,sleep=off', '-cpu', cpu, '-smp', String(o.cpus), '-m', String(o.ramMiB), '-nographic', '-no-reboot', '-nic', 'none', ...image];
+  const flash = o.flash1 === undefined ? [] : ['-drive', `if=pflash,unit=1,format=raw,file=${paddedFlashImage(o.flash1)}`];
+  const args = ['-M', 'virt', '-accel', 'tcg,thread=single', '-icount', 'shift=0,sleep=off', '-cpu', cpu, '-smp', String(o.cpus), '-m', String(o.ramMiB), '-nographic', '-no-reboot', '-nic', 'none', ...image, ...flash];
   return new Promise((resolve) => {
     const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
@@ -48,6 +54,15 @@ export function qemuBootConsole(o: QemuBootOptions): Promise<string> {
     });
     child.on('exit', done);
   });
+}
+
+/** A copy of `path` padded with 0xff (erased flash) to QEMU virt's 64 MiB flash bank. */
+function paddedFlashImage(path: string): string {
+  const bank = new Uint8Array(64 * 2 ** 20).fill(0xff);
+  bank.set(readFileSync(path));
+  const out = join(mkdtempSync(join(tmpdir(), 'setway-flash-')), 'flash1.img');
+  writeFileSync(out, bank);
+  return out;
 }
 
 /** `text` up to the end of the line where `re` first matches (consoles arrive in chunks). */

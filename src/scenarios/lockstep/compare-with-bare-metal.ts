@@ -22,6 +22,12 @@ import { StoreShadow } from './store-shadow';
 import { SubjectLoads, SubjectSide } from './subject-loads';
 import type { Verdict } from './verdict';
 
+/** Instructions per step of a one-vCPU subject. */
+const SUBJECT_STEP = 4096;
+
+/** Steps bare metal may run past a failed subject's last load to show it fails as well. */
+const FAILURE_GRACE_STEPS = 16;
+
 /** The reference machine's policy: no stage 2 and no trapping (src/hyp/policies/passthrough.ts). */
 export const BARE_METAL_POLICY = 'passthrough:novm';
 
@@ -61,9 +67,12 @@ export function judgeInLockstep(
       if (!cutShort && reference.stopped !== null) for (const c of comparers) c.referenceEnded();
     }
     if (!cutShort) {
-      // The subject has ended: bare metal runs on to its end, matching what the subject left queued.
-      while (reference.stopped === null) reference.step();
-      for (const c of comparers) c.referenceEnded();
+      // The subject has ended: bare metal runs on, matching what the subject left queued, until
+      // every vCPU's comparison is over (bare metal ends too, or makes a load the subject never made).
+      while (reference.stopped === null && comparers.some((c) => !c.done)) reference.step();
+      if (reference.stopped !== null) for (const c of comparers) c.referenceEnded();
+      // A subject that failed: does bare metal fail there too (then it is the guest's own doing)?
+      for (let n = 0; subject.failure !== null && reference.stopped === null && n < FAILURE_GRACE_STEPS; n++) reference.step();
     }
   } finally {
     for (const s of subjects) s.vcpu.port.observer = null;
@@ -168,9 +177,11 @@ export function runJudged(
       return { subject, run, verdict: null, guestMs: performance.now() - t0 };
     }
     const reference = live ? LiveReference.single(bareMetal()) : options.bareMetal!.runs.reference(options.bareMetal!.key, bareMetal);
-    const slices = subject.machine.start(subject.vcpu, subject.budget);
+    // Steps as long as bare metal's (src/scenarios/lockstep/reference-run.ts): the subject runs
+    // little ahead, so few of its loads wait in the queue.
+    const steps = subject.machine.start(subject.vcpu, subject.budget, SUBJECT_STEP);
     const step = (): boolean => {
-      const r = slices.slice();
+      const r = steps.step();
       if (r === null) return true;
       run = r;
       return false;

@@ -14,6 +14,8 @@ import { readMemory, type StoreShadow } from './store-shadow';
 
 /** Where-the-line-was notes kept for loads that did not return the latest data (usually few). */
 const MAX_NOTES = 4096;
+/** A restarted load pair or multiple repeats at most this many accesses. */
+const MAX_REPEATED = 16;
 
 /** A growable ring of the subject's loads in typed arrays: no allocation per load. */
 export class SubjectLoadQueue {
@@ -96,11 +98,8 @@ export class SubjectLoads implements MemoryObserver {
   repeatedLoads = 0;
   /** For loads that did not return the latest data: where copies of the line were (by seq). */
   readonly notes = new Map<number, string>();
-  // The instruction whose loads are being counted, how many this attempt made, and how many of a
-  // restarted attempt's loads to drop because bare metal already matched them.
-  private instruction = -1;
-  private attemptLoads = 0;
-  private skip = 0;
+  // Set by restart() until the next load: the faulting access's VA (low 32 bits).
+  private restartedAt: number | null = null;
 
   constructor(
     private readonly vcpu: Vcpu,
@@ -112,46 +111,52 @@ export class SubjectLoads implements MemoryObserver {
 
   load(va: number, pa: number, size: number, value: number): number {
     if (!this.recording) return value;
-    const n = this.vcpu.cpu.instructionsRetired;
-    if (n !== this.instruction) {
-      this.instruction = n;
-      this.attemptLoads = 0;
-      this.skip = 0;
-    }
-    this.attemptLoads++;
-    if (this.skip > 0) {
-      this.skip--;
-      return value;
-    }
+    if (this.restartedAt !== null) this.dropRepeated(va, size);
     const latest = this.shadow.latest(pa, size);
     const seq = this.clock.loads++;
-    this.queue.push(va, pa, size, value, latest, n, currentPc(this.vcpu), seq);
+    this.queue.push(va, pa, size, value, latest, this.vcpu.cpu.instructionsRetired, currentPc(this.vcpu), seq);
     if (value !== latest && this.notes.size < MAX_NOTES) this.notes.set(seq, whereIs(this.caches, this.memory, pa, size, latest));
     return value;
   }
 
   store(_va: number, pa: number, size: number, value: number): void {
+    // The retried access is a store (the fault was a store's: dirty tracking, a read-only page):
+    // the instruction made no load before it that could be repeated.
+    this.restartedAt = null;
     if (this.recording) this.shadow.store(pa, size, value);
   }
 
   /**
-   * The instruction took a stage-2 fault the hypervisor resolved and will run again: drop the
-   * loads it made before the fault (its repeat makes them again, bare metal made them once). Any
-   * that bare metal already matched are dropped from the repeat instead.
+   * The instruction took a stage-2 fault at `faultVa` that the hypervisor resolved, and runs
+   * again from its first access: the loads it made before the fault are made twice, bare metal
+   * made them once.
    */
-  restart(): void {
-    if (this.vcpu.cpu.instructionsRetired !== this.instruction) return;
-    const made = this.attemptLoads;
+  restart(faultVa?: number): void {
+    this.restartedAt = faultVa === undefined ? -1 : faultVa >>> 0;
+  }
+
+  /**
+   * The first load after a restart: if it is not the faulting access itself but one of the last
+   * few queued, the restarted instruction is repeating its accesses from that one on: they are
+   * dropped from the queue (the repeats take their place, with the values the guest keeps).
+   * Queued loads are never matched before the subject's step ends, so the whole instruction is
+   * still there.
+   */
+  private dropRepeated(va: number, size: number): void {
+    const fault = this.restartedAt;
+    this.restartedAt = null;
+    if (fault === va >>> 0) return;
     const q = this.queue;
-    let dropped = 0;
-    while (dropped < made && q.length > 0 && q.instructions[q.tail - 1] === this.instruction) {
-      this.notes.delete(q.seq[q.tail - 1]);
-      q.pop();
-      dropped++;
+    for (let i = q.tail - 1; i >= Math.max(q.head, q.tail - MAX_REPEATED); i--) {
+      if (q.va[i] !== va || q.size[i] !== size) continue;
+      const k = q.tail - i;
+      for (let j = 0; j < k; j++) {
+        this.notes.delete(q.seq[q.tail - 1]);
+        q.pop();
+      }
+      this.repeatedLoads += k;
+      return;
     }
-    this.skip = made - dropped;
-    this.repeatedLoads += made;
-    this.attemptLoads = 0;
   }
 
   /** Instructions retired and the instruction being executed, now. */
