@@ -82,9 +82,9 @@ function describeBoard(board: string, isa: 'a32' | 'a64', firmwarePath: string |
 
     // The A64 chain of the seed bug: U-Boot copies Debian's arm64 Image from flash bank 1 and
     // boots it with booti, after DC CISW and DC ISW over every level (dcache_disable).
-    // Not judged against bare metal yet: U-Boot's flash probe reads the array through the
-    // read-only stage-2 mapping in the VM (loads the comparison sees) but through the device on
-    // bare metal (loads it does not), and the two load streams part there.
+    // Not judged against bare metal yet: the VM (any policy, even passthrough without migration)
+    // and bare metal part in U-Boot's flash probe, at about 30.59 M instructions, with no earlier
+    // load differing; the cause is not found (ignoring loads below RAM does not remove it).
     it.runIf(isa === 'a64')('boots the arm64 kernel from flash bank 1 with booti to its banner, under xen with random migration, with QEMU\'s console', async () => {
       const fetched = spawnSync('bash', [join(root, 'scripts', 'fetch-linux-kernel.sh'), 'arm64'], { encoding: 'utf8', timeout: 300_000 });
       expect(fetched.status, fetched.stderr).toBe(0);
