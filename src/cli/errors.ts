@@ -15,6 +15,7 @@ const EXIT_BY_ERROR_NAME: Record<string, number> = {
   ElfLoadError: EXIT.input,
   XzError: EXIT.input,
   LinuxKernelError: EXIT.input,
+  HeisenbugError: EXIT.input,
   SystemMapError: EXIT.input,
   SyndromeError: EXIT.usage,
   GuestException: EXIT.guest,

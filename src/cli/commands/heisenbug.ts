@@ -38,7 +38,8 @@ const USAGE =
   '--flash1 ZIMAGE --input-after "Hit any key" --input "..." --migrate after-sw:K --policy P.\n' +
   'Get the binaries with: bash scripts/fetch-uboot.sh qemu_arm; bash scripts/fetch-linux-kernel.sh armmp\n' +
   '(about 3 minutes a row that boots, 40 s one that aborts).\n\n' +
-  'exit codes: 0 every policy that claims safety booted, 1 one did not, 2 usage, 3 unreadable binaries\n';
+  'exit codes: 0 every policy that claims safety booted, 1 one did not, 2 usage, 3 unreadable binaries, or\n' +
+  'firmware that does not reach "Starting kernel" on bare metal\n';
 
 export const heisenbugCommand: Command = {
   async run(args) {
