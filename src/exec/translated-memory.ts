@@ -30,9 +30,15 @@ const COUNTS_TLB_HIT = SoftTlbFlag.CountsTlbHit;
 /**
  * Devices on the physical bus, for accesses that do not go through a hypervisor. They claim whole
  * 4 KiB pages: the fast path remembers a page as RAM after finding its first and last byte unclaimed.
+ * A claimed address is the device's whatever the stage-1 attributes say (a cacheable mapping of a
+ * device does not make its registers memory: on a VM the same access faults at stage 2 and
+ * reaches the device model), except reads the device serves as memory: a flash bank in
+ * read-array mode, which a VM maps read-only at stage 2 (QEMU's "romd").
  */
 export interface DirectDevices {
   claims(pa: number): boolean;
+  /** A read of claimed `pa` is a read of memory (the host mirror), not of the device. */
+  readsAsMemory?(pa: number): boolean;
   read(pa: number, size: 1 | 2 | 4): number;
   write(pa: number, size: 1 | 2 | 4, value: number): void;
 }
@@ -85,9 +91,9 @@ export class TranslatedMemory implements GuestMemory, CodePageSource, InlineData
   }
 
   /**
-   * Devices reached without a hypervisor: with stage 2 off (bare metal), a non-cacheable access
-   * to an address the devices claim goes to them directly. Under stage 2 device pages are
-   * unmapped and fault to EL2 before this is consulted.
+   * Devices reached without a hypervisor: with stage 2 off (bare metal), an access to an address
+   * the devices claim goes to them directly, cacheable or not. Under stage 2 device pages are
+   * unmapped (or read-only) and fault to EL2 before this is consulted.
    */
   get devices(): DirectDevices | null {
     return this.devicesValue;
@@ -210,11 +216,13 @@ export class TranslatedMemory implements GuestMemory, CodePageSource, InlineData
     const t = this.translator.translate(va, 'read', el);
     const pa = t.pa;
     const cacheable = t.cacheable;
-    if (!cacheable && this.isDevice(pa)) return this.devicesValue!.read(pa, size);
+    const device = this.isDevice(pa);
+    if (device && this.devicesValue!.readsAsMemory?.(pa) !== true) return this.devicesValue!.read(pa, size);
     let v: number;
     if (cacheable) v = this.caches.read(this.pcpuValue, pa, size);
     else v = size === 1 ? this.memory.read8(pa) : size === 2 ? this.memory.read16(pa) : this.memory.read32(pa);
-    this.refill(va, pa, el, 0, cacheable);
+    // A device's memory-like reads last only as long as its mode: never remembered.
+    if (!device) this.refill(va, pa, el, 0, cacheable);
     if (this.observerValue !== null) v = this.observerValue.load(va, pa, size, v >>> 0);
     return v;
   }
@@ -223,12 +231,12 @@ export class TranslatedMemory implements GuestMemory, CodePageSource, InlineData
     const el = this.currentEl();
     const t = this.translator.translate(va, 'write', el);
     const pa = t.pa;
-    if (t.cacheable) {
+    if (this.isDevice(pa)) {
+      this.devicesValue!.write(pa, size, value);
+    } else if (t.cacheable) {
       if (this.observerValue !== null) this.observerValue.store(va, pa, size, value);
       this.caches.write(this.pcpuValue, pa, size, value);
       this.refill(va, pa, el, 1, true);
-    } else if (this.isDevice(pa)) {
-      this.devicesValue!.write(pa, size, value);
     } else {
       if (this.observerValue !== null) this.observerValue.store(va, pa, size, value);
       if (size === 1) this.memory.write8(pa, value);
@@ -242,7 +250,7 @@ export class TranslatedMemory implements GuestMemory, CodePageSource, InlineData
    * Remember the translation just made for `va`: a later access to the page at the same EL for
    * the same kind needs no walk and no checks (the translator and TLB flush it when that changes).
    * Non-cacheable pages are remembered only once their host page exists (a page never written
-   * reads as zero without one) and no device claims them.
+   * reads as zero without one); no page a device claims is remembered.
    */
   private refill(va: number, pa: number, el: number, write: number, cacheable: boolean): void {
     if (!this.fast) return;
@@ -250,16 +258,17 @@ export class TranslatedMemory implements GuestMemory, CodePageSource, InlineData
     const vpn = (va - off) / 4096;
     const paPage = pa - off;
     const flags = (cacheable ? CACHEABLE : 0) | (this.translator.stage1On ? COUNTS_TLB_HIT : 0);
+    if (this.isDevice(paPage) || this.isDevice(paPage + 0xfff)) return;
     let host: Uint8Array | null = null;
     if (!cacheable) {
       const page = this.memory.allocatedPage(paPage / 4096);
-      if (page === undefined || this.isDevice(paPage) || this.isDevice(paPage + 0xfff)) return;
+      if (page === undefined) return;
       host = page;
     }
     this.soft.fill(SoftTlb.slot(vpn, el, write), vpn, paPage, flags, host);
   }
 
-  /** A non-cacheable access that goes to a device directly (bare metal: no stage 2 to fault). */
+  /** An access that goes to a device directly (bare metal: no stage 2 to fault). */
   private isDevice(pa: number): boolean {
     return this.devicesValue !== null && this.devicesValue.claims(pa);
   }

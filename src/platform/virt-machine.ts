@@ -220,7 +220,7 @@ export function assembleVirt(options: VirtBootOptions): VirtAssembly {
   };
 
   // ---- image, DTB, boot registers ----
-  if (firmware !== undefined) attachVirtFlash(machine, vm, bus, [firmware, options.flash1]);
+  const flash = firmware === undefined ? [] : attachVirtFlash(machine, vm, bus, [firmware, options.flash1]);
   // Firmware gets QEMU's 1 MiB blob: U-Boot grows its copy in place before it starts a kernel
   // (bootz/booti), and with a compact blob that runs over what it placed after the copy.
   const dtb = options.dtb ?? buildVirtDtb({ isa, cpus: vcpus, ramBytes, bootargs: options.bootargs, flash: firmware !== undefined, minTotalSize: firmware === undefined ? undefined : QEMU_FIRMWARE_DTB_BYTES });
@@ -304,8 +304,14 @@ export function assembleVirt(options: VirtBootOptions): VirtAssembly {
   clock.runner = runner;
   const psci = new Psci(runner, isa === 'a64');
   vm.vcpus.forEach((v, i) => {
-    // Without stage 2 (bare metal) the same devices answer directly, by physical address.
-    v.port.devices = { claims: (pa) => pa < VIRT_RAM_BASE, read: (pa, size) => bus.read(pa, size, i), write: (pa, size, value) => bus.write(pa, size, value, i) };
+    // Without stage 2 (bare metal) the same devices answer directly, by physical address; a flash
+    // bank in read-array mode reads as the memory it is mirrored into, as the VM's read-only mapping does.
+    v.port.devices = {
+      claims: (pa) => pa < VIRT_RAM_BASE,
+      readsAsMemory: (pa) => flash.some((bank, b) => bank.arrayMode && pa - VIRT_FLASH_BANKS[b].base < VIRT_FLASH_BANKS[b].size && pa >= VIRT_FLASH_BANKS[b].base),
+      read: (pa, size) => bus.read(pa, size, i),
+      write: (pa, size, value) => bus.write(pa, size, value, i),
+    };
   });
   for (const v of vm.vcpus) {
     v.mmio = mmio;
