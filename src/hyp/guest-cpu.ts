@@ -5,6 +5,12 @@ export interface GuestCpu {
   readonly stopReason: string;
   exceptionPolicy: 'take' | 'stop';
   readonly instructionsRetired: number;
+  /**
+   * Instructions retired before the one executing now, and its address: exact even from inside a
+   * compiled block's memory access (what an observer of loads reports as the load's position).
+   */
+  readonly retiredNow: number;
+  readonly instructionPc: number;
   /** Address of the next instruction (signed 64-bit value for AArch64). */
   readonly pc: number;
 }

@@ -85,14 +85,6 @@ export function guestPosition(vcpu: Vcpu): { instructions: number; pc: number } 
   return { instructions: 0, pc: 0 };
 }
 
-/** The address of the instruction `vcpu` is executing (allocation-free, for per-load records). */
-export function currentPc(vcpu: Vcpu): number {
-  const cpu = vcpu.cpu;
-  if (cpu instanceof A32Cpu) return cpu.current;
-  if (cpu instanceof A64Cpu) return cpu.instructionPc;
-  return 0;
-}
-
 /** The general registers (r0-r14 / x0-x30) and PC, as [name, hex value]. */
 export function guestRegisters(vcpu: Vcpu): [string, string][] {
   const cpu = vcpu.cpu;

@@ -156,6 +156,39 @@ describe('A32 loops compiled in place', () => {
     }
   });
 
+  // What an observer of loads reports as a load's position (a lockstep verdict's "instruction N at
+  // PC"): the block writes the exact count and PC before each full-path call of an inline access.
+  it('make every memory call at the interpreter\'s position (instructions retired before it, its PC)', () => {
+    const rng = new Prng(0x1d57_a33);
+    let calls = 0;
+    for (let k = 0; k < 100; k++) {
+      const n = 2 + rng.below(8);
+      const code = new Uint32Array(n + 1);
+      for (let i = 0; i < n; i++) code[i] = rng.chance(0.2) ? randomA32Instruction(rng) : randomLoadStore(rng);
+      code[n] = branchTo0(14, rng.chance(0.5), n);
+      const regs = Array.from({ length: 13 }, () => rng.u32() & 0xfff);
+      regs[1] = SCRATCH_ADDRESS + 256;
+      regs[2] = SCRATCH_ADDRESS + 64;
+      const p = pair(code, (cpu) => {
+        regs.forEach((v, r) => (cpu.r[r] = v));
+        cpu.exceptionPolicy = 'stop';
+      }, randomScratch(rng));
+      const logs = [p.slow, p.fast].map((cpu, j) => {
+        const log: number[] = [];
+        const m = p.memories[j] as FlatMemory & Record<string, unknown>;
+        for (const name of ['read8', 'read16', 'read32', 'write8', 'write16', 'write32'] as const) {
+          const inner = (m[name] as (...a: number[]) => number).bind(m);
+          m[name] = (...a: number[]): number => (log.push(a[0], cpu.retiredNow, cpu.instructionPc), inner(...a));
+        }
+        return log;
+      });
+      expectSame(p, [7, 300, 3000], `case ${k}`);
+      expect(logs[1], `case ${k} [${[...code].map((w) => w.toString(16)).join(' ')}]`).toEqual(logs[0]);
+      calls += logs[0].length / 3;
+    }
+    expect(calls).toBeGreaterThan(100_000);
+  });
+
   it('agree on the bench loops over long runs (the loop counts down to its exit)', () => {
     for (const loop of QEMU_BENCH_LOOPS.filter((l) => l.isa === 'a32')) {
       const code = new Uint32Array(loop.words.length + 1);

@@ -51,9 +51,9 @@ const HANDLER = Uint32Array.of(
 );
 
 /** Strict alignment (SCTLR_EL1.A = 1, B2.5.2): a misaligned data access is an Alignment fault (DFSC 0b100001). */
-function strictlyAligned<T extends FlatMemory>(memory: T, log: number[] | null): T {
+function strictlyAligned<T extends FlatMemory>(memory: T, log: number[] | null, position?: () => readonly number[]): T {
   const check = (va: number, bytes: number, access: 'read' | 'write'): void => {
-    log?.push(va, bytes);
+    log?.push(va, bytes, ...(position?.() ?? []));
     if (va % bytes !== 0) throw new MemoryAbort({ kind: 'alignment', stage: 1, level: -1, access, va, ipa: 0, s1ptw: false });
   };
   const m = memory as FlatMemory & Record<string, unknown>;
@@ -322,13 +322,15 @@ describe('A64 inline loads and stores against the word-by-word interpreter', () 
     expect(loops).toBeGreaterThan(60 * 10);
   });
 
-  it('makes the same memory calls in the same order (size, address) as the interpreter', () => {
+  // The position is what an observer of loads reports (a lockstep verdict's "instruction N at PC"):
+  // the block puts the exact count and PC there before its full-path call.
+  it('makes the same memory calls in the same order (size, address) as the interpreter, each at the same position (instructions retired before it, its PC)', () => {
     const rng = new Prng(SEED + 2);
     for (let k = 0; k < 40; k++) {
       const code = randomBody(rng);
       const logs: [number[], number[]] = [[], []];
       const p = pair(code);
-      p.memories.forEach((m, j) => strictlyAligned(m, logs[j]));
+      p.memories.forEach((m, j) => strictlyAligned(m, logs[j], () => [p.cpus[j].retiredNow, p.cpus[j].instructionPc]));
       startRegisters(p, rng);
       for (const cpu of p.cpus) cpu.exceptionPolicy = 'take';
       for (let call = 0; call < 20; call++) runBoth(p, 1 + rng.below(300), `case ${k} call ${call}`);

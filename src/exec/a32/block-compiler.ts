@@ -196,6 +196,12 @@ function moveWideCode(i: A32Instruction): InlineCode | null {
  * endianness helpers, then the base writeback, then Rt, as the handlers do. The T (unprivileged)
  * forms, loads to the PC and PC-based writeback stay with the handlers.
  */
+/**
+ * Marks the full-path call of an inline access; the block puts there the exact count and PC of
+ * the instruction, so what the call reaches (the caches, an observer of loads) sees its position.
+ */
+const AT = '/*at*/';
+
 /** `k`: the instruction's index in its block, recorded in `at` before the access (see the abort path). */
 function loadStoreCode(i: A32Instruction, pc: number, k: number): InlineCode | null {
   if (i.op !== Op.LoadStoreWordByte && i.op !== Op.LoadStoreExtra) return null;
@@ -223,7 +229,7 @@ function loadStoreCode(i: A32Instruction, pc: number, k: number): InlineCode | n
     if (i.size === 4) call = 'cpu.read32(address, false)';
     else if (i.size === 2) call = 'cpu.read16(address, false)';
     else call = 'cpu.read8(address)';
-    lines.push('let raw = 0;', inlineLoad(va, i.size as 1 | 2 | 4, 'raw', null, `raw = ${call} | 0;`, true));
+    lines.push('let raw = 0;', inlineLoad(va, i.size as 1 | 2 | 4, 'raw', null, `${AT} raw = ${call} | 0;`, true));
     let value = 'raw';
     if (i.signed) value = i.size === 2 ? '(raw << 16) >> 16' : '(raw << 24) >> 24';
     lines.push(`const value = ${value};`, `${wback}${local(i.rt)} = value;`);
@@ -231,7 +237,7 @@ function loadStoreCode(i: A32Instruction, pc: number, k: number): InlineCode | n
   } else {
     const value = reg(i.rt);
     const call = i.size === 4 ? `cpu.write32(address, ${value}, false);` : i.size === 2 ? `cpu.write16(address, ${value}, false);` : `cpu.write8(address, ${value});`;
-    lines.push(inlineStore(va, i.size as 1 | 2 | 4, value, null, call, true), wback);
+    lines.push(inlineStore(va, i.size as 1 | 2 | 4, value, null, `${AT} ${call}`, true), wback);
   }
   return { code: lines.join(' '), reads, writes, writesFlags: false, memory: true };
 }
@@ -316,7 +322,7 @@ export function compileA32Block(
     if (calls) body.push(`if (words[${p.off}] !== ${p.insn.word}) { cpu.current = ${p.pc}; ${exit(k, String(p.pc), BlockExit.Stale)} }`);
     if (p === branch) return;
     if (p.inline !== null) {
-      const code = p.inline.code;
+      const code = p.inline.code.replaceAll(AT, `cpu.instructionsRetired = ${retired(k)}; cpu.current = ${p.pc};`);
       body.push(cond === null ? `{ ${code} }` : `if (${cond}) { ${code} }`);
       return;
     }

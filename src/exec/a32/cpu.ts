@@ -149,6 +149,16 @@ export class A32Cpu implements SystemAccessContext {
   branched = false;
   /** Address of the instruction executing (or that last executed). */
   current = 0;
+
+  /** The instruction executing: `current` (GuestCpu's name for it). */
+  get instructionPc(): number {
+    return this.current;
+  }
+
+  /** Instructions retired before the one executing: compiled blocks keep the count exact around every call. */
+  get retiredNow(): number {
+    return this.instructionsRetired;
+  }
   currentInsn: A32Instruction;
   /** True while an MRC executes: a write of "R15" by the system model sets NZCV (MRC APSR_nzcv form). */
   coprocReadToFlags = false;

@@ -342,13 +342,21 @@ const VA_HIGH_LIMIT = 0x200000;
  * the executor's memory `M` with the calls `A64Cpu.load` makes: one read8/read16/read32, or two
  * read32s low word first; LDRS/LDRSW sign-extend to 32 or 64 bits (sf) (C6.2 "LDRSB (immediate)").
  */
+/**
+ * Around the full-path call of an inline access: the block puts the instruction's PC and its
+ * not-yet-added retirements there (`A64Cpu.retiredNow`), so what the call reaches (the caches, an
+ * observer of loads) sees the exact position; an abort's exit clears the bias in the shared tail.
+ */
+const AT = '/*at*/';
+const DONE = '/*done*/';
+
 function loadValue(v: string, va: string, size: number, signed: boolean, sf: number): string {
   if (size === 3) {
-    const call = `${v}l = M.read32(${va}) | 0; ${v}h = M.read32(${va} + 4) | 0;`;
+    const call = `${AT} ${v}l = M.read32(${va}) | 0; ${v}h = M.read32(${va} + 4) | 0; ${DONE}`;
     return `let ${v}l = 0, ${v}h = 0; ${inlineLoad(va, 8, `${v}l`, `${v}h`, call, false)}`;
   }
   const read = size === 0 ? 'read8' : size === 1 ? 'read16' : 'read32';
-  const load = `let ${v}r = 0; ${inlineLoad(va, (1 << size) as 1 | 2 | 4, `${v}r`, null, `${v}r = M.${read}(${va}) | 0;`, false)}`;
+  const load = `let ${v}r = 0; ${inlineLoad(va, (1 << size) as 1 | 2 | 4, `${v}r`, null, `${AT} ${v}r = M.${read}(${va}) | 0; ${DONE}`, false)}`;
   if (!signed) return `${load} const ${v}l = ${v}r, ${v}h = 0;`;
   const ext = size === 0 ? `(${v}r << 24) >> 24` : size === 1 ? `(${v}r << 16) >> 16` : `${v}r`;
   return `${load} const ${v}l = ${ext}, ${v}h = ${sf ? `${v}l >> 31` : '0'};`;
@@ -357,10 +365,10 @@ function loadValue(v: string, va: string, size: number, signed: boolean, sf: num
 /** A store of the low 2^size bytes of register t at `va`, with the calls `A64Cpu.store` makes. */
 function storeValue(L: Locals, t: number, va: string, size: number): string {
   switch (size) {
-    case 0: return inlineStore(va, 1, L.lo(t), null, `M.write8(${va}, ${L.lo(t)} & 0xff);`, false);
-    case 1: return inlineStore(va, 2, L.lo(t), null, `M.write16(${va}, ${L.lo(t)} & 0xffff);`, false);
-    case 2: return inlineStore(va, 4, L.lo(t), null, `M.write32(${va}, ${L.lo(t)} >>> 0);`, false);
-    default: return inlineStore(va, 8, L.lo(t), L.hi(t), `M.write32(${va}, ${L.lo(t)} >>> 0); M.write32(${va} + 4, ${L.hi(t)} >>> 0);`, false);
+    case 0: return inlineStore(va, 1, L.lo(t), null, `${AT} M.write8(${va}, ${L.lo(t)} & 0xff); ${DONE}`, false);
+    case 1: return inlineStore(va, 2, L.lo(t), null, `${AT} M.write16(${va}, ${L.lo(t)} & 0xffff); ${DONE}`, false);
+    case 2: return inlineStore(va, 4, L.lo(t), null, `${AT} M.write32(${va}, ${L.lo(t)} >>> 0); ${DONE}`, false);
+    default: return inlineStore(va, 8, L.lo(t), L.hi(t), `${AT} M.write32(${va}, ${L.lo(t)} >>> 0); M.write32(${va} + 4, ${L.hi(t)} >>> 0); ${DONE}`, false);
   }
 }
 
@@ -563,6 +571,7 @@ export function compileA64Block(
     if (flagsUsed) all.push('cpu.n = fn; cpu.z = fz; cpu.c = fc; cpu.v = fv;');
     return [
       all.join(' '),
+      'cpu.retiredBias = 0;',
       `cpu.instructionsRetired += ${loops && !hasCall ? 's + ' : ''}xr;`,
       `if (xk > 0) { cpu.curPc = ${first.pc} + 4 * (xk - 1); cpu.curWord = I[xk - 1].word | 0; }`,
       `cpu.pc = ${first.pc} + 4 * xk;`,
@@ -599,7 +608,9 @@ export function compileA64Block(
       // An abort leaves the interpreter's state before `execute` (no register written: the
       // accesses come first) and is routed as the generic path routes it; a stop requested by
       // the access ends the block after this instruction, as the generic path's attention check.
-      body.push(`try { ${st.access} } catch (e) ${exitAt(k + 1, pending, 1, ' xe = e;')}`);
+      const position = `cpu.curPc = ${st.pc}; cpu.curWord = ${st.insn.word | 0}; cpu.retiredBias = ${loops && !hasCall ? 's + ' : ''}${pending};`;
+      const access = st.access.replaceAll(AT, position).replaceAll(DONE, 'cpu.retiredBias = 0;');
+      body.push(`try { ${access} } catch (e) ${exitAt(k + 1, pending, 1, ' xe = e;')}`);
       for (const r of st.writes) dirty.add(r);
       pending++;
       body.push(`if (cpu.attention !== 0) ${exitAt(k + 1, pending, 2)}`);

@@ -162,13 +162,23 @@ export class A64Cpu implements SystemAccessContext {
   /** Why the CPU halted (from `halt(reason)`). */
   haltReason = '';
   instructionsRetired = 0;
+  /**
+   * Retirements a compiled block has made but not yet added to instructionsRetired, set around
+   * the full-path call of an inline access (0 everywhere else): see `retiredNow`.
+   */
+  retiredBias = 0;
 
   /** Address of the instruction being executed (ELR for faults, the base for skipInstruction). */
   private curPc = 0;
   private curWord = 0;
-  /** Address of the instruction being executed (exact in the interpreter; a block's entry inside compiled blocks). */
+  /** Address of the instruction being executed (exact in the interpreter and in a compiled block's memory accesses). */
   get instructionPc(): number {
     return this.curPc;
+  }
+
+  /** Instructions retired before the one executing (exact inside a compiled block's memory access too). */
+  get retiredNow(): number {
+    return this.instructionsRetired + this.retiredBias;
   }
   private attention = 0;
   private retireSuppressed = false;

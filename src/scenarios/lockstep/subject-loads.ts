@@ -9,7 +9,6 @@ import type { MemoryObserver } from '../../exec/memory-observer';
 import type { PhysicalMemory } from '../../mmu/physical-memory';
 import { isGuestCaused } from '../../hyp/guest-error';
 import type { Vcpu } from '../../hyp/vcpu';
-import { currentPc } from '../guest-setup';
 import { readMemory, type StoreShadow } from './store-shadow';
 
 /** Where-the-line-was notes kept for loads that did not return the latest data (usually few). */
@@ -114,7 +113,8 @@ export class SubjectLoads implements MemoryObserver {
     if (this.restartedAt !== null) this.dropRepeated(va, size);
     const latest = this.shadow.latest(pa, size);
     const seq = this.clock.loads++;
-    this.queue.push(va, pa, size, value, latest, this.vcpu.cpu.instructionsRetired, currentPc(this.vcpu), seq);
+    const cpu = this.vcpu.cpu;
+    this.queue.push(va, pa, size, value, latest, cpu.retiredNow, cpu.instructionPc, seq);
     if (value !== latest && this.notes.size < MAX_NOTES) this.notes.set(seq, whereIs(this.caches, this.memory, pa, size, latest));
     return value;
   }
@@ -161,7 +161,7 @@ export class SubjectLoads implements MemoryObserver {
 
   /** Instructions retired and the instruction being executed, now. */
   position(): { instructions: number; pc: number } {
-    return { instructions: this.vcpu.cpu.instructionsRetired, pc: currentPc(this.vcpu) };
+    return { instructions: this.vcpu.cpu.retiredNow, pc: this.vcpu.cpu.instructionPc };
   }
 
   /** Stop queueing: this vCPU's comparison is over. */
