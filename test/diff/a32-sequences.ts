@@ -1,12 +1,13 @@
 /**
  * Random straight-line A32 sequences for the execution differential test, generated from the
- * decoder's own rows: data processing, shifts, multiplies, saturating and parallel arithmetic,
- * loads and stores to the scratch buffer, flag setting and conditional execution.
+ * decoder's own rows with their fixed bits honoured (a32-row-words.ts): data processing, shifts,
+ * multiplies, saturating and parallel arithmetic, loads and stores to the scratch buffer, flag
+ * setting and conditional execution.
  */
-import { compilePattern, type CompiledPattern } from '../../src/decode/bit-pattern';
-import { A32Op, conditionalRows, decodeA32, type A32Instruction } from '../../src/decode/a32';
+import { A32Op, decodeA32, type A32Instruction } from '../../src/decode/a32';
 import { SCRATCH_ADDRESS, SCRATCH_SIZE, type ExecCase } from '../oracles/exec-harness';
 import type { Prng } from '../oracles/prng';
+import { A32_GEN_ROWS, randomWordOfRow, type A32GenRow } from './a32-row-words';
 
 /** Operations a user-mode sequence may contain, and why the others are left out. */
 export const A32_SEQUENCE_OPS: ReadonlySet<number> = new Set<number>([
@@ -53,42 +54,35 @@ const MEMORY_OPS: ReadonlySet<number> = new Set<number>([A32Op.LoadStoreWordByte
 /** Base registers for loads/stores; they start pointing into the middle of the scratch buffer. */
 export const A32_POINTER_REGISTERS = [8, 9, 10, 11] as const;
 
-interface GenRow {
-  readonly pattern: CompiledPattern;
-  readonly op: number;
-}
+/** The rows a sequence instruction is drawn from: every row (both tables) of an operation above. */
+export const A32_SEQUENCE_ROWS: readonly A32GenRow[] = A32_GEN_ROWS.filter((r) => A32_SEQUENCE_OPS.has(r.row.op));
 
-let rowsCache: GenRow[] | null = null;
-function rows(): GenRow[] {
-  if (rowsCache === null) {
-    rowsCache = conditionalRows.filter((r) => A32_SEQUENCE_OPS.has(r.op)).map((r) => ({ pattern: compilePattern(r.pattern), op: r.op }));
-  }
-  return rowsCache;
-}
-
+/**
+ * Reads or writes the PC. Rn == 15 is not the PC in the rows that fix it to 0b1111 as an opcode
+ * (SXTB/UXTH... without an addend, BFC), and the decoder picks those rows for such words.
+ */
 function touchesPc(d: A32Instruction): boolean {
-  return d.rd === 15 || d.rn === 15 || d.rm === 15 || d.rs === 15 || d.rt === 15 || d.rt2 === 15 || d.ra === 15 || d.rdHi === 15 || ((d.registers >>> 15) & 1) === 1;
+  const rnIsPc = d.rn === 15 && d.op !== A32Op.Extend && d.op !== A32Op.BitfieldInsert;
+  return rnIsPc || d.rd === 15 || d.rm === 15 || d.rs === 15 || d.rt === 15 || d.rt2 === 15 || d.ra === 15 || d.rdHi === 15 || ((d.registers >>> 15) & 1) === 1;
 }
 
-/** One instruction word: from a random row, retried until it is acceptable. */
+/** One instruction word: from a random row (each equally likely), retried until it is acceptable. */
 export function randomA32Instruction(rng: Prng): number {
-  const all = rows();
+  const all = A32_SEQUENCE_ROWS;
   for (let attempt = 0; attempt < 1000; attempt++) {
     const r = rng.pick(all);
-    let w = (r.pattern.value | (rng.u32() & ~r.pattern.mask)) >>> 0;
-    // Condition: AL half the time, otherwise any of EQ..LE (0xF is the unconditional space).
-    w = ((w & 0x0fffffff) | ((rng.chance(0.5) ? 0xe : rng.below(15)) << 28)) >>> 0;
-    if (MEMORY_OPS.has(r.op)) {
+    let w = randomWordOfRow(r, rng);
+    if (MEMORY_OPS.has(r.row.op)) {
       // Base register bits[19:16] (all A32 load/store classes) -> a scratch pointer.
       w = ((w & ~(0xf << 16)) | (rng.pick(A32_POINTER_REGISTERS) << 16)) >>> 0;
       // Keep immediate offsets small: imm12 bits[11:7] of the word/byte immediate form.
-      if (r.op === A32Op.LoadStoreWordByte && ((w >>> 25) & 1) === 0) w = (w & ~0xf80) >>> 0;
+      if (r.row.op === A32Op.LoadStoreWordByte && ((w >>> 25) & 1) === 0) w = (w & ~0xf80) >>> 0;
       // Load/store multiple: at most eight registers, so most lists stay inside the buffer.
-      if (r.op === A32Op.LoadStoreMultiple) w = (w & ~(rng.u32() & 0xff00)) >>> 0;
+      if (r.row.op === A32Op.LoadStoreMultiple) w = (w & ~(rng.u32() & 0xff00)) >>> 0;
     }
     const d = decodeA32(w);
     if (d.kind !== 'ok' || !A32_SEQUENCE_OPS.has(d.op) || touchesPc(d)) continue;
-    if (MEMORY_OPS.has(d.op) && d.registers === 0 && d.op === A32Op.LoadStoreMultiple) continue;
+    if (d.op === A32Op.LoadStoreMultiple && d.registers === 0) continue;
     return w;
   }
   throw new Error('randomA32Instruction: no acceptable word in 1000 attempts (are the decoder rows there?)');

@@ -24,7 +24,7 @@ export interface ExecDiffReport {
   readonly mismatches: ReadonlyMap<string, { count: number; example: string }>;
   /** Mismatches in single-instruction sequences, by our mnemonic: the culprit is certain there. */
   readonly singleMismatchMnemonics: ReadonlyMap<string, number>;
-  /** Instructions run per mnemonic (as `describe` prints it, condition suffix included). */
+  /** Instructions compared per coverage bucket (`coverageKey`). */
   readonly coverage: ReadonlyMap<string, number>;
   /** Sequences kept although ours faults (compared on fault-ness, see `keepFaults`). */
   readonly faultCases: number;
@@ -41,6 +41,8 @@ export interface ExecDiffOptions {
   /** A reason to drop a case after our pre-run (e.g. an access QEMU would fault on), or null. */
   readonly reject?: (c: ExecCase, run: OurRun, memory: ScratchMemory) => string | null;
   readonly describe: (word: number) => string;
+  /** The coverage bucket of a word (default: its mnemonic as `describe` prints it, condition suffix included). */
+  readonly coverageKey?: (word: number) => string;
   /**
    * Our faults whose detail matches are kept and compared on fault-ness (QEMU must fault too):
    * alignment faults, which QEMU raises as SIGBUS. Other faults of ours (an access outside the
@@ -78,6 +80,7 @@ export function runExecDiff(o: ExecDiffOptions): ExecDiffReport {
   }
   const qemu = o.runQemu ? o.runQemu(cases) : runInQemu(o.isa, cases);
   const memoryOf = o.memory ?? ((s: Uint8Array, a: number, code: Uint32Array) => new ScratchMemory(s, a, code));
+  const coverageKey = o.coverageKey ?? ((w: number) => o.describe(w).split(/\s/)[0]);
   let agreed = 0;
   let instructions = 0;
   const mismatches = new Map<string, { count: number; example: string }>();
@@ -95,7 +98,7 @@ export function runExecDiff(o: ExecDiffOptions): ExecDiffReport {
   cases.forEach((c, i) => {
     instructions += c.code.length;
     for (const w of c.code) {
-      const m = o.describe(w).split(/\s/)[0];
+      const m = coverageKey(w);
       coverage.set(m, (coverage.get(m) ?? 0) + 1);
     }
     const q = qemu[i];
@@ -127,7 +130,7 @@ export function formatExecReport(title: string, r: ExecDiffReport, maxGroups = 3
   const lines = [
     `${title}: ${r.sequences} sequences (${r.instructions} instructions), agreement ${((100 * r.agreed) / r.sequences).toFixed(2)}% (${r.agreed}/${r.sequences})`,
   ];
-  lines.push(`  ${r.coverage.size} distinct mnemonics run (condition suffixes count separately); ${r.faultCases} sequences compared on an alignment fault`);
+  lines.push(`  ${r.coverage.size} coverage buckets compared; ${r.faultCases} sequences compared on an alignment fault`);
   const top = [...r.coverage.entries()].sort((a, b) => a[0].localeCompare(b[0]));
   if (top.length <= 200) lines.push(`  run: ${top.map(([m, n]) => `${m} ${n}`).join(', ')}`);
   for (const [why, n] of [...r.rejected.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12)) lines.push(`  pre-run rejected ${String(n).padStart(6)}: ${why}`);
