@@ -37,7 +37,10 @@ const ID3_NAMED_POSITIONS = new Set([
 const ID3_RESERVED: [number, number][] = [];
 for (let crm = 1; crm <= 7; crm++) for (let op2 = 0; op2 <= 7; op2++) if (!ID3_NAMED_POSITIONS.has(`${crm},${op2}`)) ID3_RESERVED.push([crm, op2]);
 const ID3_A64 = [...ID3_A64_NAMED, ...ID3_RESERVED.map(([crm, op2]) => `S3_0_C0_C${crm}_${op2}`)];
-const ID3_A32_ALL = [...ID3_A32, ...ID3_RESERVED.filter(([crm]) => crm >= 2).map(([crm, op2]) => `ID_RESERVED_c${crm}_${op2}`)];
+// AArch32 has no CP15 encoding for MVFRn (VMRS) or ID_AA64*: all of c2 opc2 7 and c3-c7 are reserved.
+const ID3_A32_RESERVED: [number, number][] = [[2, 7]];
+for (let crm = 3; crm <= 7; crm++) for (let op2 = 0; op2 <= 7; op2++) ID3_A32_RESERVED.push([crm, op2]);
+const ID3_A32_ALL = [...ID3_A32, ...ID3_A32_RESERVED.map(([crm, op2]) => `ID_RESERVED_c${crm}_${op2}`)];
 
 /** Expected EL1 traps per bit: [AArch32 names, AArch64 names], as "name:r" (read) / "name:w" (write, or the instruction). */
 const EXPECTED: Record<HcrTrapBit, readonly [readonly string[], readonly string[]]> = {

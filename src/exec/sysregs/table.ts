@@ -177,14 +177,18 @@ const ID_GROUP3_A64_ONLY: readonly (readonly [number, number, string])[] = [
  * (S3_0_C0_C4_4) because most have none in Armv8.0.
  */
 function reservedIdRows(): SysRegRow {
-  const taken = new Set<string>([...ID_GROUP3_A32, ...ID_GROUP3_A64_ONLY].map(([crm, op2]) => `${crm},${op2}`));
+  const position = ([crm, op2]: readonly [number, number, string]) => `${crm},${op2}`;
+  const takenA32 = new Set<string>(ID_GROUP3_A32.map(position));
+  // The A64-only registers (MVFR*_EL1, ID_AA64*) have no CP15 encoding: AArch32 reaches MVFRn
+  // through VMRS, so p15 c0 c3-c7 at those positions are reserved too.
+  const takenA64 = new Set<string>([...takenA32, ...ID_GROUP3_A64_ONLY.map(position)]);
   const a32: CoprocEncoding[] = [];
   const a64: SysEncoding[] = [];
   for (let crm = 1; crm <= 7; crm++) {
     for (let op2 = 0; op2 <= 7; op2++) {
-      if (taken.has(`${crm},${op2}`)) continue;
-      a64.push(msr(`S3_0_C0_C${crm}_${op2}`, 3, 0, 0, crm, op2));
-      if (crm >= 2) a32.push(mcr(`ID_RESERVED_c${crm}_${op2}`, 0, 0, crm, op2));
+      const at = `${crm},${op2}`;
+      if (!takenA64.has(at)) a64.push(msr(`S3_0_C0_C${crm}_${op2}`, 3, 0, 0, crm, op2));
+      if (crm >= 2 && !takenA32.has(at)) a32.push(mcr(`ID_RESERVED_c${crm}_${op2}`, 0, 0, crm, op2));
     }
   }
   return row('ID_RESERVED', 'ro', { kind: 'ident', source: 'zero' }, a32, a64, { trapRead: 'TID3' });
