@@ -356,12 +356,13 @@ describe.skipIf(!hasLlvm)('A32 traps to EL2', () => {
     expect(cpu.r[0]).toBe(3);
   });
 
-  it('SMC is UNDEFINED without HCR.TSC and traps with EC 0x13 when set', () => {
+  it('SMC is UNDEFINED without HCR.TSC and traps with EC 0x13 when set: CCKNOWNPASS 0, so CV and COND are RES0 (G8 "HSR")', () => {
     const el2 = new RecordingEl2();
     el2.hcr = HCR.TSC;
-    const { cpu } = fixture('smc #0\nmov r0, #1\nwfi', { el2 });
+    // A conditional SMC that passes (EQ after MOVS #0) and one that fails (NE: not trapped, not executed).
+    const { cpu } = fixture('smc #0\nmovs r1, #0\nsmceq #0\nsmcne #0\nmov r0, #1\nwfi', { el2 });
     cpu.run(10);
-    expect(el2.traps.map((t) => t.esr >>> 0)).toEqual([0x4fe00000]);
+    expect(el2.traps.map((t) => t.esr >>> 0)).toEqual([0x4e000000, 0x4e000000]);
     expect(cpu.r[0]).toBe(1);
     const plain = fixture('smc #0', {});
     plain.cpu.exceptionPolicy = 'stop';

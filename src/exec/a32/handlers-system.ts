@@ -165,11 +165,11 @@ const hypervisorCall: Handler = (cpu, i) => {
   if (cpu.r[15] === cpu.current) cpu.r[15] = cpu.current + 4;
 };
 
-const secureMonitorCall: Handler = (cpu, i) => {
+const secureMonitorCall: Handler = (cpu) => {
   const el2 = cpu.el2;
   // No EL3 is modelled: SMC is UNDEFINED unless HCR.TSC traps it from PL1 to EL2 (EC 0x13).
   if (cpu.el === 1 && el2 !== undefined && (el2.hcr & HCR.TSC) !== 0) {
-    cpu.trapToEl2(smcSyndrome(i.cond));
+    cpu.trapToEl2(smcSyndrome());
     return;
   }
   cpu.undefinedInstruction('SMC with no EL3');

@@ -19,9 +19,9 @@ export function hvcSyndrome(imm16: number): number {
   return encodeHvc(imm16, false);
 }
 
-/** EC 0x13: SMC from AArch32 (ISS: CV[24], COND[23:20], CCKNOWNPASS[19] = 0). */
-export function smcSyndrome(cond: number): number {
-  return encodeSmcTrap(false, cond);
+/** EC 0x13: SMC from AArch32, trapped after its condition passed: CCKNOWNPASS = 0, so CV and COND are RES0. */
+export function smcSyndrome(): number {
+  return encodeSmcTrap(false);
 }
 
 /** EC 0x01: WFI/WFE trapped; IL[25] = 0 for a 16-bit T32 WFI/WFE, CV[24]=1, COND[23:20], TI[0] = 1 for WFE. */

@@ -3,8 +3,8 @@
  * ISS[24:0]). ESR_EL2[31:0] is architecturally mapped to HSR, so one encoder serves both; ISS2
  * (ESR_EL2[55:32]) is always zero for the exceptions built here and is not returned.
  *
- * Condition reporting (ESR_EL2 ISS "CV, COND" for EC 0x01-0x0C and 0x13): from AArch64 CV=1 and
- * COND=0b1110. From AArch32 an A32 instruction reports CV=1 and its cond field, 0b1110 for an
+ * Condition reporting (ESR_EL2 ISS "CV, COND" for EC 0x01-0x0C; EC 0x13 in encodeSmcTrap): from
+ * AArch64 CV=1 and COND=0b1110. From AArch32 an A32 instruction reports CV=1 and its cond field, 0b1110 for an
  * unconditional one. For T32 it is IMPLEMENTATION DEFINED whether CV=0 or CV=1 with the condition
  * that applied; this model takes the CV=1 choice, so the executor passes the IT condition inside
  * an IT block and 0xE outside one. A cond of 0xF (an unconditional encoding) is reported as 0xE.
@@ -136,13 +136,14 @@ export function encodeSvc(imm16: number, aarch64: boolean, is16bit = false): num
 }
 
 /**
- * Trapped SMC (HCR_EL2.TSC). From AArch64, EC 0x17 with ISS imm16[15:0]. From AArch32, EC 0x13
- * with ISS CV[24] COND[23:20] CCKNOWNPASS[19]; this model traps only after the condition passed
- * (CCKNOWNPASS=0 with COND reported, as the Arm ARM allows).
+ * Trapped SMC (HCR_EL2.TSC). From AArch64, EC 0x17 with ISS imm16[15:0] (`imm16`). From AArch32,
+ * EC 0x13 with ISS CV[24] COND[23:20] CCKNOWNPASS[19]. This model traps only after the condition
+ * passed, so CCKNOWNPASS=0, and CV and COND are then RES0 (D17 "ESR_EL2", ISS encoding for an
+ * exception from SMC instruction execution in AArch32 state): the AArch32 ISS is zero.
  */
-export function encodeSmcTrap(aarch64: boolean, imm16OrCond: number): number {
-  if (aarch64) return (header(EC.SMC64, false) | fieldValue(imm16OrCond, 16, 'imm16')) >>> 0;
-  return (header(EC.SMC32, false) | conditionBits(imm16OrCond)) >>> 0;
+export function encodeSmcTrap(aarch64: boolean, imm16 = 0): number {
+  if (aarch64) return (header(EC.SMC64, false) | fieldValue(imm16, 16, 'imm16')) >>> 0;
+  return header(EC.SMC32, false);
 }
 
 /** An exception for an unknown reason (EC 0x00): ISS is zero and IL is 1 (ESR_EL2.IL). */
