@@ -114,6 +114,7 @@ const KEY = {
   VBAR_EL1: sysKey({ op0: 3, op1: 0, crn: 12, crm: 0, op2: 0 }),
   ESR_EL1: sysKey({ op0: 3, op1: 0, crn: 5, crm: 2, op2: 0 }),
   FAR_EL1: sysKey({ op0: 3, op1: 0, crn: 6, crm: 0, op2: 0 }),
+  DC_ZVA: sysKey({ op0: 1, op1: 3, crn: 7, crm: 4, op2: 1 }),
 } as const;
 
 /** The signed 64-bit value hi:lo as a number, or NaN when its magnitude is beyond 2^53 (not modelled). */
@@ -796,7 +797,9 @@ export class A64Cpu implements SystemAccessContext {
       op === Op.LDRSW_LIT ||
       op === Op.LDAR ||
       op === Op.STLR;
-    const cm = op === Op.SYS;
+    // CM: cache maintenance and address translation instructions; DC ZVA is neither, it faults
+    // as a store (D17 "ESR_EL2", ISS for a Data Abort, CM).
+    const cm = op === Op.SYS && sysKey(insn.sys as SysAccess) !== KEY.DC_ZVA;
     return {
       // ISV is reported only for stage 2 aborts on single-register accesses without writeback,
       // not exclusives, not on a stage 1 walk (D17 "ESR_EL2", ISV); faults to EL1 report ISV = 0 (Armv8.0).
