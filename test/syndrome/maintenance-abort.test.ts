@@ -7,6 +7,7 @@
  * with llvm-mc 14 -show-encoding.
  */
 import { describe, expect, it } from 'vitest';
+import { A32Cpu } from '../../src/exec/a32/index';
 import { A64Cpu } from '../../src/exec/a64';
 import { FlatMemory } from '../../src/exec/flat-memory';
 import type { VaCacheOp } from '../../src/exec/system-port';
@@ -45,6 +46,19 @@ function a64(insn: number) {
   return { gate, port };
 }
 
+function a32(insn: number) {
+  const memory = new FlatMemory();
+  memory.load(CODE, words([insn]));
+  const gate = new RecordingGate();
+  const port = new UnmappedPort();
+  const cpu = new A32Cpu({ memory, el2: gate, system: new SystemRegisters({ port, el2: gate, aarch64: false }) });
+  cpu.cpsr = 0x1d3; // SVC (PL1)
+  cpu.pc = CODE;
+  cpu.r[1] = UNMAPPED;
+  cpu.run(1);
+  return { gate, port };
+}
+
 // EC 0x24 (Data Abort from a lower EL), IL 1, ISV 0, DFSC 0b000101 (translation fault, level 1).
 const DABT = ((0x24 << 26) | (1 << 25) | 0b000101) >>> 0;
 const CM = 1 << 8;
@@ -67,5 +81,18 @@ describe('stage-2 aborts of A64 DC by address', () => {
     const { gate, port } = a64(0xd50b7421);
     expect(port.calls).toEqual([['va', 'zva', UNMAPPED]]);
     expect(gate.traps).toEqual([{ esr: (DABT | WNR) >>> 0, detail: DETAIL }]);
+  });
+});
+
+describe('stage-2 aborts of AArch32 cache maintenance by MVA', () => {
+  it.each([
+    ['DCCIMVAC', 0xee071f3e, 'civac'],
+    ['DCCMVAC', 0xee071f3a, 'cvac'],
+    ['DCIMVAC', 0xee071f36, 'ivac'],
+    ['DCCMVAU', 0xee071f3b, 'cvau'],
+  ])('MCR %s, r1 reports CM=1, WnR=1, ISV=0 (as the A64 path does)', (_name, insn, op) => {
+    const { gate, port } = a32(insn);
+    expect(port.calls).toEqual([['va', op, UNMAPPED]]);
+    expect(gate.traps).toEqual([{ esr: (DABT | CM | WNR) >>> 0, detail: DETAIL }]);
   });
 });

@@ -844,7 +844,10 @@ export class A32Cpu implements SystemAccessContext {
     if (fault.stage === 2 && this.el2 !== undefined) {
       // Stage 2 abort: EC 0x20/0x24 to EL2 with HPFAR = IPA[39:12] << 4 (G8 "HPFAR"); the
       // instruction is retried unless the handler skips it.
-      const syndrome = abortSyndrome(fault, fault.access === 'fetch' ? null : accessSyndromeOf(this.currentInsn));
+      // Only a CP15 maintenance MCR (DCIMVAC, DCCMVAC, DCCMVAU, DCCIMVAC, ICIMVAU) reaches memory
+      // from an MCR: its abort reports CM=1, WnR=1 (G8 "HSR", ISS for a Data Abort: CM, WnR).
+      const maintenance = this.currentInsn.op === A32Op.CoprocessorMove;
+      const syndrome = abortSyndrome(fault, fault.access === 'fetch' ? null : accessSyndromeOf(this.currentInsn), maintenance);
       this.skippedByEl2 = false;
       this.el2.takeTrap(syndrome, { far: fault.va >>> 0, hpfar: Math.floor(fault.ipa / 4096) * 16 }, this);
       // Emulated and skipped (MMIO) it has retired, as the same access does on bare metal: guest

@@ -48,11 +48,12 @@ export interface AccessSyndrome {
  * for an exception from a Data Abort": ISV[24] SAS[23:22] SSE[21] SRT[19:16] (AArch32: 4 bits)
  * SF[15]=0 AR[14] S1PTW[7] WnR[6] DFSC[5:0]. ISV is 0 when `access` is null (multi-register,
  * writeback, exclusive, dual transfers): the hypervisor must then decode the instruction itself.
+ * `cacheMaintenance` (a CP15 maintenance MCR such as DCCIMVAC) reports CM=1 and WnR=1.
  */
-export function abortSyndrome(fault: FaultInfo, access: AccessSyndrome | null): number {
+export function abortSyndrome(fault: FaultInfo, access: AccessSyndrome | null, cacheMaintenance = false): number {
   const transfer =
     access === null
       ? undefined
       : { size: (1 << access.sizeLog2) as 1 | 2 | 4 | 8, signExtend: access.signExtend, register: access.rt, sixtyFour: false, acquireRelease: access.acquireRelease, is16bit: access.is16bit ?? false };
-  return sharedAbortSyndrome(fault, false, transfer);
+  return sharedAbortSyndrome(fault, false, transfer, cacheMaintenance);
 }
