@@ -217,7 +217,7 @@ export class Machine {
    */
   advance(vcpu: Vcpu, instructions: number, stopAtSetWay = Infinity): { instructions: number; halted: string | null } {
     vcpu.stopAtSetWay = stopAtSetWay;
-    const n = vcpu.cpu.run(instructions);
+    const n = vcpu.runInstructions(instructions);
     this.cost.guestInstructions += n;
     this.cost.endEl2Run();
     if (vcpu.error) throw vcpu.error;
@@ -255,7 +255,7 @@ export class Machine {
       }
       vcpu.stopAtSetWay = stopAt;
       const want = Math.min(sliceLeft, chunk, budget - executed);
-      const n = vcpu.cpu.run(want);
+      const n = vcpu.runInstructions(want);
       executed += n;
       sliceLeft -= n;
       this.cost.guestInstructions += n;

@@ -60,6 +60,12 @@ export class Vcpu implements El2Gate {
   /** HVC/SMC handler (a platform's PSCI), or null: then HVC #0 stops the run (our ROMs' convention). */
   hypercalls: HypercallHandler | null = null;
   haltReason: string | undefined;
+  /**
+   * A debugger's run control (src/gdb), or null. When set, the machine runs the executor through
+   * it so that it can stop before an instruction (a breakpoint, a single step, an interrupt);
+   * when null, as on every run without a debugger, it costs one check per chunk of instructions.
+   */
+  debugRun: ((vcpu: Vcpu, maxInstructions: number) => number) | null = null;
   private lastSetWayAt = -Infinity;
   private emulating = false;
   private readonly emulation = new EmulationContext();
@@ -79,6 +85,11 @@ export class Vcpu implements El2Gate {
 
   takeTrap(esr: number, detail: TrapDetail, regs: TrappedVcpu): void {
     handleTrap(this, esr, detail, regs);
+  }
+
+  /** Run up to `maxInstructions` on the executor (through the debugger's run control when one is attached). */
+  runInstructions(maxInstructions: number): number {
+    return this.debugRun === null ? this.cpu.run(maxInstructions) : this.debugRun(this, maxInstructions);
   }
 
   /** Guest stage 1 and data cache enabled: SCTLR.M (bit 0) and SCTLR.C (bit 2), same in SCTLR_EL1. */

@@ -10,6 +10,7 @@ import { enterEl1, guestRegister, loadImageIntoVm } from './guest-setup';
 import { summarise, type ScenarioResult } from './result';
 import { runJudged } from './lockstep/compare-with-bare-metal';
 import type { GuestRun } from './lockstep/guest-run';
+import type { Vcpu } from '../hyp/vcpu';
 
 export interface ProgramRunOptions {
   readonly image: LoadedImage;
@@ -29,6 +30,8 @@ export interface ProgramRunOptions {
   readonly trace?: MachineOptions['trace'];
   /** Compare the guest's loads with the same guest on bare metal (default true; false only to measure the bare cost). */
   readonly compare?: boolean;
+  /** Attach a debugger (src/gdb) to the subject's vCPU before it runs; never to bare metal's. */
+  readonly debug?: (machine: Machine, vcpus: readonly Vcpu[]) => void;
 }
 
 export interface ProgramRunResult extends ScenarioResult {
@@ -57,7 +60,12 @@ export function runProgram(options: ProgramRunOptions): ProgramRunResult {
   const migration = options.migration ?? { kind: 'never' };
   const seed = options.seed ?? 1;
   const t0 = performance.now();
-  const { subject, run, verdict, guestMs } = runJudged((policy, m, trace) => prepareProgram(options, policy, m, trace), {
+  const { subject, run, verdict, guestMs } = runJudged((policy, m, trace) => {
+    const g = prepareProgram(options, policy, m, trace);
+    // The subject is the machine built with the caller's policy (bare metal's is BARE_METAL_POLICY).
+    if (policy === options.policy) options.debug?.(g.machine, [g.vcpu]);
+    return g;
+  }, {
     policy: options.policy,
     migration,
     trace: options.trace,

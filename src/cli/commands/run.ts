@@ -15,6 +15,9 @@ import { TracePrinter } from '../trace-printer';
 import type { Command } from './command';
 import { lostData } from '../../scenarios/lockstep/verdict';
 import type { ScenarioResult } from '../../scenarios/result';
+import { GdbListenError, GdbServer } from '../../gdb/server';
+import { DebuggerKill } from '../../gdb/run-control';
+import { classifyError } from '../errors';
 
 /** The verdict in text: what the guest saw against bare metal, then the first divergence. */
 export function verdictLines(r: ScenarioResult): string {
@@ -48,6 +51,7 @@ const OPTIONS = {
   'guest-ram': { type: 'string' },
   'p2m-leaf': { type: 'string' },
   'no-cache': { type: 'boolean' },
+  gdb: { type: 'string' },
 } as const;
 
 const P2M_LEAVES: Record<string, number> = { '1g': 2 ** 30, '2m': 2 ** 21, '4k': 2 ** 12 };
@@ -57,7 +61,7 @@ function usage(name: string): string {
     `usage: setway ${name} <image> [--symbol NAME | --entry ADDR] [--isa a32|t32|a64] [--load ADDR]\n` +
     '         [--preset NAME] [--policy NAME[:opts]] [--migrate MODE] [--seed N] [--buffer-kib N]\n' +
     `         [--budget N] [--system-map FILE]${name === 'run' ? ' [--trace]' : ''} [--json] [--expect-no-loss]\n` +
-    '         [--take-exceptions] [--guest-ram SIZE] [--p2m-leaf 1g|2m|4k] [--no-cache]\n\n' +
+    '         [--take-exceptions] [--guest-ram SIZE] [--p2m-leaf 1g|2m|4k] [--no-cache] [--gdb PORT]\n\n' +
     'Images: ELF (vmlinux, U-Boot ELF, .o), Linux ARM zImage (symbols from its kallsyms, or --system-map),\n' +
     'raw binaries (--load and --isa). A zImage is unpacked once: its Image and symbols are kept in\n' +
     '$SETWAY_CACHE_DIR, $XDG_CACHE_HOME/setway or ~/.cache/setway by the file\'s sha256 (--no-cache: not).\n' +
@@ -67,7 +71,9 @@ function usage(name: string): string {
     'A guest exception (UNDEFINED, abort, SVC) stops the run with its PC and instruction unless\n' +
     '--take-exceptions vectors it through the guest\'s own table.\n' +
     '--guest-ram sets the VM\'s RAM (e.g. 256m, 16g; sparse); --p2m-leaf the largest stage-2 block mapping\n' +
-    'it (default 1g, as Xen\'s toolstack populates RAM: policies that clean per p2m leaf pay for it).\n\n' +
+    'it (default 1g, as Xen\'s toolstack populates RAM: policies that clean per p2m leaf pay for it).\n' +
+    '--gdb PORT waits for a debugger on 127.0.0.1:PORT (0: any free port) before the first instruction\n' +
+    'and serves the GDB remote protocol (a whole program only: not with --symbol/--entry).\n\n' +
     'migration modes: never, every:N, after-sw:K, random[:N], adversarial[:N]\n' +
     'exit codes: 0 ok, 1 --expect-no-loss and the guest lost data, 2 usage, 3 bad image, 4 guest failed\n'
   );
@@ -109,10 +115,19 @@ function runLike(name: 'run' | 'trace'): Command {
         entry = sym.address;
         thumb = sym.isa === 't32';
       }
-      const result =
-        entry === undefined
-          ? runProgram(common)
-          : runFunction({ ...common, entry, thumb, bufferBytes: intFlag(name, 'buffer-kib', v['buffer-kib'] as string | undefined, 128) * 1024 });
+      if (v.gdb !== undefined && entry !== undefined) throw new CliError(`${name}: --gdb debugs a whole program, not a function (--symbol/--entry)`, EXIT.usage);
+      const gdb = v.gdb === undefined ? undefined : await listenForDebugger(name, v.gdb as string);
+      let result;
+      try {
+        result =
+          entry === undefined
+            ? runProgram({ ...common, debug: gdb?.attach })
+            : runFunction({ ...common, entry, thumb, bufferBytes: intFlag(name, 'buffer-kib', v['buffer-kib'] as string | undefined, 128) * 1024 });
+      } catch (e) {
+        gdb?.failed(e, classifyError(e).exitCode);
+        if (e instanceof DebuggerKill) throw new CliError(`${name}: ${e.message}`, EXIT.guest);
+        throw e;
+      }
       if (v.json) {
         process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       } else {
@@ -126,9 +141,25 @@ function runLike(name: 'run' | 'trace'): Command {
             `  simulated ${result.simulatedUs.toFixed(1)} us (longest EL2 stretch ${result.longestEl2Us.toFixed(1)} us), wall ${result.wallMs.toFixed(0)} ms\n`,
         );
       }
-      return v['expect-no-loss'] && lostData(result) ? EXIT.checkFailed : EXIT.ok;
+      const code = v['expect-no-loss'] && lostData(result) ? EXIT.checkFailed : EXIT.ok;
+      gdb?.finish(code);
+      return code;
     },
   };
+}
+
+/** `--gdb PORT`: listen for a debugger, and say where on stderr. */
+export async function listenForDebugger(command: string, portText: string): Promise<GdbServer> {
+  const port = intFlag(command, 'gdb', portText, 0);
+  if (port > 65535) throw new CliError(`${command}: --gdb wants a TCP port (0 to 65535), not '${portText}'`, EXIT.usage);
+  try {
+    const server = await GdbServer.listen(port);
+    process.stderr.write(`setway: waiting for a debugger on 127.0.0.1:${server.port} (gdb: target remote :${server.port})\n`);
+    return server;
+  } catch (e) {
+    if (e instanceof GdbListenError) throw new CliError(`${command}: --gdb: ${e.message}`, EXIT.usage);
+    throw e;
+  }
 }
 
 export const runCommand = runLike('run');
