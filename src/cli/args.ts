@@ -10,17 +10,36 @@ export interface Parsed<V> {
   help: boolean;
 }
 
+/**
+ * `--seed -1` as `--seed=-1`: a string option's value that looks like a negative number is its
+ * value, not an unknown flag, so the flag's own check can say what it wants in one line.
+ */
+function attachNegativeValues(args: string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const name = args[i].startsWith('--') ? args[i].slice(2) : undefined;
+    const next = args[i + 1];
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${args[i]}=${next}`);
+      i++;
+    } else out.push(args[i]);
+  }
+  return out;
+}
+
 export function parseCommandArgs<O extends Options>(command: string, args: string[], options: O) {
   try {
     const { values, positionals } = parseArgs({
-      args,
+      args: attachNegativeValues(args, options),
       options: { ...options, help: { type: 'boolean', short: 'h' } },
       allowPositionals: true,
       strict: true,
     });
     return { values, positionals, help: (values as Record<string, unknown>).help === true };
   } catch (error) {
-    throw new CliError(`${command}: ${(error as Error).message} (see 'setway ${command} --help')`, EXIT.usage);
+    // node's messages may run over several lines; the CLI reports one.
+    const message = (error as Error).message.replace(/\s*\n\s*/g, ' ');
+    throw new CliError(`${command}: ${message} (see 'setway ${command} --help')`, EXIT.usage);
   }
 }
 

@@ -5,7 +5,7 @@
  * SETWAY_DEBUG is set).
  */
 import { COMMANDS, topLevelHelp } from './commands';
-import { classifyError } from './errors';
+import { classifyError, errorJson } from './errors';
 import { EXIT } from './exit-codes';
 
 // Stack traces in the TypeScript sources' lines: the compiled package ships source maps, and
@@ -43,6 +43,8 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     const { message, exitCode } = classifyError(error);
+    // Under --json a program reads the error from stdout as JSON too.
+    if (process.argv.includes('--json')) process.stdout.write(errorJson(error));
     process.stderr.write(`setway: ${message}\n`);
     if (process.env.SETWAY_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     process.exitCode = exitCode;

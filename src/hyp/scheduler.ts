@@ -45,6 +45,35 @@ export function parseMigrationMode(text: string): MigrationMode {
   }
 }
 
+/** The count field each kind needs (a positive integer); `never` needs none. */
+const MODE_COUNT_FIELD: Readonly<Record<MigrationMode['kind'], string | null>> = {
+  never: null,
+  every: 'instructions',
+  'after-setway': 'k',
+  random: 'meanInstructions',
+  adversarial: 'instructions',
+};
+
+/**
+ * A migration mode handed to the library as a plain object (JavaScript callers, JSON configs)
+ * is checked once, here: an unknown kind or a missing count is a SchedulerError naming the field,
+ * not a schedule that never ends or a crash inside the scheduler.
+ */
+export function validateMigrationMode(m: unknown): MigrationMode {
+  const kind = (m as { kind?: unknown } | null)?.kind;
+  if (typeof kind !== 'string' || !Object.hasOwn(MODE_COUNT_FIELD, kind)) {
+    throw new SchedulerError(`migration.kind must be one of ${Object.keys(MODE_COUNT_FIELD).join(', ')}, not ${JSON.stringify(kind)}`);
+  }
+  const field = MODE_COUNT_FIELD[kind as MigrationMode['kind']];
+  if (field !== null) {
+    const n = (m as Record<string, unknown>)[field];
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n <= 0) {
+      throw new SchedulerError(`migration.${field} must be a positive integer for kind '${kind}', not ${JSON.stringify(n) ?? 'undefined'}`);
+    }
+  }
+  return m as MigrationMode;
+}
+
 export function formatMigrationMode(m: MigrationMode): string {
   switch (m.kind) {
     case 'never':
@@ -107,6 +136,7 @@ export class Scheduler {
     readonly pcpuCount: number,
     seed: number,
   ) {
+    validateMigrationMode(mode);
     this.random = new SeededRandom(seed);
   }
 

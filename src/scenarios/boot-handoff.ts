@@ -13,6 +13,7 @@ import { Machine, type MachineOptions } from '../hyp/machine';
 import type { MigrationMode } from '../hyp/scheduler';
 import { formatMigrationMode } from '../hyp/scheduler';
 import { GuestError } from '../hyp/guest-error';
+import { MachineConfigError } from '../hyp/machine-config-error';
 import { enterEl1, guestRegister, linesLost, loadImageIntoVm } from './guest-setup';
 import { HANDOFF, loadRom } from './rom-images';
 import { summarise, type ScenarioResult } from './result';
@@ -64,9 +65,15 @@ function prepareBootHandoff(options: BootHandoffOptions, policy: MachineOptions[
   vcpu.cpu.exceptionPolicy = options.takeExceptions ? 'take' : 'stop';
   const image = loadRom(`${isa}-boot-handoff.elf`);
   loadImageIntoVm(machine, vm, image);
+  // The ROM writes, flushes and reads back at least one word, all within guest RAM.
+  const bufferBytes = options.bufferBytes ?? HANDOFF.bufferBytes;
+  const room = vm.ramIpa + vm.ramBytes - HANDOFF.buffer;
+  if (!(bufferBytes >= 4 && bufferBytes <= room && bufferBytes % 4 === 0)) {
+    throw new MachineConfigError(`the boot-handoff buffer (--buffer-kib) must hold 4 bytes to ${room / 1024} KiB in words, not ${bufferBytes} bytes`);
+  }
   // Patch the parameter block the way a host loader would (roms/README.md).
   const param = (offset: number) => vm.ipaToPa(HANDOFF.paramBlock + offset);
-  machine.memory.write32(param(HANDOFF.offsets.size), options.bufferBytes ?? HANDOFF.bufferBytes);
+  machine.memory.write32(param(HANDOFF.offsets.size), bufferBytes);
   machine.memory.write32(param(HANDOFF.offsets.flush), HANDOFF.flushRoutine[options.flush ?? 'all']);
   enterEl1(vcpu, image.entry, HANDOFF.stackTop);
   return { machine, vm, vcpu, budget: options.budget ?? 200_000_000 };

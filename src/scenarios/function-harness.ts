@@ -8,11 +8,13 @@ import { performance } from 'node:perf_hooks';
 import { Machine, GUEST_RAM_IPA, type MachineOptions } from '../hyp/machine';
 import { formatMigrationMode, type MigrationMode } from '../hyp/scheduler';
 import { GuestError } from '../hyp/guest-error';
+import { MachineConfigError } from '../hyp/machine-config-error';
 import type { SetWayRecord } from '../hyp/vcpu';
 import type { Vm } from '../hyp/vm';
 import type { LoadedImage } from '../rom/loaded-image';
 import { enterEl1, guestRegister, linesLost, loadImageIntoVm, setGuestRegister } from './guest-setup';
 import { HANDOFF_STUB_A32, HANDOFF_STUB_A64 } from './harness-stub';
+import { ImageOptionError } from './image-error';
 import { summarise, type ScenarioResult } from './result';
 import { runJudged } from './lockstep/compare-with-bare-metal';
 import type { BareMetalRuns } from './lockstep/bare-metal-runs';
@@ -80,7 +82,7 @@ function placeImage(image: LoadedImage, isa: 'a32' | 'a64', ramEnd: number): { w
   }
   if (lo >= HARNESS.imageArea && hi <= ramEnd) return { windows: [], shift: 0 };
   if (isa === 'a64') {
-    throw new GuestError(
+    throw new ImageOptionError(
       `A64 image at 0x${lo.toString(16)}-0x${hi.toString(16)} is outside guest RAM 0x${HARNESS.imageArea.toString(16)}-0x${ramEnd.toString(16)} ` +
         '(link it there or load a raw image with --load)',
     );
@@ -88,8 +90,8 @@ function placeImage(image: LoadedImage, isa: 'a32' | 'a64', ramEnd: number): { w
   // AArch32: map the image's 1 MiB-aligned link window onto IPAs in the image area.
   const va = Math.floor(lo / MIB) * MIB;
   const bytes = Math.ceil((hi - va) / MIB) * MIB;
-  if (HARNESS.imageArea + bytes > ramEnd) throw new GuestError(`image of ${bytes >> 20} MiB does not fit guest RAM`);
-  if (va < ramEnd && va + bytes > GUEST_RAM_IPA) throw new GuestError(`image link window 0x${va.toString(16)} overlaps guest RAM`);
+  if (HARNESS.imageArea + bytes > ramEnd) throw new ImageOptionError(`image of ${bytes >> 20} MiB does not fit guest RAM above the harness (see --guest-ram)`);
+  if (va < ramEnd && va + bytes > GUEST_RAM_IPA) throw new ImageOptionError(`image link window 0x${va.toString(16)} overlaps guest RAM`);
   return { windows: [{ va, ipa: HARNESS.imageArea, bytes }], shift: HARNESS.imageArea - va };
 }
 
@@ -102,6 +104,13 @@ function prepareFunctionRun(options: FunctionRunOptions, policy: MachineOptions[
   for (const s of options.image.segments) imageBytes += s.bytes.length;
   const guestRamBytes = options.guestRamBytes ?? Math.max(64 * MIB, Math.ceil((16 * MIB + imageBytes + 2 * MIB) / (16 * MIB)) * 16 * MIB);
   const machine = new Machine({ preset, isa, policy, migration, seed: options.seed ?? 1, guestRamBytes, p2mMaxLeafBytes: options.p2mMaxLeafBytes, trace });
+  // The buffer lies between the harness's tables and its image area; a larger one would leave RAM.
+  const bufferRoom = HARNESS.imageArea - HARNESS.buffer;
+  if (bytes > bufferRoom) throw new MachineConfigError(`a buffer of ${bytes / 1024} KiB does not fit the harness's ${bufferRoom / 1024} KiB buffer area (--buffer-kib)`);
+  const harnessBytes = HARNESS.imageArea - GUEST_RAM_IPA;
+  if (guestRamBytes < harnessBytes + imageBytes) {
+    throw new MachineConfigError(`guest RAM of ${guestRamBytes} bytes cannot hold the harness (${harnessBytes >> 20} MiB) and the image (${imageBytes} bytes) (--guest-ram)`);
+  }
   const vm: Vm = machine.vms[0];
   const vcpu = vm.vcpus[0];
   // A guest exception (UNDEFINED, abort, SVC) stops the run with its kind, PC and word, unless asked to vector it.

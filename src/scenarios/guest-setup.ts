@@ -9,20 +9,23 @@ import type { Vcpu } from '../hyp/vcpu';
 import type { Vm } from '../hyp/vm';
 import { loadInto } from '../rom';
 import type { LoadedImage } from '../rom/loaded-image';
-import { GuestError } from '../hyp/guest-error';
+import { ImageError, ImageOptionError } from './image-error';
 
 /** CPSR: SVC mode (0b10011), A, I and F masked, ARM state (G1.3 "CPSR"). */
 const CPSR_SVC_MASKED = 0x1d3;
 /** PSTATE as SPSR_EL1: EL1h (M = 0b0101), D, A, I, F masked (D1.4 "PSTATE"). */
 const PSTATE_EL1H_MASKED = 0x3c5;
 
+/**
+ * Copy the image's segments into guest RAM. A segment larger than the RAM is bad input (exit 3);
+ * one placed outside it (by --load, or the ELF's link address) a bad command line (exit 2).
+ */
 export function loadImageIntoVm(machine: Machine, vm: Vm, image: LoadedImage): void {
   loadInto(image, (ipa, bytes) => {
     if (!vm.containsIpa(ipa) || !vm.containsIpa(ipa + bytes.length - 1)) {
-      throw new GuestError(
-        `image segment at 0x${ipa.toString(16)} (+0x${bytes.length.toString(16)}) lies outside the guest's RAM ` +
-          `0x${vm.ramIpa.toString(16)}-0x${(vm.ramIpa + vm.ramBytes - 1).toString(16)}`,
-      );
+      const ram = `the guest's RAM 0x${vm.ramIpa.toString(16)}-0x${(vm.ramIpa + vm.ramBytes - 1).toString(16)}`;
+      if (bytes.length > vm.ramBytes) throw new ImageError(`image segment of ${bytes.length} bytes is larger than ${ram} (see --guest-ram)`);
+      throw new ImageOptionError(`image segment at 0x${ipa.toString(16)} (+0x${bytes.length.toString(16)}) lies outside ${ram} (see --load, --guest-ram)`);
     }
     machine.memory.writeBytes(vm.ipaToPa(ipa), bytes);
   });

@@ -3,7 +3,7 @@
  * other core in the middle of the guest's set/way flush, under every policy, side by side.
  */
 import { parseCommandArgs, intFlag } from '../args';
-import { EXIT } from '../exit-codes';
+import { CliError, EXIT } from '../exit-codes';
 import { POLICY_NAMES } from '../../hyp/policies';
 import { runBootHandoff } from '../../scenarios/boot-handoff';
 import type { ScenarioResult } from '../../scenarios/result';
@@ -48,6 +48,7 @@ export const demoCommand: Command = {
       );
       return EXIT.ok;
     }
+    if (values.isa !== undefined && values.isa !== 'a32' && values.isa !== 'a64') throw new CliError(`demo: --isa must be a32 or a64, not '${values.isa as string}'`, EXIT.usage);
     const isa = values.isa === 'a64' ? 'a64' : 'a32';
     const seed = intFlag('demo', 'seed', values.seed as string | undefined, 1);
     const bufferBytes = intFlag('demo', 'buffer-kib', values['buffer-kib'] as string | undefined, 128) * 1024;

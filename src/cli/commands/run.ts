@@ -88,6 +88,7 @@ function runLike(name: 'run' | 'trace'): Command {
         return EXIT.ok;
       }
       if (positionals.length !== 1) throw new CliError(`${name}: give exactly one image (see 'setway ${name} --help')`, EXIT.usage);
+      if (v.symbol !== undefined && v.entry !== undefined) throw new CliError(`${name}: give --symbol or --entry, not both`, EXIT.usage);
       const isaText = v.isa as string | undefined;
       if (isaText !== undefined && !['a32', 't32', 'a64'].includes(isaText)) throw new CliError(`${name}: --isa must be a32, t32 or a64`, EXIT.usage);
       const policy = makePolicy((v.policy as string | undefined) ?? 'kvm');

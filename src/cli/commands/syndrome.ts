@@ -33,6 +33,8 @@ function syndromeCommand(name: 'hsr' | 'esr'): Command {
         );
         return help ? EXIT.ok : EXIT.usage;
       }
+      // --rt only decodes a set/way operand, which needs a cache geometry.
+      if (values.rt !== undefined && values.preset === undefined) throw new CliError(`${name}: --rt needs --preset (the cache geometry that decodes a set/way operand)`, EXIT.usage);
       const rt = parseHex(name, '--rt', values.rt as string | undefined);
       const far = parseHex(name, '--far', values.far as string | undefined);
       const hpfar = parseHex(name, '--hpfar', values.hpfar as string | undefined);
@@ -43,7 +45,7 @@ function syndromeCommand(name: 'hsr' | 'esr'): Command {
       const out = positionals.map((text) => {
         const value = parseHex(name, 'value', text)!;
         if (value > 0xffffffff) throw new CliError(`${name}: ${text} has more than 32 bits (ISS2 in ESR_EL2[63:32] is not decoded)`, EXIT.usage);
-        return { value, syndrome: decodeSyndrome(value), text: formatSyndrome(value, { rtValue: rt, geometry, far, hpfar }) };
+        return { value, syndrome: decodeSyndrome(value), text: formatSyndrome(value, { rtValue: rt, geometry, far, hpfar, hsr: name === 'hsr' }) };
       });
       if (values.json) process.stdout.write(`${JSON.stringify(out.map((o) => ({ value: `0x${o.value.toString(16)}`, ...o.syndrome, text: o.text })), null, 2)}\n`);
       else for (const o of out) process.stdout.write(`0x${o.value.toString(16).padStart(8, '0')}  ${o.text}\n`);

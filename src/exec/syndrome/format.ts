@@ -25,6 +25,11 @@ export interface FormatContext {
   readonly far?: number;
   /** HPFAR_EL2 (FIPA, IPA[51:12], in bits [43:4]) for stage-2 aborts. */
   readonly hpfar?: number;
+  /**
+   * The value is an HSR (AArch32 EL2): Rt and Rt2 are 4-bit AArch32 register numbers and the bit
+   * above each is RES0 (G8 "HSR", ISS for EC 0x03-0x06, 0x0C), never an AArch64 view.
+   */
+  readonly hsr?: boolean;
 }
 
 const CONDITIONS = ['EQ', 'NE', 'CS', 'CC', 'MI', 'PL', 'VS', 'VC', 'HI', 'LS', 'GE', 'LT', 'GT', 'LE', '', ''] as const;
@@ -109,12 +114,13 @@ function formatCoproc(s: Extract<Syndrome, { kind: 'coproc' }>, ctx: FormatConte
   const a = s.access;
   const cond = condSuffix(s.cv, s.cond);
   const { name, setWay } = coprocName(a);
-  // Above 15 the register is in the AArch64 view an AArch64 EL2 sees (e.g. x18 is LR_svc).
-  const reg = (n: number): string => (n < 16 ? `r${n}` : `x${n}`);
+  // Above 15 the register is in the AArch64 view an AArch64 EL2 sees (e.g. x18 is LR_svc); an HSR has none.
+  const reg = (n: number): string => (n < 16 || ctx.hsr ? `r${n & 15}` : `x${n}`);
   const text = a.wide
     ? `${a.read ? 'MRRC' : 'MCRR'}${cond} p${a.coproc},${a.opc1},${reg(a.rt)},${reg(a.rt2)},c${a.crm}`
     : `${a.read ? 'MRC' : 'MCR'}${cond} p${a.coproc},${a.opc1},${reg(a.rt)},c${a.crn},c${a.crm},${a.opc2}`;
   let out = `EC=${hex2(s.ec)} ${text} ${name}`;
+  if (ctx.hsr && (a.rt > 15 || a.rt2 > 15)) out += ' (RES0 bits of an HSR set: Rt/Rt2 are 4 bits)';
   if (setWay && ctx.rtValue !== undefined && ctx.geometry) out += ` ${describeSetWayOperand(ctx.rtValue, ctx.geometry)}`;
   return out;
 }
