@@ -10,9 +10,7 @@ import { GuestView } from '../../src/gdb/guest-view';
 import { cacheReport } from '../../src/gdb/cache-report';
 import { enterEl1, loadImageIntoVm } from '../../src/scenarios/guest-setup';
 import { HANDOFF, loadRom } from '../../src/scenarios/rom-images';
-
-/** DCCISW (MCR p15, 0, Rt, c7, c14, 2), any Rt and condition. */
-const isDccisw = (w: number) => (w & 0x0fff0fff) >>> 0 === 0x0e070f5e;
+import { firstCleanBySetWay } from './helpers';
 
 function bootHandoffAtFlush(): { machine: Machine; vcpu: Vcpu } {
   const image = loadRom('a32-boot-handoff.elf');
@@ -22,9 +20,7 @@ function bootHandoffAtFlush(): { machine: Machine; vcpu: Vcpu } {
   loadImageIntoVm(machine, vm, image);
   enterEl1(vcpu, image.entry, HANDOFF.stackTop);
   // The first DCCISW of flush_dcache_all: the pattern is written, the caches are on and dirty.
-  const start = image.findSymbol('flush_dcache_all').address;
-  let target = -1;
-  for (let a = start; target < 0; a += 4) if (isDccisw(machine.memory.read32(vm.ipaToPa(a)))) target = a;
+  const target = firstCleanBySetWay('a32-boot-handoff.elf').address;
   while (vcpu.cpu.pc !== target) machine.advance(vcpu, vcpu.cpu.instructionsRetired < 1_000_000 ? 10_000 : 1);
   return { machine, vcpu };
 }
