@@ -5,12 +5,16 @@
  */
 import type { CacheSystem } from '../cache/cache-system';
 import { HCR } from '../exec/el2-gate';
-import type { CacheIdentification, InstructionCacheOp, SetWayOp, SystemPort, VaCacheOp } from '../exec/system-port';
+import type { CacheIdentification, InstructionCacheOp, SetWayOp, VaCacheOp } from '../exec/system-port';
 import type { TranslatedMemory } from '../exec/translated-memory';
 import { stage1FromSysregs } from '../exec/stage1-from-sysregs';
+import type { AddressTranslationPort } from '../exec/sysregs/system-registers';
+import { parFault, parSuccess } from '../exec/sysregs/par';
+import { MemoryAbort } from '../mmu/fault';
+import { shortDescriptorFaultStatus } from './guest-abort-registers';
 import type { Vcpu } from './vcpu';
 
-export class VcpuSystemPort implements SystemPort {
+export class VcpuSystemPort implements AddressTranslationPort {
   readonly cacheId: CacheIdentification;
 
   constructor(
@@ -55,6 +59,25 @@ export class VcpuSystemPort implements SystemPort {
     // Fetches read memory (translated-memory.ts): the cache model writes what sits at the PoU through.
     if (op === 'iallu' || op === 'ialluis') this.caches.instructionInvalidateAll(this.memory.pcpu, op === 'ialluis');
     else if (op === 'ivau') this.caches.instructionInvalidateByAddress(this.memory.pcpu, this.memory.physicalAddress(va));
+  }
+
+  /**
+   * AT S1E1R/W, S1E0R/W and ATS1CPR/W, ATS1CUR/W: stage 1 of the current regime at EL1 or EL0 for
+   * a read or write (D8 / G5 "Address translation instructions"). A stage 1 fault is reported in
+   * PAR; a stage 2 fault on the walk propagates and is taken to EL2 (S1PTW=1, CM=1).
+   */
+  addressTranslate(op: string, va: number): readonly [number, number] {
+    const el = op.includes('E0') || op.startsWith('ATS1CU') ? 0 : 1;
+    const access = op.endsWith('W') ? 'write' : 'read';
+    const translator = this.memory.translator;
+    const format = translator.stage1.format === 'short' ? 'short' : 'long';
+    try {
+      const t = translator.translateStage1(va, access, el);
+      return parSuccess(format, t.ipa, t.attrs);
+    } catch (e) {
+      if (e instanceof MemoryAbort && e.fault.stage === 1) return parFault(format, e.fault, shortDescriptorFaultStatus);
+      throw e;
+    }
   }
 
   tlbInvalidate(op: string, operand: number, operandHi: number): void {

@@ -290,13 +290,37 @@ export class Translator implements TableReader {
 
   // --- slow paths ---
 
-  private translateWithWalk(va: number, access: FaultAccess, need: number): Translation {
+  /**
+   * Stage 1 alone, as AT S1E1R/W, S1E0R/W and ATS1CPR/W, ATS1CUR/W ask (D8 / G5 "Address
+   * translation instructions"): the IPA and the stage 1 data attributes in `result` (pa = ipa),
+   * nothing entered in the TLB. A stage 1 fault throws its MemoryAbort for the caller to report
+   * in PAR; a stage 2 fault on a table walk (S1PTW) throws for EL2, as any access's would.
+   */
+  translateStage1(va: number, access: FaultAccess, el: 0 | 1): Translation {
+    const r = this.result;
+    if (!this.s1On) {
+      if (!(va >= 0 && va < PA_LIMIT && Number.isInteger(va))) {
+        throw new MemoryAbort({ kind: 'address-size', stage: 1, level: 0, access, va, ipa: 0, s1ptw: false });
+      }
+      r.ipa = va;
+      r.attrs = attributesOf(this.s2.dc ? NORMAL_WB_NSH : DEVICE_nGnRnE);
+    } else {
+      const w = this.walkStage1(va, access, NEED[el * 3 + ACCESS_INDEX[access]]);
+      r.ipa = w.ipa;
+      r.attrs = attributesOf((this.s1.sctlr & SCTLR.C) !== 0 ? w.attrCode : uncachedView(w.attrCode));
+    }
+    r.pa = r.ipa;
+    r.cacheable = r.attrs.cacheable;
+    return r;
+  }
+
+  /** The stage 1 walk of `va` with its domain and permission checks; throws the stage 1 (or S1PTW) fault. */
+  private walkStage1(va: number, access: FaultAccess, need: number): Stage1Walk {
     this.currentVa = va;
     this.currentAccess = access;
     this.walks++;
     const r1 = this.s1;
     const w = r1.format === 'short' ? walkShortDescriptor(r1, va, access, this, this.walk) : walkLongDescriptor(r1, va, access, this, this.walk);
-
     let s1Perms = w.perms;
     if (w.domain >= 0) {
       // DACR (G5.7 "Domains"): 00 no access and 10 (reserved) fault, 01 Client checks AP, 11 Manager does not.
@@ -307,6 +331,12 @@ export class Translator implements TableReader {
       if (d === 3) s1Perms = PERM_ALL;
     }
     if ((s1Perms & need) === 0) throw new MemoryAbort({ kind: 'permission', stage: 1, level: w.level, access, va, ipa: 0, s1ptw: false });
+    return w;
+  }
+
+  private translateWithWalk(va: number, access: FaultAccess, need: number): Translation {
+    const r1 = this.s1;
+    const w = this.walkStage1(va, access, need);
 
     // SCTLR.C = 0 makes Normal data accesses Non-cacheable, SCTLR.I = 0 instruction fetches;
     // fetches see Device as Normal Non-cacheable (pseudocode AArch64.S1Translate).
