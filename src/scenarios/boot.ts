@@ -6,7 +6,9 @@
  * interrupts at the same instructions while their control flow agrees.
  */
 import { isGuestCaused } from '../hyp/guest-error';
+import type { Machine } from '../hyp/machine';
 import type { MigrationMode } from '../hyp/scheduler';
+import type { Vcpu } from '../hyp/vcpu';
 import { assembleVirt, type VirtBootOptions, type VirtBootResult } from '../platform/virt-machine';
 import { BARE_METAL_POLICY, judgeInLockstep } from './lockstep/compare-with-bare-metal';
 import type { GuestRun } from './lockstep/guest-run';
@@ -21,6 +23,8 @@ export interface BootOptions extends VirtBootOptions {
    * window (a firmware's hand-over) without paying lockstep for a long boot after it.
    */
   readonly compareInstructions?: number;
+  /** Attach a debugger (src/gdb) to the subject's vCPUs before they run; never to bare metal's. */
+  readonly debug?: (machine: Machine, vcpus: readonly Vcpu[]) => void;
 }
 
 export interface BootResult extends VirtBootResult {
@@ -33,6 +37,7 @@ const NEVER: MigrationMode = { kind: 'never' };
 
 export function runBoot(options: BootOptions): BootResult {
   const subject = assembleVirt(options);
+  options.debug?.(subject.machine, subject.vm.vcpus);
   const budget = options.budget ?? 2_000_000_000;
   if (options.compare === false) {
     let failure: string | null = null;

@@ -7,10 +7,11 @@
  * program exit, and the run prints the same result as without a debugger.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { oraclesAvailable, tool } from '../oracles/tools';
 import { HANDOFF } from '../../src/scenarios/rom-images';
-import { firstCleanBySetWay, setwaySync, setwayWithGdb, withoutWallTime, type Finished } from './helpers';
+import { firstCleanBySetWay, ROOT, setwaySync, setwayWithGdb, withoutWallTime, type Finished } from './helpers';
 
 const GDB_MULTIARCH = ['gdb-multiarch'];
 const haveGdb = oraclesAvailable('GDB remote stub sessions with gdb-multiarch', GDB_MULTIARCH);
@@ -95,4 +96,33 @@ describe('gdb-multiarch drives setway run --gdb', () => {
       expect(withoutWallTime(run.stdout)).toBe(withoutWallTime(reference.stdout));
     });
   }
+
+  it.skipIf(!haveGdb)('setway boot --vcpus 2 on our virt guest: a thread per vCPU, a breakpoint in its S/W flush, the boot unchanged', async () => {
+    const guest = 'roms/build/a64-virt-guest.bin';
+    const image = readFileSync(`${ROOT}${guest}`);
+    let offset = -1;
+    for (let i = 0; i + 4 <= image.length && offset < 0; i += 4) if ((image.readUInt32LE(i) & 0xffffffe0) >>> 0 === 0xd5087e40) offset = i;
+    const args = ['boot', '--kernel', guest, '--vcpus', '2'];
+    const reference = setwaySync(args);
+    expect(reference.code).toBe(0);
+
+    const setway = setwayWithGdb(args);
+    const port = await setway.port;
+    // The guest's first instruction is its image's first word: the breakpoint is relative to the PC at the first stop.
+    const gdb = await gdbBatch(['set architecture aarch64', `target remote :${port}`, 'info threads', `break *($pc + ${hex(offset)})`, 'continue', 'info threads', 'delete', 'continue']);
+    const run = await setway.done;
+    const out = gdb.stdout + gdb.stderr;
+    expect(out).toMatch(/\* 1 +Thread 1 \(vCPU 0 on pCPU 0, 0 instructions retired\)/);
+    expect(out).toMatch(/ 2 +Thread 2 \(vCPU 1 on pCPU 1, 0 instructions retired\)/);
+    const hit = /Thread 1 hit Breakpoint 1, 0x([0-9a-f]+) in/.exec(out);
+    const entry = /\n0x([0-9a-f]+) in \?\? \(\)/.exec(out);
+    expect(hit).not.toBeNull();
+    expect(entry).not.toBeNull();
+    expect(parseInt(hit![1], 16)).toBe(parseInt(entry![1], 16) + offset);
+    // vCPU 1 was started (PSCI CPU_ON) and parked before vCPU 0 flushes.
+    expect(out).toMatch(/ 2 +Thread 2 \(vCPU 1 on pCPU 1, [1-9]\d* instructions retired\)/);
+    expect(out).toContain('[Inferior 1 (Remote target) exited normally]');
+    expect(run.code).toBe(0);
+    expect(withoutWallTime(run.stdout)).toBe(withoutWallTime(reference.stdout));
+  });
 });

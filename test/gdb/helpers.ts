@@ -57,5 +57,5 @@ export function setwayWithGdb(args: readonly string[]): { port: Promise<number>;
 
 /** A run's printed result without its wall-clock time. */
 export function withoutWallTime(stdout: string): string {
-  return stdout.replace(/, wall \d+ ms/g, '');
+  return stdout.replace(/, wall \d+ ms/g, '').replace(/, [\d.]+ s wall/g, '');
 }

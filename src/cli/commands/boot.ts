@@ -17,6 +17,7 @@ import { VIRT_FLASH_BANK_SIZE } from '../../platform/virt-memory-map';
 import { runBoot, type BootResult } from '../../scenarios/boot';
 import { lostData } from '../../scenarios/lockstep/verdict';
 import { TracePrinter } from '../trace-printer';
+import { underDebugger } from './run';
 import type { Command } from './command';
 
 const OPTIONS = {
@@ -42,13 +43,14 @@ const OPTIONS = {
   trace: { type: 'boolean' },
   json: { type: 'boolean' },
   'no-verdict': { type: 'boolean' },
+  gdb: { type: 'string' },
 } as const;
 
 const USAGE =
   'usage: setway boot (--kernel FILE | --firmware FILE [--flash1 FILE])\n' +
   '                   [--append TEXT] [--dtb FILE] [--vcpus N] [--ram SIZE] [--input TEXT [--input-after REGEX]]\n' +
   '                   [--until REGEX] [--preset P] [--policy P] [--migrate M] [--seed N] [--budget N]\n' +
-  '                   [--unpack] [--image-link ADDR] [--no-cache] [--console] [--trace] [--json] [--no-verdict]\n\n' +
+  '                   [--unpack] [--image-link ADDR] [--no-cache] [--console] [--trace] [--json] [--no-verdict] [--gdb PORT]\n\n' +
   'Boots a Linux kernel on the virt platform (QEMU virt\'s memory map and devices: GICv2, PL011, PL031,\n' +
   'PL061, empty virtio-mmio slots; PSCI over HVC) under a set/way policy. --kernel takes an A32 zImage\n' +
   '(its decompressor runs in the guest; --unpack boots the unpacked Image instead), an A32 Image (placed\n' +
@@ -62,7 +64,9 @@ const USAGE =
   '--console prints the console live; --input types TEXT into the UART (once the console matches\n' +
   '--input-after, if given). The same boot runs on bare metal\n' +
   '(no hypervisor, no migration) beside it and the verdict compares what the guest loaded; --no-verdict\n' +
-  'skips that (half the time).\n\n' +
+  'skips that (half the time).\n' +
+  '--gdb PORT waits for a debugger on 127.0.0.1:PORT (0: any free port) before the first instruction\n' +
+  'and serves the GDB remote protocol, one thread per vCPU.\n\n' +
   'exit codes: 0 ended as above, 2 usage, 3 bad kernel file, 4 the guest failed or ran out of budget\n';
 
 export const bootCommand: Command = {
@@ -93,7 +97,8 @@ export const bootCommand: Command = {
     const live = v.console === true && !v.json;
     const progress = process.stderr.isTTY && !v.json && !tracing;
     const t0 = performance.now();
-    const r = runBoot({
+    const r = await underDebugger('boot', v.gdb as string | undefined, (debug) => runBoot({
+      debug,
       compare: v['no-verdict'] !== true,
       kernel,
       firmware,
@@ -115,14 +120,16 @@ export const bootCommand: Command = {
       onProgress: progress
         ? (p) => process.stderr.write(`\r  ${(p.instructions / 1e6).toFixed(0)} M instructions, ${((p.instructions / (performance.now() - t0)) * 1e3 / 1e6).toFixed(1)} M/s, ${p.consoleLines} console lines `)
         : undefined,
-    });
+    }), bootExitCode);
     if (progress) process.stderr.write('\n');
     const wallMs = performance.now() - t0;
     if (v.json) process.stdout.write(`${JSON.stringify(bootJson(r, what, policy.name, wallMs), null, 2)}\n`);
     else process.stdout.write(bootText(r, what, policy.name, wallMs, !live));
-    return r.failure !== null ? EXIT.guest : EXIT.ok;
+    return bootExitCode(r);
   },
 };
+
+const bootExitCode = (r: BootResult) => (r.failure !== null ? EXIT.guest : EXIT.ok);
 
 function regexFlag(name: string, value: string | undefined): RegExp | undefined {
   try {

@@ -117,18 +117,16 @@ function runLike(name: 'run' | 'trace'): Command {
         thumb = sym.isa === 't32';
       }
       if (v.gdb !== undefined && entry !== undefined) throw new CliError(`${name}: --gdb debugs a whole program, not a function (--symbol/--entry)`, EXIT.usage);
-      const gdb = v.gdb === undefined ? undefined : await listenForDebugger(name, v.gdb as string);
-      let result;
-      try {
-        result =
+      const exitCode = (r: ScenarioResult) => (v['expect-no-loss'] && lostData(r) ? EXIT.checkFailed : EXIT.ok);
+      const result = await underDebugger(
+        name,
+        v.gdb as string | undefined,
+        (debug) =>
           entry === undefined
-            ? runProgram({ ...common, debug: gdb?.attach })
-            : runFunction({ ...common, entry, thumb, bufferBytes: intFlag(name, 'buffer-kib', v['buffer-kib'] as string | undefined, 128) * 1024 });
-      } catch (e) {
-        gdb?.failed(e, classifyError(e).exitCode);
-        if (e instanceof DebuggerKill) throw new CliError(`${name}: ${e.message}`, EXIT.guest);
-        throw e;
-      }
+            ? runProgram({ ...common, debug })
+            : runFunction({ ...common, entry, thumb, bufferBytes: intFlag(name, 'buffer-kib', v['buffer-kib'] as string | undefined, 128) * 1024 }),
+        exitCode,
+      );
       if (v.json) {
         process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       } else {
@@ -142,25 +140,43 @@ function runLike(name: 'run' | 'trace'): Command {
             `  simulated ${result.simulatedUs.toFixed(1)} us (longest EL2 stretch ${result.longestEl2Us.toFixed(1)} us), wall ${result.wallMs.toFixed(0)} ms\n`,
         );
       }
-      const code = v['expect-no-loss'] && lostData(result) ? EXIT.checkFailed : EXIT.ok;
-      gdb?.finish(code);
-      return code;
+      return exitCode(result);
     },
   };
 }
 
-/** `--gdb PORT`: listen for a debugger, and say where on stderr. */
-export async function listenForDebugger(command: string, portText: string): Promise<GdbServer> {
+/**
+ * Run a scenario with `--gdb PORT` served (when given): `body` gets the scenario's `debug` hook;
+ * the debugger waits at the first instruction and hears how the run ends (the exit code
+ * `exitCodeOf` gives, or the error's).
+ */
+export async function underDebugger<T>(
+  command: string,
+  portText: string | undefined,
+  body: (debug: GdbServer['attach'] | undefined) => T,
+  exitCodeOf: (result: T) => number,
+): Promise<T> {
+  if (portText === undefined) return body(undefined);
   const port = intFlag(command, 'gdb', portText, 0);
   if (port > 65535) throw new CliError(`${command}: --gdb wants a TCP port (0 to 65535), not '${portText}'`, EXIT.usage);
+  let gdb: GdbServer;
   try {
-    const server = await GdbServer.listen(port);
-    process.stderr.write(`setway: waiting for a debugger on 127.0.0.1:${server.port} (gdb: target remote :${server.port})\n`);
-    return server;
+    gdb = await GdbServer.listen(port);
   } catch (e) {
     if (e instanceof GdbListenError) throw new CliError(`${command}: --gdb: ${e.message}`, EXIT.usage);
     throw e;
   }
+  process.stderr.write(`setway: waiting for a debugger on 127.0.0.1:${gdb.port} (gdb: target remote :${gdb.port})\n`);
+  let result: T;
+  try {
+    result = body(gdb.attach);
+  } catch (e) {
+    gdb.failed(e, classifyError(e).exitCode);
+    if (e instanceof DebuggerKill) throw new CliError(`${command}: ${e.message}`, EXIT.guest);
+    throw e;
+  }
+  gdb.finish(exitCodeOf(result));
+  return result;
 }
 
 export const runCommand = runLike('run');
