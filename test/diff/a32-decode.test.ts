@@ -2,11 +2,12 @@
  * A32 decoder versus llvm-mc (-triple=armv7a, Cortex-A15's integer extensions, no FP registers):
  * validity, mnemonic, operands, over at least 100,000 seeded words per run, half uniform, half
  * generated from our own table rows (mostly with their (0)/(1) bits honoured); every row must
- * decode at least one defined word as llvm-mc does.
+ * decode at least one defined word as llvm-mc does. No difference is tolerated: each word agrees or
+ * falls under an exclusion listed with its reason. Seed fixed, printed; SETWAY_SEED explores others.
  */
 import { describe, expect, it } from 'vitest';
 import { decodeA32, disassembleA32 } from '../../src/decode/a32';
-import { compareDecodes, formatDecodeReport, type Exclusion, type OurView } from '../oracles/decode-compare';
+import { compareDecodes, differenceGroups, formatDecodeReport, type Exclusion, type OurView } from '../oracles/decode-compare';
 import { normaliseA32 } from '../oracles/disasm-text';
 import { disassemble, type Disassembly, type Target } from '../oracles/llvm-mc';
 import { Prng, testSeed } from '../oracles/prng';
@@ -14,6 +15,8 @@ import { LLVM_MC, oraclesAvailable } from '../oracles/tools';
 import { A32_GEN_ROWS, randomCondition, randomWordOfRow, rowOfWord, wordOfRow } from './a32-row-words';
 
 const WORDS = 100_000;
+/** Fixed so every run compares the same words and a failure replays; SETWAY_SEED explores others. */
+const DEFAULT_SEED = 0xa32d;
 const have = oraclesAvailable('A32 decoder differential test', LLVM_MC);
 
 /** Our decoder leaves VFP and Advanced SIMD UNDEFINED (not modelled), so llvm-mc is told there are no FP registers. */
@@ -37,6 +40,13 @@ function isModelledCoprocessorMove(w: number): boolean {
   return mcrMrc || mcrrMrrc;
 }
 
+/** "pc, #-N" and "pc, #M" with N and M the same value modulo 2^32. */
+function sameImmediateMod32(ours: string, llvm: string): boolean {
+  const o = /^pc, #(-\d+)$/.exec(ours);
+  const l = /^pc, #(\d+)$/.exec(llvm);
+  return o !== null && l !== null && Number(o[1]) >>> 0 === Number(l[1]);
+}
+
 const EXCLUSIONS: readonly Exclusion[] = [
   {
     name: 'generic coprocessor space',
@@ -53,6 +63,18 @@ const EXCLUSIONS: readonly Exclusion[] = [
     name: 'llvm-mc RFE text',
     reason: 'llvm-mc 14 prints the base register of RFE as an immediate ("rfeia #1!" for "rfeia r1!")',
     applies: (_w, ours, llvm) => ours.valid && llvm.valid && /^rfe/.test(llvm.mnemonicN) && /^#\d+!?$/.test(llvm.operandsN),
+  },
+  {
+    name: 'DSB #0/#4 as SSBB/PSSBB',
+    reason:
+      'Armv8 gives DSB option 0b0000 and 0b0100 the names SSBB and PSSBB (Arm ARM F5 "SSBB", "PSSBB"), which llvm-mc 14 prints; in Armv7-A, which setway decodes, they are reserved options that execute as DSB SY, printed "dsb #0"/"dsb #4"',
+    applies: (_w, ours, llvm) => ours.mnemonic === 'dsb' && /^#[04]$/.test(ours.operands) && /^p?ssbb$/.test(llvm.mnemonicN),
+  },
+  {
+    name: 'llvm-mc MOV PC, #imm text',
+    reason:
+      'llvm-mc 14 prints the immediate of MOV{S} PC, #<const> unsigned and every other modified immediate signed ("mov pc, #3758096386" but "mov r0, #-536870910"); the same 32-bit value (Arm ARM F2 "Modified immediate constants")',
+    applies: (_w, ours, llvm) => ours.mnemonic === llvm.mnemonicN && /^movs?/.test(ours.mnemonic) && sameImmediateMod32(ours.operands, llvm.operandsN),
   },
   {
     name: 'UNPREDICTABLE operand text',
@@ -88,7 +110,7 @@ function rowsAgreed(words: ArrayLike<number>, llvm: readonly Disassembly[]): Set
 
 describe.skipIf(!have)('A32 decoder vs llvm-mc', () => {
   it(`agrees on validity and text for ${WORDS} words`, () => {
-    const seed = testSeed();
+    const seed = testSeed(DEFAULT_SEED);
     console.log(`a32-decode seed ${seed} (replay with SETWAY_SEED=${seed})`);
     const rng = new Prng(seed);
     const words = new Uint32Array(WORDS);
@@ -105,6 +127,8 @@ describe.skipIf(!have)('A32 decoder vs llvm-mc', () => {
     const report = compareDecodes(words, llvm, ours, normaliseA32, EXCLUSIONS);
     console.log(formatDecodeReport('A32 decode vs llvm-mc', report, EXCLUSIONS));
     expect(report.compared).toBeGreaterThan(WORDS / 2);
+    expect(report.operandsAgree).toBe(report.bothValid);
+    expect(report.validityAgree).toBe(report.compared);
     // The acquire/release words, against Armv8-A AArch32.
     const acqRel = Array.from(words).filter((w) => {
       const d = decodeA32(w);
@@ -117,12 +141,8 @@ describe.skipIf(!have)('A32 decoder vs llvm-mc', () => {
     const v8Exclusions = EXCLUSIONS.filter((e) => e.name !== 'Armv8 acquire/release');
     const v8Report = compareDecodes(acqRel, v8, ours, normaliseA32, v8Exclusions);
     console.log(formatDecodeReport('A32 acquire/release vs llvm-mc -triple=armv8a', v8Report, v8Exclusions));
-    expect(v8Report.operandsAgree).toBe(v8Report.bothValid);
-    expect(v8Report.validityAgree).toBe(v8Report.compared);
-
-    // Observed with the decoder of this commit: 100% on all three (many seeds); the margins leave room for rare corners only.
-    expect(report.validityAgree / report.compared).toBeGreaterThanOrEqual(0.999);
-    expect(report.mnemonicAgree / report.bothValid).toBeGreaterThanOrEqual(0.999);
-    expect(report.operandsAgree / report.bothValid).toBeGreaterThanOrEqual(0.995);
+    expect(differenceGroups(v8Report)).toEqual([]);
+    // No difference is tolerated: every word agrees or falls under an exclusion listed above.
+    expect(differenceGroups(report)).toEqual([]);
   });
 });

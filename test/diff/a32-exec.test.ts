@@ -2,7 +2,8 @@
  * A32 executor versus QEMU user mode (qemu-arm -cpu cortex-a15): at least 2,000 random
  * straight-line sequences per run, generated from the decoder's rows with their fixed bits
  * honoured, all in one QEMU process. Compared after each sequence: R0-R14, NZCV, Q, GE and the
- * 512-byte scratch buffer. Every row a sequence may hold must be compared; no mismatch is tolerated.
+ * 512-byte scratch buffer. Every row a sequence may hold must be compared; no mismatch is tolerated;
+ * the seed is fixed (SETWAY_SEED explores others) and printed.
  */
 import { describe, expect, it } from 'vitest';
 import { A32Op, decodeA32, disassembleA32 } from '../../src/decode/a32';
@@ -14,9 +15,11 @@ import type { ScratchMemory } from '../oracles/scratch-memory';
 import { LD_LLD, LLVM_MC, QEMU_ARM, oraclesAvailable } from '../oracles/tools';
 import { rowOfWord } from './a32-row-words';
 import { A32_SEQUENCE_EXCLUSIONS, A32_SEQUENCE_ROWS, randomA32Case } from './a32-sequences';
-import { formatExecReport, runExecDiff, type OurRun } from './exec-diff';
+import { formatExecReport, mismatchGroups, runExecDiff, type OurRun } from './exec-diff';
 
 const SEQUENCES = 2500;
+/** Fixed so every run compares the same words and a failure replays; SETWAY_SEED explores others. */
+const DEFAULT_SEED = 0xa32e;
 const have = oraclesAvailable('A32 execution differential test', LLVM_MC, LD_LLD, QEMU_ARM);
 
 /** CPSR.M for User mode (Arm ARM G1 "AArch32 processor modes"): the sequences run unprivileged, as under qemu-arm. */
@@ -56,7 +59,7 @@ function rejectUnaligned(c: ExecCase): string | null {
 
 describe.skipIf(!have)('A32 executor vs QEMU user mode', () => {
   it(`agrees on registers, flags and memory after ${SEQUENCES} random sequences, every sequence row compared`, () => {
-    const seed = testSeed();
+    const seed = testSeed(DEFAULT_SEED);
     console.log(`a32-exec seed ${seed} (replay with SETWAY_SEED=${seed})`);
     console.log(`excluded from generation:\n  - ${A32_SEQUENCE_EXCLUSIONS.join('\n  - ')}`);
     const report = runExecDiff({
@@ -74,7 +77,7 @@ describe.skipIf(!have)('A32 executor vs QEMU user mode', () => {
     expect(report.sequences).toBeGreaterThanOrEqual(2000);
     // Every row a sequence may hold was compared at least once (REV, SEL, SDIV... included).
     expect(A32_SEQUENCE_ROWS.filter((r) => !report.coverage.has(r.label)).map((r) => `${r.label} ${r.row.pattern}`)).toEqual([]);
-    expect([...report.mismatches.entries()].slice(0, 8).map(([k, g]) => `${g.count} × ${k}: ${g.example}`)).toEqual([]);
+    expect(mismatchGroups(report)).toEqual([]);
     expect(report.agreed).toBe(report.sequences);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * A64 executor versus QEMU user mode (qemu-aarch64 -cpu cortex-a53): at least 2,000 random
  * straight-line sequences per run, generated from the decoder's rows, all in one QEMU process.
- * Compared after each sequence: X0-X30, SP, NZCV and the 512-byte scratch buffer.
+ * Compared after each sequence: X0-X30, SP, NZCV and the 512-byte scratch buffer. No mismatch is
+ * tolerated; the seed is fixed (SETWAY_SEED explores others) and printed.
  */
 import { describe, expect, it } from 'vitest';
 import { A64Op, decodeA64, disassembleA64 } from '../../src/decode/a64';
@@ -12,9 +13,11 @@ import { Prng, testSeed } from '../oracles/prng';
 import type { ScratchMemory } from '../oracles/scratch-memory';
 import { LD_LLD, LLVM_MC, QEMU_AARCH64, oraclesAvailable } from '../oracles/tools';
 import { A64_SEQUENCE_EXCLUSIONS, randomA64Case } from './a64-sequences';
-import { formatExecReport, runExecDiff, type OurRun } from './exec-diff';
+import { formatExecReport, mismatchGroups, runExecDiff, type OurRun } from './exec-diff';
 
 const SEQUENCES = 2500;
+/** Fixed so every run compares the same words and a failure replays; SETWAY_SEED explores others. */
+const DEFAULT_SEED = 0xa64e;
 
 /** The flag-setting encodings (Arm ARM C6.2): ADDS/SUBS (immediate, shifted, extended), ANDS (immediate, shifted; BICS), ADCS/SBCS, CCMP/CCMN. */
 const FLAG_SETTING_FORMS = [
@@ -76,7 +79,7 @@ function rejectUnaligned(c: ExecCase): string | null {
 
 describe.skipIf(!have)('A64 executor vs QEMU user mode', () => {
   it(`agrees on registers, flags and memory after ${SEQUENCES} random sequences`, () => {
-    const seed = testSeed();
+    const seed = testSeed(DEFAULT_SEED);
     console.log(`a64-exec seed ${seed} (replay with SETWAY_SEED=${seed})`);
     console.log(`excluded from generation:\n  - ${A64_SEQUENCE_EXCLUSIONS.join('\n  - ')}`);
     const report = runExecDiff({
@@ -106,6 +109,8 @@ describe.skipIf(!have)('A64 executor vs QEMU user mode', () => {
     }
     const missing = FLAG_SETTING_FORMS.filter((f) => ![...flagForms.entries()].some(([k, sfs]) => k.endsWith(`/${f.op}`) && sfs.has(0) && sfs.has(1)));
     expect(missing.map((f) => f.name)).toEqual([]);
-    expect(report.agreed / report.sequences).toBeGreaterThanOrEqual(0.99);
+    // No mismatch is tolerated.
+    expect(mismatchGroups(report)).toEqual([]);
+    expect(report.agreed).toBe(report.sequences);
   });
 });

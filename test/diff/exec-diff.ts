@@ -126,6 +126,14 @@ export function runExecDiff(o: ExecDiffOptions): ExecDiffReport {
   return { sequences: cases.length, instructions, rejected, agreed, mismatches, singleMismatchMnemonics: singles, coverage, faultCases, cases };
 }
 
+/** The mismatch groups, largest first, one line each with an example: an empty list is a clean run (assert it equal to []). */
+export function mismatchGroups(r: ExecDiffReport, max = 8): string[] {
+  return [...r.mismatches.entries()]
+    .sort((a, b) => b[1].count - a[1].count)
+    .slice(0, max)
+    .map(([k, g]) => `${g.count} × ${k}: ${g.example}`);
+}
+
 export function formatExecReport(title: string, r: ExecDiffReport, maxGroups = 30): string {
   const lines = [
     `${title}: ${r.sequences} sequences (${r.instructions} instructions), agreement ${((100 * r.agreed) / r.sequences).toFixed(2)}% (${r.agreed}/${r.sequences})`,

@@ -96,6 +96,14 @@ export function compareDecodes(
   return { total: words.length, excluded, compared, validityAgree, bothValid, mnemonicAgree, operandsAgree, groups };
 }
 
+/** The disagreement groups, largest first, one line each with an example: an empty list is a clean run (assert it equal to []). */
+export function differenceGroups(r: DecodeReport, max = 10): string[] {
+  return [...r.groups.entries()]
+    .sort((a, b) => b[1].count - a[1].count)
+    .slice(0, max)
+    .map(([k, g]) => `${g.count} × ${k}: 0x${g.example.word.toString(16)} ours "${g.example.ours}" llvm "${g.example.llvm}"`);
+}
+
 const pct = (a: number, b: number): string => (b === 0 ? 'n/a' : `${((100 * a) / b).toFixed(3)}%`);
 
 /** A report for the console: rates, exclusions, and the largest disagreement groups with an example each. */
