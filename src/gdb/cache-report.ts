@@ -37,5 +37,5 @@ export function cacheReport(caches: CacheSystem, memory: PhysicalMemory, pa: num
     memory.readBytes(line, bytes);
     out.push(`memory ${''.padEnd(width + 1)}${''.padEnd(13)}  ${words(bytes)}`);
   } else out.push('memory: not RAM');
-  return `${out.join('\n')}\n`;
+  return `${out.map((l) => l.trimEnd()).join('\n')}\n`;
 }
