@@ -9,7 +9,7 @@ import { A32Op, decodeA32 } from '../../src/decode/a32/index';
 import { A32Cpu } from '../../src/exec/a32/index';
 import { FlatMemory } from '../../src/exec/flat-memory';
 import { PagedFlatMemory } from './paged-flat-memory';
-import { firstDifference, runOutcome } from './compare';
+import { a32State, faultRegisterLog, firstDifference, runOutcome } from './compare';
 import { PhysicalMemory } from '../../src/mmu/physical-memory';
 import { QEMU_BENCH_LOOPS } from '../../bench/qemu';
 import { randomA32Case, randomA32Instruction } from '../diff/a32-sequences';
@@ -17,36 +17,48 @@ import { SCRATCH_ADDRESS } from '../oracles/exec-harness';
 import { Prng } from '../oracles/prng';
 
 const CODE = 0x10000;
+// Random loops that must have entered a compiled block, per test (seen: 205, 208 and 91; a loop
+// whose closing condition fails at once never gets hot).
+const MOST_OF_400 = 150;
+const MOST_OF_300 = 150;
+const MOST_OF_100 = 75;
 const RAM_BYTES = 16 << 20;
 
 interface Pair {
   readonly slow: A32Cpu;
   readonly fast: A32Cpu;
   readonly memories: readonly [FlatMemory, PagedFlatMemory];
+  /** What each would write to DFSR/DFAR, IFSR/IFAR: [slow, fast]. */
+  readonly faults: readonly [string[], string[]];
 }
 
 function pair(code: Uint32Array, setup: (cpu: A32Cpu) => void, scratch?: Uint8Array): Pair {
   const memories: [FlatMemory, PagedFlatMemory] = [new FlatMemory(new PhysicalMemory([{ base: 0, size: RAM_BYTES }])), new PagedFlatMemory(new PhysicalMemory([{ base: 0, size: RAM_BYTES }]))];
-  const [slow, fast] = memories.map((memory) => {
+  const recorders = [faultRegisterLog(), faultRegisterLog()];
+  const [slow, fast] = memories.map((memory, k) => {
     memory.load(CODE, new Uint8Array(code.buffer, code.byteOffset, code.byteLength));
     if (scratch) memory.load(SCRATCH_ADDRESS, scratch);
-    const cpu = new A32Cpu({ memory });
+    const cpu = new A32Cpu({ memory, onGuestAbort: recorders[k].onGuestAbort });
     cpu.cpsr = 0x1d3;
     setup(cpu);
     cpu.pc = CODE;
     return cpu;
   });
-  return { slow, fast, memories };
+  return { slow, fast, memories, faults: [recorders[0].log, recorders[1].log] };
 }
 
-/** Run both with each budget in turn; compare every piece of architectural state after each. */
+/**
+ * Run both with each budget in turn; compare every piece of architectural state after each
+ * (registers of every mode, CPSR, SPSRs, retired count, fault registers). The interpreter never
+ * enters a compiled block (FlatMemory has no code pages).
+ */
 function expectSame(p: Pair, budgets: readonly number[], label: string): void {
   for (const budget of budgets) {
     expect(runOutcome(p.fast, budget), `${label} budget ${budget}`).toBe(runOutcome(p.slow, budget));
-    expect([...p.fast.r], `${label} registers`).toEqual([...p.slow.r]);
-    expect(p.fast.cpsr, `${label} CPSR`).toBe(p.slow.cpsr);
-    expect(p.fast.instructionsRetired, `${label} retired`).toBe(p.slow.instructionsRetired);
+    expect(a32State(p.fast), `${label} state`).toEqual(a32State(p.slow));
+    expect(p.faults[1], `${label} fault registers`).toEqual(p.faults[0]);
   }
+  expect(p.slow.compiledBlockEntries, `${label}: the oracle ran compiled blocks`).toBe(0);
   const bytes = (m: FlatMemory): Uint8Array => {
     const b = new Uint8Array(512);
     m.physical.readBytes(SCRATCH_ADDRESS, b);
@@ -117,6 +129,7 @@ describe('A32 loops compiled in place', () => {
   it('agree with the interpreter on 400 random loops closed by a conditional B or BL', () => {
     const rng = new Prng(0x100b_a32);
     const budgets = [1, 17, 12, 3000, 5, 50_000, 7, 100_000];
+    let compiledRuns = 0;
     for (let k = 0; k < 400; k++) {
       const c = randomA32Case(rng, 1);
       const n = 1 + rng.below(14);
@@ -128,12 +141,16 @@ describe('A32 loops compiled in place', () => {
         cpu.cpsr = (0x1d3 | (c.initial.flags & 0xf80f0000)) >>> 0;
       }, c.initial.scratch);
       expectSame(p, budgets, `case ${k} [${[...code].map((w) => w.toString(16)).join(' ')}]`);
+      if (p.fast.compiledBlockEntries > 0) compiledRuns++;
     }
+    // Most loops really ran compiled (else this compares the interpreter with itself).
+    expect(compiledRuns).toBeGreaterThan(MOST_OF_400);
   });
 
   it('agree on 300 random loops of loads and stores (every addressing form, endianness, alignment checks)', () => {
     const rng = new Prng(0x1d57_a32);
     const budgets = [1, 9, 100, 4, 2000, 30_000];
+    let compiledRuns = 0;
     for (let k = 0; k < 300; k++) {
       const n = 2 + rng.below(8);
       const code = new Uint32Array(n + 1);
@@ -153,7 +170,9 @@ describe('A32 loops compiled in place', () => {
       }, randomScratch(rng));
       expectSame(p, budgets, `case ${k} [${[...code].map((w) => w.toString(16)).join(' ')}]`);
       expect(firstDifference(region(p.memories[1]), region(p.memories[0])), `case ${k}: first differing byte around the scratch area`).toBe(-1);
+      if (p.fast.compiledBlockEntries > 0) compiledRuns++;
     }
+    expect(compiledRuns).toBeGreaterThan(MOST_OF_300);
   });
 
   // What an observer of loads reports as a load's position (a lockstep verdict's "instruction N at
@@ -161,6 +180,7 @@ describe('A32 loops compiled in place', () => {
   it('make every memory call at the interpreter\'s position (instructions retired before it, its PC)', () => {
     const rng = new Prng(0x1d57_a33);
     let calls = 0;
+    let compiledRuns = 0;
     for (let k = 0; k < 100; k++) {
       const n = 2 + rng.below(8);
       const code = new Uint32Array(n + 1);
@@ -185,8 +205,10 @@ describe('A32 loops compiled in place', () => {
       expectSame(p, [7, 300, 3000], `case ${k}`);
       expect(logs[1], `case ${k} [${[...code].map((w) => w.toString(16)).join(' ')}]`).toEqual(logs[0]);
       calls += logs[0].length / 3;
+      if (p.fast.compiledBlockEntries > 0) compiledRuns++;
     }
     expect(calls).toBeGreaterThan(100_000);
+    expect(compiledRuns).toBeGreaterThan(MOST_OF_100);
   });
 
   it('agree on the bench loops over long runs (the loop counts down to its exit)', () => {
@@ -200,6 +222,7 @@ describe('A32 loops compiled in place', () => {
       });
       expectSame(p, [1, 11, 12, 13, 1000, 23_457, 40_000], loop.name);
       expect(p.fast.r[0], `${loop.name} ran to the end`).toBe(0);
+      expect(p.fast.compiledBlockEntries, `${loop.name} ran compiled`).toBeGreaterThan(0);
     }
   });
 
@@ -218,6 +241,7 @@ describe('A32 loops compiled in place', () => {
     });
     expectSame(p, [3, 10, 1000], 'abort');
     expect(p.fast.r[2]).toBe(21);
+    expect(p.fast.compiledBlockEntries).toBeGreaterThan(0);
   });
 
   it('see a store that rewrites a word of their own body on the next pass', () => {
@@ -237,6 +261,7 @@ describe('A32 loops compiled in place', () => {
     });
     expectSame(p, [7 * 20, 7 * 100], 'self-modifying');
     expect(p.fast.r[3]).toBe(39 * 1 + 61 * 7);
+    expect(p.fast.compiledBlockEntries).toBeGreaterThan(0);
   });
 
   it('stop when a handler in the body branches (LDR pc)', () => {
@@ -256,5 +281,6 @@ describe('A32 loops compiled in place', () => {
     }, scratch);
     expectSame(p, [50, 200], 'handler branch');
     expect(p.fast.r[5]).toBe(5);
+    expect(p.fast.compiledBlockEntries).toBeGreaterThan(0);
   });
 });

@@ -1,5 +1,6 @@
 /** What the fast-path tests compare between the plain interpreter and the compiled fast path. */
 import { expect } from 'vitest';
+import { Bank, type A32Cpu, type GuestAbortInfo } from '../../src/exec/a32/index';
 import type { MemoryObserver } from '../../src/exec/memory-observer';
 import type { Machine } from '../../src/hyp/machine';
 
@@ -47,4 +48,33 @@ export function expectSameMemorySystem(a: Machine, b: Machine): void {
     expect(firstDifference(bytes(ca.stamps), bytes(cb.stamps)), `${ca.name} LRU stamps`).toBe(-1);
     expect(firstDifference(ca.data, cb.data), `${ca.name} data`).toBe(-1);
   });
+}
+
+/** SPSRs (Arm ARM G1.8 "Banked registers"): one per exception mode, bank 0 (User/System) has none. */
+const A32_BANKS = [Bank.FIQ, Bank.IRQ, Bank.SVC, Bank.ABT, Bank.UND, Bank.MON, Bank.HYP] as const;
+
+/**
+ * Every piece of A32 architectural state the executor holds, for one toEqual: R0-R15, CPSR, the
+ * retired count, each mode's SPSR and banked R8-R14 (FIQ's R8-R12, every mode's SP and LR),
+ * whichever mode is current.
+ */
+export function a32State(cpu: A32Cpu): Record<string, number | number[]> {
+  const banked: number[] = [];
+  for (const bank of [Bank.USR, ...A32_BANKS]) for (let n = 8; n <= 14; n++) banked.push(cpu.readBankedRegister(bank, n));
+  return {
+    r: [...cpu.r],
+    cpsr: cpu.cpsr,
+    retired: cpu.instructionsRetired,
+    spsr: A32_BANKS.map((b) => cpu.readSpsrOfBank(b)),
+    banked,
+  };
+}
+
+/**
+ * An `onGuestAbort` that records what the system-register model would write to DFSR/DFAR or
+ * IFSR/IFAR (Arm ARM G8 "DFSR", "DFAR", "IFSR", "IFAR"), one line per abort taken to PL1.
+ */
+export function faultRegisterLog(): { readonly log: string[]; readonly onGuestAbort: (info: GuestAbortInfo) => void } {
+  const log: string[] = [];
+  return { log, onGuestAbort: (i) => log.push(`${i.kind} status 0x${i.status.toString(16)} address 0x${(i.address >>> 0).toString(16)} ${i.write ? 'write' : 'read'}`) };
 }

@@ -134,6 +134,8 @@ export class A32Cpu implements SystemAccessContext {
   strictAlignment = false;
   stopReason: StopReason = 'budget';
   instructionsRetired = 0;
+  /** Entries into compiled blocks (one increment per `block.run` call): tests check the fast path really ran. */
+  compiledBlockEntries = 0;
   /** Set by skipInstruction: the EL2 handler completed the trapped instruction. */
   private skippedByEl2 = false;
 
@@ -561,6 +563,7 @@ export class A32Cpu implements SystemAccessContext {
         const block = blocks[off];
         if (block !== undefined) {
           if (end - this.instructionsRetired >= block.length) {
+            this.compiledBlockEntries++;
             const exit = block.run(this, r, words, end - this.instructionsRetired, block.handlers, block.insns);
             if (exit === 0) return;
             if (exit === 2) {

@@ -163,6 +163,8 @@ export class A64Cpu implements SystemAccessContext {
   /** Why the CPU halted (from `halt(reason)`). */
   haltReason = '';
   instructionsRetired = 0;
+  /** Entries into compiled blocks (one increment per `block.run` call): tests check the fast path really ran. */
+  compiledBlockEntries = 0;
   /**
    * Retirements a compiled block has made but not yet added to instructionsRetired, set around
    * the full-path call of an inline access (0 everywhere else): see `retiredNow`.
@@ -559,6 +561,7 @@ export class A64Cpu implements SystemAccessContext {
               let budget = block.length;
               if (block.shortCalls === 0) budget = Math.min(limit - steps, MAX_BLOCK_BUDGET);
               else block.shortCalls--;
+              this.compiledBlockEntries++;
               const out = block.run(this, lo, hi, words, budget, block.insns);
               steps += out >>> 2;
               const exit = out & 3;
