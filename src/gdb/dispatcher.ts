@@ -179,24 +179,19 @@ export class Dispatcher {
   }
 
   /**
-   * `vCont;action[:thread];...`: the first action naming a step decides; otherwise continue. A
-   * step of one thread lets the others run too (no scheduler locking: the machine interleaves them).
+   * `vCont;action[:thread];...`: a step of some thread decides (the first one named), the others
+   * continue meanwhile; with no step, everything continues. Stepping one thread lets the others run
+   * too (no scheduler locking: the machine interleaves them).
    */
   private vCont(actions: string): Dispatched {
-    let resume: Resume | null = null;
+    let step: Resume | null = null;
     for (const action of actions.split(';')) {
       const [verb, threadText] = action.split(':');
       const thread = threadText === undefined ? 0 : parseThreadId(threadText);
-      if (thread === null) return reply(ERROR_BAD_ARGUMENT);
-      const op = verb[0];
-      if (op === 's' || op === 'S') {
-        resume ??= { kind: 'step', thread: this.selected(thread < 0 ? 0 : thread) };
-      } else if (op === 'c' || op === 'C') {
-        resume ??= { kind: 'continue' };
-      } else return reply(ERROR_BAD_ARGUMENT);
-      if (resume.kind === 'step') break;
+      if (thread === null || !['c', 'C', 's', 'S'].includes(verb[0])) return reply(ERROR_BAD_ARGUMENT);
+      if ((verb[0] === 's' || verb[0] === 'S') && step === null) step = { kind: 'step', thread: this.selected(thread) };
     }
-    return { replies: [], resume };
+    return { replies: [], resume: step ?? { kind: 'continue' } };
   }
 
   private query(packet: string): Dispatched {
