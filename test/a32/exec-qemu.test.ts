@@ -2,12 +2,11 @@
  * Quick execution self check against qemu-arm (user mode): see qemu-alu.ts for the harness.
  */
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { decodeA32, disassembleA32 } from '../../src/decode/a32/index';
-import { llvmAvailable } from './llvm-disasm';
+import { LD_LLD, LLVM_MC, QEMU_ARM, oraclesAvailable } from '../oracles/tools';
 import { SCRATCH, SCRATCH_SIZE, SEED, SEQUENCES, generate, harnessSource, runOurs, runQemu, scratchMemory } from './qemu-alu';
 
-const hasTools = llvmAvailable() && spawnSync('qemu-arm', ['--version']).status === 0;
+const hasTools = oraclesAvailable('A32 execution against qemu-arm', LLVM_MC, LD_LLD, QEMU_ARM);
 
 function compare(withMemory: boolean): void {
   const { words, states } = generate(withMemory);
@@ -31,7 +30,7 @@ function compare(withMemory: boolean): void {
   expect(bufferDiffs).toBe(0);
 }
 
-describe.skipIf(!hasTools && !process.env.CI)('A32 execution against qemu-arm', () => {
+describe.skipIf(!hasTools)('A32 execution against qemu-arm', () => {
   it(`matches QEMU on ${SEQUENCES} random ALU sequences (seed ${SEED})`, () => compare(false));
   it(`matches QEMU on ${SEQUENCES} random sequences with loads and stores (seed ${SEED + 1})`, () => compare(true));
 });

@@ -4,6 +4,7 @@
  * warnings (stderr) back to words, and valid words print one line each, in order (stdout).
  */
 import { spawnSync } from 'node:child_process';
+import { findTool, LLVM_MC as LLVM_MC_NAMES } from '../oracles/tools';
 
 export interface LlvmResult {
   /** Disassembly text (tab-separated mnemonic and operands), or null when llvm-mc rejects the word. */
@@ -12,7 +13,8 @@ export interface LlvmResult {
   readonly softFail: boolean;
 }
 
-export const LLVM_MC = process.env.LLVM_MC ?? 'llvm-mc';
+/** The llvm-mc to run: $LLVM_MC, else the one test/oracles/tools.ts finds (versioned name first). */
+export const LLVM_MC = process.env.LLVM_MC ?? findTool(...LLVM_MC_NAMES) ?? 'llvm-mc';
 export const A32_ATTRS = '+virtualization,+trustzone,+mp,+hwdiv-arm';
 
 export function llvmAvailable(): boolean {

@@ -13,6 +13,7 @@ import { A32Op, conditionalRows, decodeA32, type A32Instruction } from '../../sr
 import { compilePattern, wordMatching } from '../../src/decode/bit-pattern';
 import { A32Cpu } from '../../src/exec/a32/index';
 import { FlatMemory } from '../../src/exec/flat-memory';
+import { LD_LLD, QEMU_ARM, tool } from '../oracles/tools';
 import { LLVM_MC } from './llvm-disasm';
 
 export const SEED = 20260101;
@@ -129,9 +130,9 @@ export function runQemu(source: string): Uint32Array {
     writeFileSync(join(dir, 'h.s'), source);
     const as = spawnSync(LLVM_MC, ['-triple=armv7a', '-mattr=+hwdiv-arm', '-filetype=obj', '-o', join(dir, 'h.o'), join(dir, 'h.s')], { encoding: 'utf8' });
     if (as.status !== 0) throw new Error(as.stderr);
-    const ld = spawnSync('ld.lld-14', ['-static', `--section-start=.scratch=0x${SCRATCH.toString(16)}`, '-o', join(dir, 'h.elf'), join(dir, 'h.o')], { encoding: 'utf8' });
+    const ld = spawnSync(tool(LD_LLD), ['-static', `--section-start=.scratch=0x${SCRATCH.toString(16)}`, '-o', join(dir, 'h.elf'), join(dir, 'h.o')], { encoding: 'utf8' });
     if (ld.status !== 0) throw new Error(ld.stderr);
-    const q = spawnSync('qemu-arm', ['-cpu', 'cortex-a15', join(dir, 'h.elf')], { maxBuffer: 1 << 26 });
+    const q = spawnSync(tool(QEMU_ARM), ['-cpu', 'cortex-a15', join(dir, 'h.elf')], { maxBuffer: 1 << 26 });
     if (q.status !== 0) throw new Error(`qemu-arm exited ${q.status}: ${q.stderr}`);
     const buf = q.stdout as Buffer;
     return new Uint32Array(buf.buffer, buf.byteOffset, buf.length / 4);

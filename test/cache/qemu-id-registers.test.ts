@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CacheSystem } from '../../src/cache/cache-system';
 import { PhysicalMemory } from '../../src/mmu/physical-memory';
+import { LD_LLD, LLVM_MC, LLVM_OBJCOPY, QEMU_SYSTEM_AARCH64, QEMU_SYSTEM_ARM, oraclesAvailable, tool } from '../oracles/tools';
 
 interface QemuIds {
   clidr: number;
@@ -134,10 +135,7 @@ puthex:
   ret
 `;
 
-function haveTool(cmd: string): boolean {
-  return spawnSync(cmd, ['--version'], { stdio: 'ignore' }).status === 0;
-}
-const toolsPresent = ['llvm-mc', 'ld.lld-14', 'llvm-objcopy', 'qemu-system-arm', 'qemu-system-aarch64'].every(haveTool);
+const toolsPresent = oraclesAvailable('QEMU live ID registers', LLVM_MC, LD_LLD, LLVM_OBJCOPY, QEMU_SYSTEM_ARM, QEMU_SYSTEM_AARCH64);
 
 function build(dir: string, source: string, triple: string): string {
   const s = join(dir, 'prog.s');
@@ -146,9 +144,9 @@ function build(dir: string, source: string, triple: string): string {
     const r = spawnSync(cmd, args, { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
   };
-  run('llvm-mc', [`-triple=${triple}`, '-filetype=obj', s, '-o', join(dir, 'prog.o')]);
-  run('ld.lld-14', ['-Ttext=0', join(dir, 'prog.o'), '-o', join(dir, 'prog.elf')]);
-  run('llvm-objcopy', ['-O', 'binary', join(dir, 'prog.elf'), join(dir, 'prog.bin')]);
+  run(tool(LLVM_MC), [`-triple=${triple}`, '-filetype=obj', s, '-o', join(dir, 'prog.o')]);
+  run(tool(LD_LLD), ['-Ttext=0', join(dir, 'prog.o'), '-o', join(dir, 'prog.elf')]);
+  run(tool(LLVM_OBJCOPY), ['-O', 'binary', join(dir, 'prog.elf'), join(dir, 'prog.bin')]);
   return join(dir, 'prog.bin');
 }
 

@@ -1,7 +1,9 @@
 /** llvm-mc as a disassembly oracle for A32 words: one line of text per word, null where invalid. */
 import { spawnSync } from 'node:child_process';
+import { findTool, LLVM_MC as LLVM_MC_NAMES } from '../oracles/tools';
 
-const LLVM_MC = process.env.LLVM_MC ?? 'llvm-mc';
+/** $LLVM_MC, else the llvm-mc test/oracles/tools.ts finds (versioned name first). */
+const LLVM_MC = process.env.LLVM_MC ?? findTool(...LLVM_MC_NAMES) ?? 'llvm-mc';
 
 export function llvmMcAvailable(): boolean {
   return spawnSync(LLVM_MC, ['--version']).status === 0;

@@ -8,13 +8,14 @@ import { LinuxKernelImage, loadLinuxKernel } from '../../src/linux/load-kernel';
 import { buildImage, makeSymbols } from './kallsyms-builder';
 import { wrapZImage } from './zimage-builder';
 import { xz, xzAvailable } from './xz-tool';
+import { findTool, LLVM_MC } from '../oracles/tools';
 
 const TEXT = 0xc0208000;
 const CODE = 0x10000;
 const symbols = makeSymbols(900, TEXT, CODE, 77, false);
 const built = buildImage(symbols, TEXT, CODE, 'offsets-first+seqs', 77);
 const hasXz = xzAvailable();
-const hasLlvmMc = spawnSync('llvm-mc', ['--version']).status === 0;
+const llvmMc = findTool(...LLVM_MC);
 
 function systemMapOf(list: readonly { name: string; type: string; address: number }[]): string {
   return list.map((s) => `${s.address.toString(16).padStart(8, '0')} ${s.type} ${s.name}`).join('\n') + '\n';
@@ -76,11 +77,11 @@ describe('loadLinuxKernel on other inputs', () => {
     await expect(loadLinuxKernel(new Uint8Array(8192).fill(7))).rejects.toThrow(/not ELF, not a zImage.*kallsyms_token_table not found/);
   });
 
-  it.skipIf(!hasLlvmMc)('hands ELF files to the ROM loader', async () => {
+  it.skipIf(llvmMc === null)('hands ELF files to the ROM loader', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'setway-linux-'));
     try {
       writeFileSync(join(dir, 'k.s'), '.text\n.globl v7_flush_dcache_all\n.type v7_flush_dcache_all,%function\nv7_flush_dcache_all:\n  mrc p15, 1, r0, c0, c0, 1\n  bx lr\n');
-      const r = spawnSync('llvm-mc', ['-triple=armv7a', '-filetype=obj', '-o', join(dir, 'k.o'), join(dir, 'k.s')]);
+      const r = spawnSync(llvmMc ?? 'llvm-mc', ['-triple=armv7a', '-filetype=obj', '-o', join(dir, 'k.o'), join(dir, 'k.s')]);
       expect(r.status).toBe(0);
       const k = await loadLinuxKernel(new Uint8Array(readFileSync(join(dir, 'k.o'))));
       expect(k.linux.container).toBe('elf');

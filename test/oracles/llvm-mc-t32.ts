@@ -18,11 +18,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assembleObject, type Disassembly, type Target } from './llvm-mc';
-import { OracleError, tool } from './tools';
+import { LLVM_OBJDUMP, OracleError, tool } from './tools';
 
 /** ARMv7-A Thumb as a Cortex-A15 runs it, without FP/SIMD (setway models neither). */
 export const T32_TARGET: Target = { triple: 'thumbv7a-none-eabi', mattr: '+virtualization,+trustzone,+mp,+hwdiv,-fpregs' };
-export const LLVM_OBJDUMP = ['llvm-objdump-14', 'llvm-objdump'];
+export { LLVM_OBJDUMP };
 
 const MARKER = 0x46c0;
 

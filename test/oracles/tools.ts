@@ -35,8 +35,12 @@ export function findTool(...candidates: string[]): string | null {
   return hit;
 }
 
+// Debian's llvm-14/lld-14 install the versioned names in /usr/bin, the plain ones only in
+// /usr/lib/llvm-14/bin; other distributions install the plain ones. Every test finds its tools here.
 export const LLVM_MC = ['llvm-mc-14', 'llvm-mc'];
 export const LD_LLD = ['ld.lld-14', 'ld.lld'];
+export const LLVM_OBJDUMP = ['llvm-objdump-14', 'llvm-objdump'];
+export const LLVM_OBJCOPY = ['llvm-objcopy-14', 'llvm-objcopy'];
 export const QEMU_ARM = ['qemu-arm'];
 export const QEMU_AARCH64 = ['qemu-aarch64'];
 export const QEMU_SYSTEM_ARM = ['qemu-system-arm'];

@@ -6,26 +6,20 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LD_LLD, LLVM_MC, LLVM_OBJCOPY, LLVM_OBJDUMP, QEMU_SYSTEM_AARCH64, QEMU_SYSTEM_ARM, findTool } from '../oracles/tools';
 
+/** The first of `names` that runs, from the one finder in test/oracles/tools.ts. */
 function which(names: readonly string[]): string | undefined {
-  for (const n of names) {
-    try {
-      execFileSync('sh', ['-c', `command -v ${n}`], { stdio: 'pipe' });
-      return n;
-    } catch {
-      // try the next name
-    }
-  }
-  return undefined;
+  return findTool(...names) ?? undefined;
 }
 
 export const tools = {
-  mc: which(['llvm-mc-14', 'llvm-mc']),
-  lld: which(['ld.lld-14', 'ld.lld']),
-  objdump: which(['llvm-objdump-14', 'llvm-objdump']),
-  objcopy: which(['llvm-objcopy-14', 'llvm-objcopy']),
-  qemuArm: which(['qemu-system-arm']),
-  qemuAarch64: which(['qemu-system-aarch64']),
+  mc: which(LLVM_MC),
+  lld: which(LD_LLD),
+  objdump: which(LLVM_OBJDUMP),
+  objcopy: which(LLVM_OBJCOPY),
+  qemuArm: which(QEMU_SYSTEM_ARM),
+  qemuAarch64: which(QEMU_SYSTEM_AARCH64),
 };
 
 /** Reason to skip when a tool is missing, or undefined when all are there. Throws under CI. */

@@ -15,15 +15,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LD_LLD, LLVM_MC, QEMU_SYSTEM_AARCH64, findTool, oraclesAvailable, tool } from '../oracles/tools';
+import { LD_LLD, LLVM_MC, LLVM_OBJCOPY, QEMU_SYSTEM_AARCH64, oraclesAvailable, tool } from '../oracles/tools';
 import type { CoprocAccess, SysAccess } from '../../src/decode/system-access';
 import { HCR } from '../../src/exec/el2-gate';
 import { AArch32Mode, encodeCoprocTrap, encodeHvc, encodeSysTrap } from '../../src/exec/syndrome/encode';
 import { formatSyndrome } from '../../src/exec/syndrome/format';
 import { allCoprocEntries, allSysEntries } from '../../src/exec/sysregs/table';
 
-const OBJCOPY = ['llvm-objcopy-14', 'llvm-objcopy'];
-const haveTools = oraclesAvailable('syndromes vs QEMU', LLVM_MC, LD_LLD, QEMU_SYSTEM_AARCH64, OBJCOPY);
+const haveTools = oraclesAvailable('syndromes vs QEMU', LLVM_MC, LD_LLD, QEMU_SYSTEM_AARCH64, LLVM_OBJCOPY);
 
 /** TSW TVM TRVM TID1 TID2 TID3 TACR TPC TPU TTLB. */
 const TRAPS = HCR.TSW | HCR.TVM | HCR.TRVM | HCR.TID1 | HCR.TID2 | HCR.TID3 | HCR.TAC | HCR.TPC | HCR.TPU | HCR.TTLB;
@@ -247,7 +246,7 @@ describe.skipIf(!haveTools)('syndromes vs QEMU (EL2 trap handler printing ESR_EL
       writeFileSync(join(dir, 'link.ld'), 'ENTRY(_start)\nSECTIONS { . = 0x40000000; .text : { *(.text.boot) *(.text*) } }\n');
       const mc = tool(LLVM_MC);
       run(mc, ['-triple=armv7a', '-mattr=+virtualization', '-filetype=obj', '-o', 'el1.o', 'el1.s'], dir);
-      run(findTool(...OBJCOPY)!, ['-O', 'binary', '-j', '.text.a32', 'el1.o', 'el1.bin'], dir);
+      run(tool(LLVM_OBJCOPY), ['-O', 'binary', '-j', '.text.a32', 'el1.o', 'el1.bin'], dir);
       run(mc, ['-triple=aarch64', '-filetype=obj', '-o', 'el2.o', 'el2.s'], dir);
       run(tool(LD_LLD), ['-T', 'link.ld', '-o', 'img.elf', 'el2.o'], dir);
       const out = run(
