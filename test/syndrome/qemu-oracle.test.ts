@@ -2,8 +2,11 @@
  * Syndromes against QEMU, which nobody here wrote: a bare-metal image starts at EL2 in
  * qemu-system-aarch64 (virt, virtualization=on), sets HCR_EL2 trap bits, and drops to EL1 in
  * AArch64, then A32, then T32. Each trapped instruction reaches a tiny EL2 handler that prints
- * ESR_EL2 on the UART and skips the instruction. We compare every printed value with the
- * syndrome our encoder builds for the same access, taken from our register table by name.
+ * ESR_EL2 on the UART and skips the instruction. The same EL1 code (the same assembled words)
+ * runs in setway's executors, A64Cpu and then A32Cpu over the system-register model with the same
+ * HCR_EL2 trap bits, and every syndrome their trap path hands EL2 is compared with QEMU's, all
+ * fields (EC, IL, ISS). The encoder's answer for each access, looked up by name in our register
+ * table, must equal the trap path's too.
  *
  * Rt from AArch32 is reported in the AArch64 view (R14 in SVC mode is X18), as ESR_EL2 requires.
  * One IMPLEMENTATION DEFINED difference is expected and asserted as such: for a conditional
@@ -11,7 +14,7 @@
  * the instruction's condition (both allowed, ESR_EL2 ISS "COND").
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -21,6 +24,13 @@ import { HCR } from '../../src/exec/el2-gate';
 import { AArch32Mode, encodeCoprocTrap, encodeHvc, encodeSysTrap } from '../../src/exec/syndrome/encode';
 import { formatSyndrome } from '../../src/exec/syndrome/format';
 import { allCoprocEntries, allSysEntries } from '../../src/exec/sysregs/table';
+import { A32Cpu } from '../../src/exec/a32';
+import { A64Cpu } from '../../src/exec/a64';
+import type { El2Gate, TrapDetail, TrappedVcpu } from '../../src/exec/el2-gate';
+import { FlatMemory } from '../../src/exec/flat-memory';
+import { SystemRegisters } from '../../src/exec/sysregs/system-registers';
+import { assembleWords } from '../oracles/llvm-mc';
+import { RecordingPort } from '../sysregs/fakes';
 
 const haveTools = oraclesAvailable('syndromes vs QEMU', LLVM_MC, LD_LLD, QEMU_SYSTEM_AARCH64, LLVM_OBJCOPY);
 
@@ -217,6 +227,57 @@ vectors:
     .org vectors + 0x800
 `;
 
+/** The traps where difference 2 below shows: an R13 or R14 operand of an AArch32 MCR/MCRR. */
+const R13_R14_GAP = ['A32 mcr p15, 0, r14, c7, c10, 2', 'A32 mcr p15, 0, r13, c7, c10, 2', 'A32 mcrr p15, 0, r12, r14, c2'];
+
+/** An EC 0x03/0x04 syndrome with Rt (and Rt2) R13/R14 of SVC mode as the AArch64 view, X19/X18. */
+function svcView(esr: number): number {
+  const view = (r: number): number => (r === 13 ? 19 : r === 14 ? 18 : r);
+  let v = ((esr & ~(0x1f << 5)) | (view((esr >>> 5) & 0x1f) << 5)) >>> 0;
+  if (esr >>> 26 === 0x04) v = ((v & ~(0x1f << 10)) | (view((esr >>> 10) & 0x1f) << 10)) >>> 0;
+  return v;
+}
+
+/** EL2 as the QEMU image's handler is: note ESR_EL2, skip the instruction, stop at an HVC. */
+class SyndromeLog implements El2Gate {
+  readonly esr: number[] = [];
+  readonly hcrHigh = 0;
+  constructor(readonly hcr: number) {}
+  takeTrap(esr: number, _detail: TrapDetail, vcpu: TrappedVcpu): void {
+    this.esr.push(esr);
+    const ec = esr >>> 26;
+    if (ec === 0x16 || ec === 0x12) vcpu.halt('hvc');
+    else vcpu.skipInstruction();
+  }
+}
+
+const EL1_BASE = 0x40080000;
+
+/**
+ * The syndromes setway's executors raise for the EL1 code: the A64 body (EL1h) to its HVC, then
+ * the A32/T32 code (SVC mode, EL2 in AArch64 as in the QEMU image) to its HVC.
+ */
+function setwaySyndromes(a64: Uint32Array, a32: Uint8Array): number[] {
+  const load = (bytes: Uint8Array): FlatMemory => {
+    const memory = new FlatMemory();
+    memory.load(EL1_BASE, bytes);
+    return memory;
+  };
+  const gate64 = new SyndromeLog(TRAPS | HCR.RW);
+  const cpu64 = new A64Cpu({ memory: load(new Uint8Array(a64.buffer, a64.byteOffset, a64.byteLength)), el2: gate64, system: new SystemRegisters({ port: new RecordingPort(), el2: gate64, aarch64: true }) });
+  cpu64.el = 1;
+  cpu64.pc = EL1_BASE;
+  cpu64.run(1000);
+  expect(cpu64.stopReason, 'A64 EL1 code ends at its HVC').toBe('halted');
+  const gate32 = new SyndromeLog(TRAPS);
+  const cpu32 = new A32Cpu({ memory: load(a32), el2: gate32, system: new SystemRegisters({ port: new RecordingPort(), el2: gate32, aarch64: false, el2AArch64: true }) });
+  cpu32.cpsr = 0x1d3; // SVC mode, A, I and F masked, as the image's SPSR_EL2
+  cpu32.pc = EL1_BASE;
+  cpu32.run(1000);
+  expect(cpu32.stopReason, 'A32/T32 EL1 code ends at its HVC').toBe('halted');
+  return [...gate64.esr, ...gate32.esr];
+}
+
 function run(cmd: string, args: string[], cwd: string, timeout = 60_000): string {
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
@@ -242,7 +303,9 @@ describe.skipIf(!haveTools)('syndromes vs QEMU (EL2 trap handler printing ESR_EL
         'hvc #2',
       ].join('\n');
       writeFileSync(join(dir, 'el1.s'), a32Body + '\n');
-      writeFileSync(join(dir, 'el2.s'), EL2_SOURCE(TRAPS | HCR.RW, TRAPS, A64_CASES.map((c) => `    ${a64Line(c)}`).join('\n')));
+      const a64Lines = A64_CASES.map((c) => `    ${a64Line(c)}`).join('\n');
+      const a64Body = `${a64Lines}\n    hvc #1\n`;
+      writeFileSync(join(dir, 'el2.s'), EL2_SOURCE(TRAPS | HCR.RW, TRAPS, a64Lines));
       writeFileSync(join(dir, 'link.ld'), 'ENTRY(_start)\nSECTIONS { . = 0x40000000; .text : { *(.text.boot) *(.text*) } }\n');
       const mc = tool(LLVM_MC);
       run(mc, ['-triple=armv7a', '-mattr=+virtualization', '-filetype=obj', '-o', 'el1.o', 'el1.s'], dir);
@@ -261,29 +324,57 @@ describe.skipIf(!haveTools)('syndromes vs QEMU (EL2 trap handler printing ESR_EL
         .filter((l) => /^[0-9a-f]{8}$/.test(l))
         .map((l) => Number.parseInt(l, 16));
 
-      const expected: { what: string; ours: number; qemu: number }[] = [];
-      for (const c of A64_CASES) expected.push({ what: a64Line(c), ours: encodeSysTrap(a64Access(c)), qemu: encodeSysTrap(a64Access(c)) });
-      expected.push({ what: 'hvc #1', ours: encodeHvc(1, true), qemu: encodeHvc(1, true) });
+      const ours = setwaySyndromes(assembleWords(a64Body, 'a64'), new Uint8Array(readFileSync(join(dir, 'el1.bin'))));
+
+      // What each trap is, the encoder's syndrome for it, and the condition of a conditional AArch32 one.
+      const traps: { what: string; encoder: number; cond?: number }[] = [];
+      for (const c of A64_CASES) traps.push({ what: a64Line(c), encoder: encodeSysTrap(a64Access(c)) });
+      traps.push({ what: 'hvc #1', encoder: encodeHvc(1, true) });
       for (const [cases, isa] of [
         [A32_CASES, 'A32'],
         [T32_CASES, 'T32'],
       ] as const) {
         for (const c of cases) {
-          const a = a32Access(c);
+          const cond = c.cond ? COND_CODE[c.cond] : undefined;
           // EL1 runs in SVC mode; the AArch64 EL2 sees R13/R14 as SP_svc/LR_svc = X19/X18.
-          const ours = encodeCoprocTrap(a, c.cond ? COND_CODE[c.cond] : 0xe, false, AArch32Mode.SVC);
-          // QEMU's IMPLEMENTATION DEFINED choice: a passed condition is reported as COND=0xE.
-          const qemu = encodeCoprocTrap(a, 0xe, false, AArch32Mode.SVC);
-          expected.push({ what: `${isa} ${a32Lines(c, isa === 'T32').at(-1)}`, ours, qemu });
+          const encoder = encodeCoprocTrap(a32Access(c), cond ?? 0xe, false, AArch32Mode.SVC);
+          traps.push({ what: `${isa} ${a32Lines(c, isa === 'T32').at(-1)}`, encoder, cond });
         }
       }
-      expected.push({ what: 'hvc #2 (T32)', ours: encodeHvc(2, false), qemu: encodeHvc(2, false) });
+      traps.push({ what: 'hvc #2 (T32)', encoder: encodeHvc(2, false) });
+      const line = (v: number | undefined, i: number): string => `${traps[i]?.what ?? 'extra trap'}: ${v === undefined ? 'none' : formatSyndrome(v)}`;
 
-      expect(got.map((v, i) => `${expected[i]?.what}: ${v.toString(16)}`)).toEqual(expected.map((e) => `${e.what}: ${e.qemu.toString(16)}`));
-      for (const e of expected) {
-        if (e.ours !== e.qemu) expect((e.ours & ~0x00f00000) >>> 0, e.what).toBe((e.qemu & ~0x00f00000) >>> 0);
-        expect(formatSyndrome(e.ours)).toMatch(/^EC=0x(03|04|18|12|16) /);
-      }
+      // Two listed differences, each applied only where it shows and counted exactly; every other
+      // field of every syndrome is compared.
+      // 1. QEMU's IMPLEMENTATION DEFINED choice (ESR_EL2 ISS "COND"): a conditional AArch32
+      //    instruction that passed reports COND=0xE, setway reports its condition.
+      // 2. A setway gap (not yet fixed): A32Cpu does not tell the register model its mode
+      //    (SystemAccessContext.aarch32Mode), so under an AArch64 EL2 the trap path reports R13/R14
+      //    as 13/14 where ESR_EL2 needs the AArch64 view, SVC's SP/LR = X19/X18 (Arm ARM D1
+      //    "Mapping of AArch32 registers to AArch64"; the encoder does it when given the mode).
+      //    setway's own hypervisors run A32 guests under an AArch32 Hyp (HSR: Rt as written).
+      const condShown: string[] = [];
+      const viewShown: string[] = [];
+      const oursAsQemu = ours.map((v, i) => {
+        const t = traps[i];
+        let q = v;
+        if (t?.cond !== undefined && ((q >>> 20) & 0xf) === t.cond) {
+          q = ((q & ~0x00f00000) | (0xe << 20)) >>> 0;
+          condShown.push(t.what);
+        }
+        const ec = q >>> 26;
+        if (ec === 0x03 || ec === 0x04) {
+          const aarch64View = svcView(q);
+          if (aarch64View !== q) viewShown.push(t?.what ?? '?');
+          q = aarch64View;
+        }
+        return q;
+      });
+      expect(got.map(line), 'QEMU against setway\'s trap path').toEqual(oursAsQemu.map(line));
+      expect(condShown).toEqual(traps.filter((t) => t.cond !== undefined).map((t) => t.what));
+      expect(viewShown, 'the R13/R14 gap, exactly where listed (fixed? drop difference 2)').toEqual(R13_R14_GAP);
+      // The trap path hands EL2 what the encoder builds for the access, but for the same gap.
+      expect(ours.map((v, i) => line(R13_R14_GAP.includes(traps[i]?.what) ? svcView(v) : v, i))).toEqual(traps.map((t, i) => line(t.encoder, i)));
       expect(got).toHaveLength(A64_CASES.length + A32_CASES.length + T32_CASES.length + 2);
     } finally {
       rmSync(dir, { recursive: true, force: true });
