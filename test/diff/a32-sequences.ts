@@ -4,7 +4,7 @@
  * multiplies, saturating and parallel arithmetic, loads and stores to the scratch buffer, flag
  * setting and conditional execution.
  */
-import { A32Op, decodeA32, type A32Instruction } from '../../src/decode/a32';
+import { A32Op, decodeA32, HintOp, type A32Instruction } from '../../src/decode/a32';
 import { SCRATCH_ADDRESS, SCRATCH_SIZE, type ExecCase } from '../oracles/exec-harness';
 import type { Prng } from '../oracles/prng';
 import { A32_GEN_ROWS, randomWordOfRow, type A32GenRow } from './a32-row-words';
@@ -41,12 +41,19 @@ export const A32_SEQUENCE_OPS: ReadonlySet<number> = new Set<number>([
   A32Op.ClearExclusive,
 ]);
 
+/**
+ * A32 only (the T32 generator shares the set above): hints, preloads and MSR to the APSR, which
+ * a User-mode sequence may run. Restricted in `userModeVariant`.
+ */
+const A32_USER_SYSTEM_OPS: ReadonlySet<number> = new Set<number>([A32Op.Hint, A32Op.Preload, A32Op.MoveToStatusReg, A32Op.MoveToStatusImm]);
+const A32_OPS: ReadonlySet<number> = new Set<number>([...A32_SEQUENCE_OPS, ...A32_USER_SYSTEM_OPS]);
+
 /** Left out, with the reason (reported by the test). */
 export const A32_SEQUENCE_EXCLUSIONS: readonly string[] = [
   'branches and anything that writes or reads the PC (any register field = 15): the harness runs straight-line code, and PC values differ between harness and executor',
   'UNPREDICTABLE encodings (decoder kind "unpredictable"): the architecture allows QEMU and us to differ',
-  'exclusives (LDREX/STREX...), SWP: monitor state and SWP support are not part of a straight-line register comparison',
-  'MRS/MSR/CPS/SETEND, hints that wait (WFI/WFE), SVC/BKPT/UDF, coprocessor moves: privileged, mode- or OS-dependent',
+  'exclusives (LDREX/STREX...), SWP, LDA/STL: monitor state and SWP support are not part of a straight-line register comparison; acquire/release are Armv8 (qemu-arm runs a Cortex-A15)',
+  'MRS (its bits other than NZCVQ and GE are UNKNOWN in User mode), MSR to the SPSR or with a mask other than nzcvq/g (UNPREDICTABLE or ignored at PL0), banked MRS/MSR, CPS/SETEND, hints that wait (WFI/WFE), SVC/BKPT/UDF/HVC/SMC/ERET/SRS/RFE, coprocessor moves: privileged, mode- or OS-dependent',
   'loads/stores outside the scratch buffer and unaligned LDRD/STRD/LDM/STM (found by a pre-run in our executor): they fault in QEMU',
 ];
 
@@ -55,7 +62,14 @@ const MEMORY_OPS: ReadonlySet<number> = new Set<number>([A32Op.LoadStoreWordByte
 export const A32_POINTER_REGISTERS = [8, 9, 10, 11] as const;
 
 /** The rows a sequence instruction is drawn from: every row (both tables) of an operation above. */
-export const A32_SEQUENCE_ROWS: readonly A32GenRow[] = A32_GEN_ROWS.filter((r) => A32_SEQUENCE_OPS.has(r.row.op));
+export const A32_SEQUENCE_ROWS: readonly A32GenRow[] = A32_GEN_ROWS.filter((r) => A32_OPS.has(r.row.op));
+
+/** Hints that do not wait (WFI and WFE stop the CPU), MSR to the APSR's nzcvq/g only (Arm ARM F5 "MSR (register)": the other mask bits are ignored at PL0, the SPSR is UNPREDICTABLE there). */
+function userModeVariant(d: A32Instruction): boolean {
+  if (d.op === A32Op.Hint) return d.sub !== HintOp.WFI && d.sub !== HintOp.WFE;
+  if (d.op === A32Op.MoveToStatusReg || d.op === A32Op.MoveToStatusImm) return d.sub === 0 && (d.imm2 & 0b0011) === 0;
+  return true;
+}
 
 /**
  * Reads or writes the PC. Rn == 15 is not the PC in the rows that fix it to 0b1111 as an opcode
@@ -80,8 +94,10 @@ export function randomA32Instruction(rng: Prng): number {
       // Load/store multiple: at most eight registers, so most lists stay inside the buffer.
       if (r.row.op === A32Op.LoadStoreMultiple) w = (w & ~(rng.u32() & 0xff00)) >>> 0;
     }
+    // MSR: the APSR (R = 0, bit 22) with mask nzcvq, g or both (bits[19:16] 1000, 0100, 1100).
+    if (r.row.op === A32Op.MoveToStatusReg || r.row.op === A32Op.MoveToStatusImm) w = ((w & ~0x004f0000) | ((4 + 4 * rng.below(3)) << 16)) >>> 0;
     const d = decodeA32(w);
-    if (d.kind !== 'ok' || !A32_SEQUENCE_OPS.has(d.op) || touchesPc(d)) continue;
+    if (d.kind !== 'ok' || !A32_OPS.has(d.op) || touchesPc(d) || !userModeVariant(d)) continue;
     if (d.op === A32Op.LoadStoreMultiple && d.registers === 0) continue;
     return w;
   }

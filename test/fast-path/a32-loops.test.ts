@@ -17,7 +17,7 @@ import { SCRATCH_ADDRESS } from '../oracles/exec-harness';
 import { Prng } from '../oracles/prng';
 
 const CODE = 0x10000;
-// Random loops that must have entered a compiled block, per test (seen: 205, 208 and 91; a loop
+// Random loops that must have entered a compiled block, per test (seen: 202, 225 and 94; a loop
 // whose closing condition fails at once never gets hot).
 const MOST_OF_400 = 150;
 const MOST_OF_300 = 150;
