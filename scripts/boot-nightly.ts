@@ -13,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { makePolicy, POLICY_NAMES } from '../src/hyp/policies';
+import { claimsSafetyFor } from '../src/hyp/policy';
 import type { MigrationMode } from '../src/hyp/scheduler';
 import { placeKernel } from '../src/platform/linux-boot';
 import { runBoot } from '../src/scenarios/boot';
@@ -87,7 +88,7 @@ for (const flavour of kernels) {
       controlFlowDiverged: v.controlFlowDiverged,
       controlFlowCause: v.controlFlowCause,
       lostData: lostData({ dataLost: v.staleReads + v.dataDestroyed, controlFlowCause: v.controlFlowCause, guestFailure: v.guestFailure }),
-      claimsSafety: policy.claimsSafety === true,
+      claimsSafety: claimsSafetyFor(policy, kernel.isa),
     };
     rows.push(row);
     if (row.failure !== null && name === 'passthrough') bad = true;

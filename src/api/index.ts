@@ -19,7 +19,7 @@ export const policies = policiesModule;
 export const syndromes = syndromesModule;
 export const platform = platformModule;
 
-export type { SetWayPolicy, PolicyHost, FlushScope, FlushResult, PolicyOptions } from '../hyp/policy';
+export type { SetWayPolicy, PolicyHost, FlushScope, FlushResult, PolicyOptions, PreemptionCount } from '../hyp/policy';
 export type { MachineOptions, RunResult } from '../hyp/machine';
 export type { MigrationMode } from '../hyp/scheduler';
 export type { ScenarioResult } from '../scenarios/result';

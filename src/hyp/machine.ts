@@ -188,7 +188,7 @@ export class Machine {
     }
     vcpu.port = port;
     // HCR at vCPU reset: stage 2 on, plus the policy's traps (`novm` experiments clear VM).
-    vcpu.setHcr((this.policy.withoutStage2 ? 0 : HCR.VM) | this.policy.resetHcr() | (aarch64 ? HCR.RW : 0));
+    vcpu.setHcr((this.policy.withoutStage2 ? 0 : HCR.VM) | this.policy.resetHcr(aarch64) | (aarch64 ? HCR.RW : 0));
     vcpu.onStage2Change();
     systemPort.translationControlChanged();
     this.policy.onVcpuReset?.(vcpu.host);

@@ -11,7 +11,7 @@ import { PAGE_SIZE } from '../mmu/physical-memory';
 import { LO_VALID } from '../mmu/stage2-descriptor';
 import type { Tlb } from '../mmu/tlb';
 import type { PhysicalMemory } from '../mmu/physical-memory';
-import type { FlushResult, FlushScope, PolicyHost } from './policy';
+import type { FlushResult, FlushScope, PolicyHost, PreemptionCount } from './policy';
 import { cleanInvalidateRangeToPoC, linesInRange, totalWriteBacks } from '../cache/range-maintenance';
 import { flushPcpuBySetWay } from './set-way-sweep';
 import type { Vcpu } from './vcpu';
@@ -63,33 +63,43 @@ export class VcpuPolicyHost implements PolicyHost {
     this.machine.caches.setWay(this.port.pcpu, op, operand);
   }
 
-  flushGuestMemory(scope: FlushScope, batchPages = Infinity): FlushResult {
-    const ranges = this.rangesIn(scope);
+  flushGuestMemory(scope: FlushScope, preemption: number | PreemptionCount = Infinity): FlushResult {
+    const count = typeof preemption === 'number' ? { page: 1, skipped: 0, limit: preemption } : preemption;
+    const model = this.cost.model;
     const before = totalWriteBacks(this.machine.caches);
     let pages = 0;
     let lines = 0;
-    let batch = 0;
-    for (const [start, size] of ranges) {
-      // Chunks end at preemption points, so one large contiguous range is still preemptible.
-      for (let pa = start; pa < start + size; ) {
-        const chunk = Math.min(start + size - pa, (batchPages - batch) * PAGE_SIZE);
-        const n = chunk / PAGE_SIZE;
-        lines += this.cleanInvalidateRange(pa, chunk);
-        pages += n;
-        batch += n;
-        pa += chunk;
-        this.cost.el2Work(n * this.cost.model.p2mPageWalked);
-        if (batch >= batchPages) {
-          // A preemption point: the non-preemptible stretch of EL2 work ends here.
+    let skipped = 0;
+    let counter = 0;
+    const flush = (pa: number, size: number) => {
+      for (let at = pa; at < pa + size; ) {
+        // The hypervisor's check comes before each page: a preemption point ends the EL2 stretch.
+        if (counter >= count.limit) {
           this.cost.endEl2Run();
-          batch = 0;
+          counter = 0;
         }
+        const untilCheck = Math.max(1, Math.ceil((count.limit - counter) / count.page));
+        const n = Math.min((pa + size - at) / PAGE_SIZE, untilCheck);
+        lines += this.cleanInvalidateRange(at, n * PAGE_SIZE);
+        this.cost.el2Work(n * model.p2mPageWalked);
+        pages += n;
+        counter += n * count.page;
+        at += n * PAGE_SIZE;
+      }
+    };
+    for (const leaf of this.leavesIn(scope)) {
+      if (leaf.flush) flush(leaf.pa, leaf.size);
+      else {
+        // A leaf the scope passes over still cost a p2m lookup.
+        skipped++;
+        counter += count.skipped;
+        this.cost.el2Work(model.p2mPageWalked);
       }
     }
     this.cost.pagesFlushed += pages;
-    this.cost.p2mPagesWalked += pages;
+    this.cost.p2mPagesWalked += pages + skipped;
     this.cost.lineWriteBacks += totalWriteBacks(this.machine.caches) - before;
-    this.trace(`flush ${scope}: ${pages} pages, ${lines} lines by address`);
+    this.trace(`flush ${scope}: ${pages} pages, ${lines} lines by address, ${skipped} leaves passed over`);
     return { pages, lines };
   }
 
@@ -191,23 +201,30 @@ export class VcpuPolicyHost implements PolicyHost {
   }
 
   /** Host-physical ranges (pa, bytes) a flush of `scope` visits, merged where contiguous. */
-  private rangesIn(scope: FlushScope): [number, number][] {
+  /**
+   * The p2m's leaves in IPA order, each with whether `scope` flushes it; adjacent flushed leaves
+   * are merged. 'dirty' with fault tracking is the list of pages written, nothing passed over.
+   */
+  private leavesIn(scope: FlushScope): { pa: number; size: number; flush: boolean }[] {
     const vm = this.vm;
-    const out: [number, number][] = [];
-    const add = (pa: number, size: number) => {
+    const out: { pa: number; size: number; flush: boolean }[] = [];
+    const add = (pa: number, size: number, flush: boolean) => {
       const last = out[out.length - 1];
-      if (last !== undefined && last[0] + last[1] === pa) last[1] += size;
-      else out.push([pa, size]);
+      if (flush && last !== undefined && last.flush && last.pa + last.size === pa) last.size += size;
+      else out.push({ pa, size, flush });
     };
     if (scope === 'dirty' && vm.dirtyTracking === 'fault') {
-      for (const ipa of [...vm.dirtyPages].sort((a, b) => a - b)) add(vm.ipaToPa(ipa), PAGE_SIZE);
+      for (const ipa of [...vm.dirtyPages].sort((a, b) => a - b)) add(vm.ipaToPa(ipa), PAGE_SIZE, true);
       return out;
     }
-    vm.p2m.forEachMapped((_ipa, pa, size, attrs, valid) => {
-      if (scope === 'valid' && !valid) return;
+    vm.p2m.forEachMapped((_ipa, pa, size, attrs, _pathValid, leafValid) => {
+      // Xen (p2m_cache_flush_range): RAM whose leaf has its valid bit set, whatever the tables
+      // above say: leaves under a table not re-entered since the roots were invalidated keep
+      // their old bit and are flushed again.
+      if (scope === 'valid') add(pa, size, leafValid && vm.ownsPa(pa));
       // DBM dirty state: write permission given back by the hardware since tracking started.
-      if (scope === 'dirty' && !(attrs.dbm && (attrs.s2ap & 2) !== 0)) return;
-      add(pa, size);
+      else if (scope === 'dirty') add(pa, size, attrs.dbm && (attrs.s2ap & 2) !== 0);
+      else add(pa, size, true);
     });
     return out;
   }

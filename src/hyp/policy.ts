@@ -14,10 +14,24 @@ import type { CostMeter } from './cost-model';
 export type FlushScope =
   /** Every page mapped in the p2m (KVM's stage2_flush_vm). */
   | 'mapped'
-  /** Pages whose p2m entries are valid, i.e. touched since the roots were last invalidated (Xen 4.12+). */
+  /**
+   * RAM pages whose p2m leaf has its valid bit set (Xen 4.12+: touched since the roots were last
+   * invalidated, plus leaves under tables not re-entered since, which keep their old bit).
+   */
   | 'valid'
   /** Pages written since the last flush, from stage-2 write protection or the DBM dirty state. */
   | 'dirty';
+
+/**
+ * When a long flush lets the scheduler in: the work counter grows by `page` per page flushed and
+ * `skipped` per leaf passed over, and reaching `limit` before the next page is a preemption point
+ * (Xen's p2m_cache_flush_range: 10, 1, 512). A number N means N pages per preemption point.
+ */
+export interface PreemptionCount {
+  readonly page: number;
+  readonly skipped: number;
+  readonly limit: number;
+}
 
 export interface FlushResult {
   readonly pages: number;
@@ -40,8 +54,8 @@ export interface PolicyHost {
 
   /** Run a set/way operation on the physical CPU the vCPU is on (what the hardware would do untrapped). */
   setWayOnPcpu(op: SetWayOp, operand: number): void;
-  /** Clean and invalidate to PoC, by address, every page of the VM in `scope`; batches of `batchPages` are preemption points. */
-  flushGuestMemory(scope: FlushScope, batchPages?: number): FlushResult;
+  /** Clean and invalidate to PoC, by address, every page of the VM in `scope`, with preemption points (default: none). */
+  flushGuestMemory(scope: FlushScope, preemption?: number | PreemptionCount): FlushResult;
   /** Clean and invalidate one page by address (4 KiB, IPA). */
   flushGuestPage(ipa: number): FlushResult;
   /** Clean and invalidate exactly the dirty lines that hold this VM's memory (not implementable in a real hypervisor). */
@@ -79,23 +93,32 @@ export interface SetWayPolicy {
   readonly name: string;
   /** One line: what the policy does (shown by `setway policies` and the demo). */
   readonly summary: string;
+  /** The real hypervisor and version it models (e.g. 'Xen 4.12+'); absent for setway's own policies. */
+  readonly models?: string;
   /**
    * The policy claims the guest sees what it sees on bare metal under every migration schedule
    * (the property tests hold it to that: test/hyp/verdict.property.test.ts).
    */
   readonly claimsSafety?: boolean;
+  /** Only guests of these instruction sets are covered by the claim (default: all; Jailhouse's arm64 port traps nothing). */
+  readonly safeIsas?: readonly ('a32' | 'a64')[];
   /** Run the guest with HCR.VM clear (no stage 2): the experiment that shows why SWIO exists. */
   readonly withoutStage2?: boolean;
   /** Stage-2 features the policy needs of the p2m (VTCR_EL2.HA/HD for FEAT_HAFDBS dirty state). */
   readonly stage2HardwareDirty?: boolean;
-  /** HCR_EL2 bits the policy sets at vCPU reset (VM is always added by the machine). */
-  resetHcr(): number;
+  /** HCR_EL2 bits the policy sets at vCPU reset (VM is always added by the machine); `aarch64`: an AArch64 guest. */
+  resetHcr(aarch64?: boolean): number;
   /** The vCPU was reset (before its first instruction). */
   onVcpuReset?(host: PolicyHost): void;
   /** A trapped DC ISW/CSW/CISW or DCISW/DCCSW/DCCISW (HCR.TSW). */
   onSetWay(host: PolicyHost, op: SetWayOp, operand: number): void;
-  /** A trapped VM-register write (HCR.TVM) that changed whether the guest's caches are on. */
-  onCacheToggle(host: PolicyHost, wasOn: boolean, nowOn: boolean): void;
+  /**
+   * After every trapped write of a VM register (HCR.TVM: SCTLR, TTBR0/1, TCR, MAIR, CONTEXTIDR...):
+   * whether the guest's caches were on before it and are on after it, and the register's key
+   * ('SCTLR', 'TTBR0', ...). Xen and KVM look at the caches after any of them; Jailhouse only
+   * after SCTLR. The caches were turned on or off only when `wasOn !== nowOn`.
+   */
+  onCacheToggle(host: PolicyHost, wasOn: boolean, nowOn: boolean, register: string): void;
   /** A stage-2 fault. Return true if the policy handled it (the access is retried). */
   onStage2Fault?(host: PolicyHost, ipa: number, write: boolean, kind: 'translation' | 'permission' | 'access-flag'): boolean;
   /** The vCPU is about to run on `pcpu` (after a migration, or first run). */
@@ -108,3 +131,8 @@ export interface SetWayPolicy {
 
 /** Options a user can pass to a policy by name, e.g. `passthrough:swio` or `dirty:dbm,tid2`. */
 export type PolicyOptions = ReadonlySet<string>;
+
+/** Whether `policy` claims a guest of `isa` always sees what it sees on bare metal. */
+export function claimsSafetyFor(policy: SetWayPolicy, isa: 'a32' | 'a64'): boolean {
+  return policy.claimsSafety === true && (policy.safeIsas?.includes(isa) ?? true);
+}

@@ -71,12 +71,12 @@ function dispatch(vcpu: Vcpu, esr: number, detail: TrapDetail, regs: TrappedVcpu
   switch (s.kind) {
     case 'coproc': {
       const operand = s.access.read ? 0 : regs.readRegister(s.access.rt);
-      systemAccess(vcpu, lastRow, operand, regs, () => vcpu.emulate((ctx) => vcpu.sysregs.coproc(s.access, ctx), regs));
+      systemAccess(vcpu, lastRow, !s.access.read, operand, regs, () => vcpu.emulate((ctx) => vcpu.sysregs.coproc(s.access, ctx), regs));
       break;
     }
     case 'sys': {
       const operand = s.access.read ? 0 : regs.readRegister(s.access.rt);
-      systemAccess(vcpu, lastRow, operand, regs, () => vcpu.emulate((ctx) => vcpu.sysregs.sys(s.access, ctx), regs));
+      systemAccess(vcpu, lastRow, !s.access.read, operand, regs, () => vcpu.emulate((ctx) => vcpu.sysregs.sys(s.access, ctx), regs));
       break;
     }
     case 'data-abort':
@@ -166,7 +166,7 @@ function emulateMmio(vcpu: Vcpu, s: Extract<ReturnType<typeof decodeSyndrome>, {
   regs.skipInstruction();
 }
 
-function systemAccess(vcpu: Vcpu, row: SysRegRow | undefined, operand: number, regs: TrappedVcpu, emulate: () => AccessOutcome): void {
+function systemAccess(vcpu: Vcpu, row: SysRegRow | undefined, write: boolean, operand: number, regs: TrappedVcpu, emulate: () => AccessOutcome): void {
   const behaviour = row?.behaviour;
   if (behaviour?.kind === 'set-way') {
     vcpu.noteSetWay(behaviour.op, operand, true);
@@ -180,6 +180,8 @@ function systemAccess(vcpu: Vcpu, row: SysRegRow | undefined, operand: number, r
     regs.injectUndefined();
     return;
   }
-  if (row?.key === 'SCTLR') vcpu.policy.onCacheToggle(vcpu.host, wasOn, vcpu.guestCachesOn);
+  // Xen (the TVM_REG handlers -> p2m_toggle_cache) and KVM (access_vm_reg -> kvm_toggle_cache)
+  // look at the caches after a write of any VM register, not only SCTLR: the policy decides.
+  if (write && row?.trapWrite === 'TVM') vcpu.policy.onCacheToggle(vcpu.host, wasOn, vcpu.guestCachesOn, row.key);
   regs.skipInstruction();
 }

@@ -39,14 +39,19 @@ export class VcpuSystemPort implements AddressTranslationPort {
 
   dataCacheByVa(op: VaCacheOp, va: number): void {
     if (op === 'zva') {
-      // DC ZVA writes zeros like a store (D7.5.10): through the translation for a write.
-      const pa = this.memory.translator.translate(va, 'write', this.memory.currentEl()).pa;
-      this.caches.byAddress(this.memory.pcpu, 'zva', pa);
+      // DC ZVA writes zeros like a store (C5.3 "DC ZVA"): through the translation for a write,
+      // with the block's memory attributes: an Alignment fault on any Device memory, the caches
+      // for Normal Write-Back, memory itself for Normal Non-cacheable (no allocation, no snoop).
+      const t = this.memory.translator.translate(va, 'write', this.memory.currentEl());
+      const pa = t.pa;
+      if (t.attrs.device) throw new MemoryAbort({ kind: 'alignment', stage: 1, level: -1, access: 'write', va, ipa: t.ipa, s1ptw: false });
+      const bytes = this.caches.geometry.zvaBlockBytes;
+      const base = pa - (pa % bytes);
+      if (t.cacheable) this.caches.byAddress(this.memory.pcpu, 'zva', pa);
+      else for (let off = 0; off < bytes; off += 4) this.memory.memory.write32(base + off, 0);
       const observer = this.memory.observer;
       if (observer !== null) {
         // The shadow records the zeros as stores.
-        const bytes = this.caches.geometry.zvaBlockBytes;
-        const base = pa - (pa % bytes);
         const vaBase = va - (pa - base);
         for (let off = 0; off < bytes; off += 4) observer.store(vaBase + off, base + off, 4, 0);
       }

@@ -78,7 +78,8 @@ export interface P2mLeaf {
   readonly descriptorPa: number;
 }
 
-export type MappedRangeCallback = (ipa: number, pa: number, size: number, attrs: Stage2Attributes, valid: boolean) => void;
+/** `valid`: the AND of the valid bits on the leaf's path; `leafValid`: the leaf's own bit (what Xen's p2m_get_entry reports). */
+export type MappedRangeCallback = (ipa: number, pa: number, size: number, attrs: Stage2Attributes, valid: boolean, leafValid: boolean) => void;
 
 interface RangeVisitor {
   /** A leaf wholly inside the range. */
@@ -287,7 +288,7 @@ export class P2m {
   }
 
   /**
-   * Call `cb` for every leaf, in IPA order, with the AND of the valid bits on its path. Walks the
+   * Call `cb` for every leaf, in IPA order, with the AND of the valid bits on its path and its own. Walks the
    * tables and skips empty entries: the cost follows the number of table pages, not the IPA size.
    */
   forEachMapped(cb: MappedRangeCallback): void {
@@ -314,7 +315,7 @@ export class P2m {
         this.scanTable(addressBits47To12(lo, hi), level + 1, 512, ipa, valid, cb);
         // The recursion reused deeper scratch only; this level's view is intact.
       } else {
-        cb(ipa, addressBits47To12(lo, hi), size, decodeStage2Attributes(lo, hi), valid);
+        cb(ipa, addressBits47To12(lo, hi), size, decodeStage2Attributes(lo, hi), valid, (lo & LO_VALID) !== 0);
       }
     }
   }

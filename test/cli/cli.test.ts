@@ -58,7 +58,11 @@ describe('setway command line', () => {
     expect(gib % (2 ** 30 / 64)).toBe(0); // whole 1 GiB blocks, in lines
     expect(gib).toBeGreaterThan(0);
     expect(mib % ((2 * 2 ** 20) / 64)).toBe(0); // whole 2 MiB leaves
-    expect(mib).toBeLessThanOrEqual((8 * 2 ** 20) / 64);
+    // A few leaves of the GiB the guest runs in, and at each of the two flushes every leaf of the
+    // three GiB it never entered (Xen's p2m_get_entry reports the leaf's valid bit only).
+    const untouched = (3 * 2 ** 30) / 64;
+    expect(mib - 2 * untouched).toBeGreaterThan(0);
+    expect(mib - 2 * untouched).toBeLessThanOrEqual((8 * 2 ** 20) / 64);
   });
 
   it('--expect-no-loss exits 1 when the guest lost data', () => {

@@ -1,6 +1,6 @@
 /** A recording PolicyHost for policy unit tests: no guest, no caches, just what the policy asked for. */
 import { CostMeter } from '../../src/hyp/cost-model';
-import type { FlushScope, PolicyHost } from '../../src/hyp/policy';
+import type { FlushScope, PolicyHost, PreemptionCount } from '../../src/hyp/policy';
 import type { SetWayOp } from '../../src/exec/system-port';
 
 export class FakePolicyHost implements PolicyHost {
@@ -18,8 +18,9 @@ export class FakePolicyHost implements PolicyHost {
   setWayOnPcpu(op: SetWayOp, operand: number): void {
     this.calls.push(`sw ${op} 0x${operand.toString(16)} on ${this.pcpu}`);
   }
-  flushGuestMemory(scope: FlushScope, batchPages?: number) {
-    this.calls.push(`flush ${scope}${batchPages ? ` batch ${batchPages}` : ''}`);
+  flushGuestMemory(scope: FlushScope, preemption?: number | PreemptionCount) {
+    const every = typeof preemption === 'number' ? ` batch ${preemption}` : preemption ? ` preempt +${preemption.page}/page +${preemption.skipped}/skip at ${preemption.limit}` : '';
+    this.calls.push(`flush ${scope}${every}`);
     return { pages: 1, lines: 1 };
   }
   flushGuestPage(ipa: number) {

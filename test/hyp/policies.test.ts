@@ -43,7 +43,7 @@ describe('kvm (kvm_set_way_flush / kvm_toggle_cache)', () => {
   it('sets TVM from reset, so the first S/W op after caches-on flushes everything once', () => {
     const { policy, host } = booted('kvm');
     expect(host.hcr & HCR.TVM).toBeTruthy();
-    policy.onCacheToggle(host, false, true);
+    policy.onCacheToggle(host, false, true, 'SCTLR');
     expect(host.calls).toEqual(['flush mapped']);
     expect(host.hcr & HCR.TVM).toBe(0);
     host.calls.length = 0;
@@ -52,7 +52,7 @@ describe('kvm (kvm_set_way_flush / kvm_toggle_cache)', () => {
     expect(host.calls).toEqual(['flush mapped']);
     expect(host.hcr & HCR.TVM).toBeTruthy();
     host.calls.length = 0;
-    policy.onCacheToggle(host, true, false);
+    policy.onCacheToggle(host, true, false, 'SCTLR');
     expect(host.calls).toEqual(['flush mapped']);
     expect(host.hcr & HCR.TVM).toBeTruthy();
   });
@@ -72,7 +72,7 @@ describe('xen (p2m_set_way_flush)', () => {
     host.calls.length = 0;
     expect(host.hcr & HCR.TVM).toBe(0);
     policy.onSetWay(host, 'cisw', 2);
-    expect(host.calls).toEqual(['flush valid batch 512', 'invalidate roots']);
+    expect(host.calls).toEqual(['flush valid preempt +10/page +1/skip at 512', 'invalidate roots']);
     policy.onSetWay(host, 'cisw', 2);
     expect(host.calls.length).toBe(2);
   });
@@ -88,9 +88,9 @@ describe('xen (p2m_set_way_flush)', () => {
 describe('jailhouse', () => {
   it('flushes on caches on->off but not off->on', () => {
     const { policy, host } = booted('jailhouse');
-    policy.onCacheToggle(host, false, true);
+    policy.onCacheToggle(host, false, true, 'SCTLR');
     expect(host.calls).toEqual([]);
-    policy.onCacheToggle(host, true, false);
+    policy.onCacheToggle(host, true, false, 'SCTLR');
     expect(host.calls).toEqual(['flush mapped']);
   });
 });
@@ -175,7 +175,7 @@ describe('oracle', () => {
     const { policy, host } = booted('oracle');
     policy.onSetWay(host, 'cisw', 0x40);
     policy.onSetWay(host, 'isw', 0x42);
-    policy.onCacheToggle(host, true, false);
+    policy.onCacheToggle(host, true, false, 'SCTLR');
     expect(host.calls).toEqual(['sw cisw 0x40 on 0', 'flush stranded 0x40', 'sw cisw 0x42 on 0', 'flush stranded 0x42']);
     expect(host.hcr & HCR.TVM).toBe(0);
   });

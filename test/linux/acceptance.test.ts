@@ -20,6 +20,7 @@ import { setWayOperands } from '../../src/hyp/set-way-sweep';
 import { formatMigrationMode, type MigrationMode } from '../../src/hyp/scheduler';
 import { makePolicy, POLICY_NAMES } from '../../src/hyp/policies/index';
 import { MINIMAL_CACHE_ID } from '../../src/hyp/policies/dirty';
+import { KVM_63_CACHE_ID } from '../../src/hyp/policies/kvm-63';
 import { loadLinuxKernel, type LinuxKernelImage } from '../../src/linux/load-kernel';
 import { lostData } from '../../src/scenarios/lockstep/verdict';
 import { disassembleA32, llvmMcAvailable } from './llvm-mc';
@@ -58,6 +59,7 @@ const POLICY_CLASS: Readonly<Record<string, PolicyClass>> = {
   'pin:swio': 'pinned',
   'kvm-2013': 'local-then-lazy',
   kvm: 'flush-to-poc',
+  'kvm-6.3': 'flush-to-poc',
   xen: 'flush-to-poc',
   jailhouse: 'flush-to-poc',
   misconfig: 'flush-to-poc',
@@ -135,7 +137,9 @@ if (kernelPath === undefined && !process.env.CI) {
     /** The geometry the guest reads: the policy's virtual one when it traps the ID registers (HCR.TID2). */
     const guestGeometry = (policy: string, r: RoutineRun): Pick<CacheIdentification, 'clidr' | 'ccsidr'> =>
       (makePolicy(policy).resetHcr() & HCR.TID2) !== 0
-        ? MINIMAL_CACHE_ID
+        ? policy === 'kvm-6.3'
+          ? KVM_63_CACHE_ID
+          : MINIMAL_CACHE_ID
         : { clidr: () => r.machine.caches.clidr(0), ccsidr: (csselr) => r.machine.caches.ccsidr(0, csselr) };
 
     /** The S/W op the log should show: the guest's own when trapped; DCISW as performed under HCR.VM when not. */

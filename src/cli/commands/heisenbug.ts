@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { intFlag, parseCommandArgs } from '../args';
 import { CliError, EXIT } from '../exit-codes';
 import { makePolicy, POLICY_NAMES } from '../../hyp/policies';
+import { claimsSafetyFor } from '../../hyp/policy';
 import { placeKernel } from '../../platform/linux-boot';
 import { VIRT_FLASH_BANK_SIZE } from '../../platform/virt-memory-map';
 import { runHeisenbug, type HeisenbugRow } from '../../scenarios/heisenbug';
@@ -53,7 +54,8 @@ export const heisenbugCommand: Command = {
       throw new CliError("heisenbug: give --firmware U-BOOT.BIN (qemu_arm) and --kernel ZIMAGE (armmp); fetch them with scripts/fetch-uboot.sh qemu_arm and scripts/fetch-linux-kernel.sh armmp (see 'setway heisenbug --help')", EXIT.usage);
     }
     const policies = (v.policies as string | undefined)?.split(',').filter(Boolean) ?? POLICY_NAMES;
-    const safety = new Map(policies.map((p) => [p, makePolicy(p).claimsSafety === true]));
+    // The heisenbug chain is A32 (qemu_arm U-Boot and an armmp zImage).
+    const safety = new Map(policies.map((p) => [p, claimsSafetyFor(makePolicy(p), 'a32')]));
     const at = (v.at as string | undefined)?.split(',').map((k) => intFlag('heisenbug', 'at', k, 0));
     const firmware = readBinary(v.firmware as string, 'firmware');
     const zImage = readBinary(v.kernel as string, 'kernel');

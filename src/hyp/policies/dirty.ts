@@ -44,7 +44,9 @@ export function dirty(options: PolicyOptions): SetWayPolicy {
       flushWritten(host);
       host.hcr |= HCR.TVM;
     },
-    onCacheToggle(host, wasOn, nowOn) {
+    // setway's own policy: it looks at SCTLR writes only (a TTBR write with caches on leaves TVM set).
+    onCacheToggle(host, wasOn, nowOn, register) {
+      if (register !== 'SCTLR') return;
       if (wasOn !== nowOn) flushWritten(host);
       if (nowOn) host.hcr &= ~HCR.TVM;
     },

@@ -4,6 +4,7 @@ import { dirty } from './dirty';
 import { jailhouse } from './jailhouse';
 import { kvm } from './kvm';
 import { kvm2013 } from './kvm-2013';
+import { kvm63 } from './kvm-63';
 import { misconfig } from './misconfig';
 import { oracle } from './oracle';
 import { passthrough } from './passthrough';
@@ -19,6 +20,7 @@ export const POLICIES: Readonly<Record<string, PolicyEntry>> = {
   passthrough: { make: passthrough, options: ['swio', 'novm'] },
   'kvm-2013': { make: kvm2013, options: [] },
   kvm: { make: kvm, options: [] },
+  'kvm-6.3': { make: kvm63, options: [] },
   xen: { make: xen, options: [] },
   jailhouse: { make: jailhouse, options: [] },
   pin: { make: pin, options: ['swio'] },

@@ -14,6 +14,7 @@ export function kvm2013(_options: PolicyOptions): SetWayPolicy {
   return {
     name: 'kvm-2013',
     summary: 'trap, run locally (ISW as CISW), flush other pCPUs when the vCPU next runs there',
+    models: 'KVM/arm Linux 3.9-3.18 (S/W run on the pCPU, other pCPUs flushed on migration)',
     resetHcr: () => HCR.TSW,
     onSetWay(host, op, operand) {
       host.setWayOnPcpu(op === 'isw' ? 'cisw' : op, operand);

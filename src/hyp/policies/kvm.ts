@@ -12,6 +12,7 @@ export function kvm(_options: PolicyOptions): SetWayPolicy {
     name: 'kvm',
     claimsSafety: true,
     summary: 'first S/W op and every cache toggle: clean+invalidate all mapped pages by VA',
+    models: 'KVM/arm Linux 3.19-6.2 (mmu.c kvm_set_way_flush, kvm_toggle_cache)',
     resetHcr: () => HCR.TSW | HCR.TVM,
     onSetWay(host) {
       if ((host.hcr & HCR.TVM) !== 0) return;

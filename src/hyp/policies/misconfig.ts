@@ -18,7 +18,9 @@ export function misconfig(_options: PolicyOptions): SetWayPolicy {
       host.invalidateP2mLeaves();
       host.hcr |= HCR.TVM;
     },
-    onCacheToggle(host, wasOn, nowOn) {
+    // setway's own policy: it looks at SCTLR writes only (a TTBR write with caches on leaves TVM set).
+    onCacheToggle(host, wasOn, nowOn, register) {
+      if (register !== 'SCTLR') return;
       if (wasOn !== nowOn) host.invalidateP2mLeaves();
       if (nowOn) host.hcr &= ~HCR.TVM;
     },

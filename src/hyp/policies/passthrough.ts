@@ -12,6 +12,7 @@ export function passthrough(options: PolicyOptions): SetWayPolicy {
     name: 'passthrough',
     withoutStage2: options.has('novm'),
     summary: 'no trapping: S/W ops act on whichever pCPU the vCPU is on',
+    models: 'any hypervisor that does not set HCR.TSW',
     resetHcr: () => (options.has('swio') ? HCR.SWIO : 0),
     onSetWay: (host, op, operand) => host.setWayOnPcpu(op, operand),
     onCacheToggle: () => {},

@@ -1,27 +1,32 @@
 /**
- * Xen 4.12 and later (p2m_set_way_flush / p2m_toggle_cache / p2m_flush_vm): TSW always. The first
- * S/W op with TVM clear sets TVM and requests a flush that runs before returning to the guest, in
- * preemptible batches. Only p2m entries still valid are flushed (touched since the last flush);
- * afterwards every root entry is invalidated again and stage-2 translation faults re-validate the
- * tables lazily, one level per fault. Cache toggles flush; caches on clears TVM. The roots are
- * already invalidated when the domain is built (Xen's p2m_domain_creation_finished), so even the
- * first flush visits only what the guest touched since it started.
+ * Xen 4.12 and later (xen/arch/arm/mmu/p2m.c p2m_set_way_flush, p2m_toggle_cache, p2m_flush_vm,
+ * p2m_cache_flush_range; vcpreg.c and arm64/vsysreg.c TVM_REG handlers): TSW always. The first
+ * S/W op with TVM clear sets TVM and requests a flush that runs before returning to the guest.
+ * The flush visits RAM leaves whose own valid bit is set (p2m_get_entry reports the leaf's bit
+ * only), with a preemption check whenever its counter reaches 512: +10 per page flushed, +1 per
+ * leaf passed over, so about every 52 pages. Afterwards every root entry is invalidated again and
+ * stage-2 translation faults re-validate the tables lazily, one level per fault. A write of any
+ * VM register (TVM) looks at the caches: on<->off flushes, caches on clears TVM. The roots are
+ * already invalidated when the domain is built (p2m_domain_creation_finished), so even the first
+ * flush visits only what the guest touched since it started (with 4 KiB leaves, also every page
+ * of a 2 MiB region never touched, whose leaves were never invalidated).
  */
 import { HCR } from '../../exec/el2-gate';
 import type { PolicyOptions, SetWayPolicy } from '../policy';
 
-/** Pages per preemption point (Xen checks for softirqs every so many entries). */
-const BATCH_PAGES = 512;
+/** p2m_cache_flush_range's counter: it checks for softirqs once the count reaches 512. */
+const XEN_PREEMPTION = { page: 10, skipped: 1, limit: 512 } as const;
 
 export function xen(_options: PolicyOptions): SetWayPolicy {
   const flush = (host: Parameters<SetWayPolicy['onSetWay']>[0]) => {
-    host.flushGuestMemory('valid', BATCH_PAGES);
+    host.flushGuestMemory('valid', XEN_PREEMPTION);
     host.invalidateP2mRoots();
   };
   return {
     name: 'xen',
     claimsSafety: true,
-    summary: 'first S/W op and cache toggles: flush pages touched since the last flush (p2m valid bits)',
+    summary: 'first S/W op and cache toggles (any VM-register write): flush pages touched since the last flush (p2m leaf valid bits)',
+    models: 'Xen 4.12+ (arch/arm p2m.c, vcpreg.c, arm64/vsysreg.c)',
     resetHcr: () => HCR.TSW,
     onVcpuReset: (host) => host.invalidateP2mRoots(),
     onSetWay(host) {
