@@ -17,6 +17,9 @@ export const LineState = {
 
 export type ReplacementPolicy = 'lru' | 'random';
 
+/** Entries of `CacheArray.wayHint` (a power of two). */
+export const WAY_HINTS = 256;
+
 /** xorshift32: small, seeded, reproducible; good enough to pick a victim way. */
 export class SeededRandom {
   private state: number;
@@ -57,8 +60,15 @@ export class CacheArray {
   /** Last-use stamp of each slot for LRU. */
   readonly stamps: Float64Array;
   readonly data: Uint8Array;
-  /** The same bytes as 32-bit words, for whole-line copies. */
+  /** The same bytes as 32-bit words, for whole-line copies (host byte order). */
   readonly words: Uint32Array;
+  /** The same bytes as 16-bit halfwords (host byte order), for compiled blocks' aligned accesses. */
+  readonly halves: Uint16Array;
+  /**
+   * For compiled blocks' hits: the slot where a line number (low bits) was last found. Only a
+   * hint: it is checked against the slot's tag and state before use, so nothing keeps it current.
+   */
+  readonly wayHint = new Int32Array(WAY_HINTS);
   tick = 0;
   /** sets - 1 when sets is a power of two, else -1 (the set index is then a remainder). */
   private readonly setMask: number;
@@ -96,6 +106,7 @@ export class CacheArray {
     this.stamps = new Float64Array(slots);
     this.data = new Uint8Array(slots * g.lineBytes);
     this.words = new Uint32Array(this.data.buffer);
+    this.halves = new Uint16Array(this.data.buffer);
     this.setMask = (g.sets & (g.sets - 1)) === 0 ? g.sets - 1 : -1;
     this.replacement = replacement;
     this.random = random;

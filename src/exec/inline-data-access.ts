@@ -11,7 +11,7 @@
  * Generated functions are shared by every machine with the same block, so the code holds no
  * geometry: ways, line size and set mask come from the object at block entry.
  */
-import { LineState, type CacheArray } from '../cache/cache-array';
+import { LineState, WAY_HINTS, type CacheArray } from '../cache/cache-array';
 import type { CacheSystem } from '../cache/cache-system';
 import type { Translator } from '../mmu/translator';
 import { SoftTlb, SoftTlbFlag } from './soft-tlb';
@@ -95,7 +95,7 @@ export function inlineAccessPrologue(memory: string, bigEndian: string | null): 
   return [
     `const DA = ${memory}.inlineAccess ?? NO_INLINE_DATA_ACCESS;`,
     'const DT = DA.tags, DP = DA.linePage, DF = DA.flags, DTR = DA.translator;',
-    'let dR = 0, dW = 0, DL = DA.l1, DC = DA.counts, DH = DA.hitIndex, DWY = DA.ways, DS = DA.lineShift, DM = DA.lineMask, DSM = DA.setMask, DLT = null, DLS = null, DLD = null, DLP = null;',
+    'let dR = 0, dW = 0, DL = DA.l1, DC = DA.counts, DH = DA.hitIndex, DWY = DA.ways, DS = DA.lineShift, DM = DA.lineMask, DSM = DA.setMask, DLT = null, DLS = null, DLD = null, DLW = null, DLH = null, DLP = null, DLI = null;',
     inlineAccessReload(bigEndian),
   ].join(' ');
 }
@@ -103,7 +103,7 @@ export function inlineAccessPrologue(memory: string, bigEndian: string | null): 
 /** Re-read what a call may have changed (EL, endianness, the physical CPU). */
 export function inlineAccessReload(bigEndian: string | null): string {
   const banks = bigEndian === null ? 'dR = DA.bank(0); dW = DA.bank(1);' : `if (${bigEndian}) { dR = ${EMPTY_BANK}; dW = dR; } else { dR = DA.bank(0); dW = DA.bank(1); }`;
-  return `${banks} DL = DA.l1; DC = DA.counts; DH = DA.hitIndex; DWY = DA.ways; DS = DA.lineShift; DM = DA.lineMask; DSM = DA.setMask; if (DL !== null) { DLT = DL.tags; DLS = DL.state; DLD = DL.data; DLP = DL.stamps; }`;
+  return `${banks} DL = DA.l1; DC = DA.counts; DH = DA.hitIndex; DWY = DA.ways; DS = DA.lineShift; DM = DA.lineMask; DSM = DA.setMask; if (DL !== null) { DLT = DL.tags; DLS = DL.state; DLD = DL.data; DLW = DL.words; DLH = DL.halves; DLP = DL.stamps; DLI = DL.wayHint; }`;
 }
 
 /** Names and values the block factory passes to `new Function` so the generated code can see them. */
@@ -115,13 +115,16 @@ export const blockFactoryArguments: readonly [string, unknown] = ['NO_INLINE_DAT
  * Names start with `_` so they do not shadow the block's own locals.
  */
 function probe(va: string, bytes: number, store: boolean, vaIsUint32: boolean): string {
-  const page = vaIsUint32 ? '_a >>> 12' : '(_a - _o) / 4096';
+  // A 64-bit VA is a double: scale by 2^-12 (exact) rather than divide.
+  const page = vaIsUint32 ? '_a >>> 12' : '(_a - _o) * 0.000244140625';
   const lineOk = store ? `(_S[_i] & ${EXCLUSIVE}) !== 0` : '_S[_i] !== 0';
   return [
     `const _a = ${va}, _o = _a & 4095, _p = ${page}, _q = ${store ? 'dW' : 'dR'} + (_p & 255); let _w = -1;`,
     `if (DT[_q] === _p && (DF[_q] & ${CACHEABLE}) !== 0${bytes > 1 ? ` && (_o & ${bytes - 1}) === 0` : ''}) {`,
-    'const _ln = DP[_q] + (_o >>> DS), _b = (_ln & DSM) * DWY, _T = DLT, _S = DLS;',
-    `for (let _i = _b; _i < _b + DWY; _i++) if (_T[_i] === _ln && ${lineOk}) { _w = _i; break; } }`,
+    // The slot this line was last found in first (a hint, checked); else search its set and remember.
+    `const _ln = DP[_q] + (_o >>> DS), _T = DLT, _S = DLS, _h = _ln & ${WAY_HINTS - 1}, _i0 = DLI[_h];`,
+    `if (_T[_i0] === _ln && ${lineOk.replaceAll('_i', '_i0')}) _w = _i0;`,
+    `else { const _b = (_ln & DSM) * DWY; for (let _i = _b; _i < _b + DWY; _i++) if (_T[_i] === _ln && ${lineOk}) { _w = _i; DLI[_h] = _i; break; } } }`,
   ].join(' ');
 }
 
@@ -136,11 +139,26 @@ function countHit(n: number): string {
   return `if ((DF[_q] & ${COUNTS_TLB_HIT}) !== 0) ${hits}; ${counts}; DLP[_w] = ${tick};`;
 }
 
-/** Little-endian bytes of the line data `_D` at `x` as an int32 expression. */
+/**
+ * Guest data is little-endian; on a little-endian host an aligned halfword or word of the line is
+ * one element of the line's 16- or 32-bit view (the probe checked alignment, and lines start on
+ * a line boundary), one load instead of four.
+ */
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** Little-endian bytes of the line data at `x` (an aligned byte offset) as an int32 expression. */
 function bytesValue(bytes: number, x: string): string {
   if (bytes === 1) return `_D[${x}]`;
+  if (LITTLE_ENDIAN_HOST) return bytes === 2 ? `DLH[(${x}) >>> 1]` : `(DLW[(${x}) >>> 2] | 0)`;
   if (bytes === 2) return `(_D[${x}] | (_D[${x} + 1] << 8))`;
   return `(_D[${x}] | (_D[${x} + 1] << 8) | (_D[${x} + 2] << 16) | (_D[${x} + 3] << 24))`;
+}
+
+/** Store the low `bytes` of int32 `v` little-endian at the aligned byte offset `at` of the line data. */
+function putValue(v: string, at: string, bytes: number): string {
+  if (bytes === 1) return `_D[${at}] = ${v};`;
+  if (LITTLE_ENDIAN_HOST) return bytes === 2 ? `DLH[(${at}) >>> 1] = ${v};` : `DLW[(${at}) >>> 2] = ${v};`;
+  return Array.from({ length: bytes }, (_, i) => `_D[${at}${i ? ` + ${i}` : ''}] = ${v}${i ? ` >>> ${8 * i}` : ''};`).join(' ');
 }
 
 /**
@@ -155,7 +173,6 @@ export function inlineLoad(va: string, bytes: 1 | 2 | 4 | 8, lo: string, hi: str
 
 /** A store of `bytes` at `va` of int32 `lo` (and `hi` for 8); `slow` as for loads. */
 export function inlineStore(va: string, bytes: 1 | 2 | 4 | 8, lo: string, hi: string | null, slow: string, vaIsUint32: boolean): string {
-  const put = (v: string, at: string, k: number): string => Array.from({ length: k }, (_, i) => `_D[${at}${i ? ` + ${i}` : ''}] = ${v}${i ? ` >>> ${8 * i}` : ''};`).join(' ');
-  const set = bytes === 8 ? `${put(lo, '_x', 4)} ${put(hi!, '_x + 4', 4)}` : put(lo, '_x', bytes);
+  const set = bytes === 8 ? `${putValue(lo, '_x', 4)} ${putValue(hi!, '_x + 4', 4)}` : putValue(lo, '_x', bytes);
   return `{ ${probe(va, bytes, true, vaIsUint32)} if (_w >= 0) { ${countHit(bytes === 8 ? 2 : 1)} DLS[_w] = ${WRITTEN}; const _D = DLD, _x = (_w << DS) + (_o & DM); ${set} } else { ${slow} } }`;
 }
