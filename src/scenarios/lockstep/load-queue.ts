@@ -1,43 +1,28 @@
 /**
- * Loads the reference run has made and the subject run has not yet matched: a growable ring of
- * (va, pa, size, value) in typed arrays, so a long run stores only the distance between the two.
+ * A growable ring of loads in typed arrays (va, pa, size, value per load), so a long run stores
+ * only the distance between the two sides of a comparison and allocates nothing per load.
+ * `SubjectLoadQueue` (subject-loads.ts) adds its columns through `columns`/`setColumns`.
  */
+type Column = Float64Array | Uint32Array | Uint8Array;
+
 export class LoadQueue {
-  private va = new Float64Array(1024);
-  private pa = new Float64Array(1024);
-  private value = new Uint32Array(1024);
-  private size = new Uint8Array(1024);
-  private head = 0;
-  private tail = 0;
-  /** Loads pushed since the start. */
-  pushed = 0;
+  va: Float64Array = new Float64Array(1024);
+  pa: Float64Array = new Float64Array(1024);
+  value: Uint32Array = new Uint32Array(1024);
+  size: Uint8Array = new Uint8Array(1024);
+  head = 0;
+  tail = 0;
 
   get length(): number {
     return this.tail - this.head;
   }
 
   push(va: number, pa: number, size: number, value: number): void {
-    if (this.tail === this.va.length) this.compactOrGrow();
-    const i = this.tail++;
+    const i = this.reserve();
     this.va[i] = va;
     this.pa[i] = pa;
     this.size[i] = size;
     this.value[i] = value;
-    this.pushed++;
-  }
-
-  /** The oldest load (valid while length > 0). */
-  get headVa(): number {
-    return this.va[this.head];
-  }
-  get headPa(): number {
-    return this.pa[this.head];
-  }
-  get headSize(): number {
-    return this.size[this.head];
-  }
-  get headValue(): number {
-    return this.value[this.head];
   }
 
   /** The i-th load from the head (0 = head); for replaying a queue that is kept whole. */
@@ -59,23 +44,48 @@ export class LoadQueue {
     if (this.head === this.tail) this.head = this.tail = 0;
   }
 
+  /** Drop the newest load. */
+  pop(): void {
+    this.tail--;
+    if (this.head === this.tail) this.head = this.tail = 0;
+  }
+
+  clear(): void {
+    this.head = this.tail = 0;
+  }
+
+  /** The index of a new load at the tail, after making room. */
+  protected reserve(): number {
+    if (this.tail === this.va.length) this.compactOrGrow();
+    return this.tail++;
+  }
+
+  /** Every column, in a fixed order, to move or grow together. */
+  protected columns(): Column[] {
+    return [this.va, this.pa, this.value, this.size];
+  }
+
+  /** Take the grown columns back, in `columns` order. */
+  protected setColumns(c: Column[]): void {
+    this.va = c[0] as Float64Array;
+    this.pa = c[1] as Float64Array;
+    this.value = c[2] as Uint32Array;
+    this.size = c[3] as Uint8Array;
+  }
+
   private compactOrGrow(): void {
     const n = this.tail - this.head;
+    const columns = this.columns();
     if (n * 2 <= this.va.length) {
-      this.va.copyWithin(0, this.head, this.tail);
-      this.pa.copyWithin(0, this.head, this.tail);
-      this.size.copyWithin(0, this.head, this.tail);
-      this.value.copyWithin(0, this.head, this.tail);
+      for (const c of columns) c.copyWithin(0, this.head, this.tail);
     } else {
-      const grow = <T extends Float64Array | Uint32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
-        const b = make(a.length * 2);
-        b.set(a.subarray(this.head, this.tail));
-        return b;
-      };
-      this.va = grow(this.va, (k) => new Float64Array(k));
-      this.pa = grow(this.pa, (k) => new Float64Array(k));
-      this.size = grow(this.size, (k) => new Uint8Array(k));
-      this.value = grow(this.value, (k) => new Uint32Array(k));
+      this.setColumns(
+        columns.map((c) => {
+          const b = new (c.constructor as new (n: number) => Column)(c.length * 2);
+          b.set(c.subarray(this.head, this.tail));
+          return b;
+        }),
+      );
     }
     this.head = 0;
     this.tail = n;

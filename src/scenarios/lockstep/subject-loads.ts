@@ -9,6 +9,7 @@ import type { MemoryObserver } from '../../exec/memory-observer';
 import type { PhysicalMemory } from '../../mmu/physical-memory';
 import { isGuestCaused } from '../../hyp/guest-error';
 import type { Vcpu } from '../../hyp/vcpu';
+import { LoadQueue } from './load-queue';
 import { readMemory, type StoreShadow } from './store-shadow';
 
 /** Where-the-line-was notes kept for loads that did not return the latest data (usually few). */
@@ -16,27 +17,17 @@ const MAX_NOTES = 4096;
 /** A restarted load pair or multiple repeats at most this many accesses. */
 const MAX_REPEATED = 16;
 
-/** A growable ring of the subject's loads in typed arrays: no allocation per load. */
-export class SubjectLoadQueue {
-  private cap = 1024;
-  va = new Float64Array(this.cap);
-  pa = new Float64Array(this.cap);
-  instructions = new Float64Array(this.cap);
-  pc = new Float64Array(this.cap);
-  seq = new Float64Array(this.cap);
-  value = new Uint32Array(this.cap);
-  latest = new Uint32Array(this.cap);
-  size = new Uint8Array(this.cap);
-  head = 0;
-  tail = 0;
+/** The subject's loads: the ring of LoadQueue plus what the comparer reports a load with. */
+export class SubjectLoadQueue extends LoadQueue {
+  /** What a coherent memory held at the load (the guest's latest store there, or memory). */
+  latest: Uint32Array = new Uint32Array(this.va.length);
+  instructions: Float64Array = new Float64Array(this.va.length);
+  pc: Float64Array = new Float64Array(this.va.length);
+  /** The load's number among every subject vCPU's loads (keys the where-notes). */
+  seq: Float64Array = new Float64Array(this.va.length);
 
-  get length(): number {
-    return this.tail - this.head;
-  }
-
-  push(va: number, pa: number, size: number, value: number, latest: number, instructions: number, pc: number, seq: number): void {
-    if (this.tail === this.cap) this.compactOrGrow();
-    const i = this.tail++;
+  record(va: number, pa: number, size: number, value: number, latest: number, instructions: number, pc: number, seq: number): void {
+    const i = this.reserve();
     this.va[i] = va;
     this.pa[i] = pa;
     this.size[i] = size;
@@ -47,45 +38,17 @@ export class SubjectLoadQueue {
     this.seq[i] = seq;
   }
 
-  shift(): void {
-    this.head++;
-    if (this.head === this.tail) this.head = this.tail = 0;
+  protected override columns(): (Float64Array | Uint32Array | Uint8Array)[] {
+    return [...super.columns(), this.latest, this.instructions, this.pc, this.seq];
   }
 
-  /** Drop the newest load (a restarted instruction's). */
-  pop(): void {
-    this.tail--;
-    if (this.head === this.tail) this.head = this.tail = 0;
+  protected override setColumns(c: (Float64Array | Uint32Array | Uint8Array)[]): void {
+    super.setColumns(c);
+    this.latest = c[4] as Uint32Array;
+    this.instructions = c[5] as Float64Array;
+    this.pc = c[6] as Float64Array;
+    this.seq = c[7] as Float64Array;
   }
-
-  clear(): void {
-    this.head = this.tail = 0;
-  }
-
-  private compactOrGrow(): void {
-    const n = this.tail - this.head;
-    const columns = ['va', 'pa', 'instructions', 'pc', 'seq', 'value', 'latest', 'size'] as const;
-    if (n * 2 <= this.cap) {
-      for (const c of columns) this[c].copyWithin(0, this.head, this.tail);
-    } else {
-      this.cap *= 2;
-      this.va = grown(this.va, this.head, this.tail, new Float64Array(this.cap));
-      this.pa = grown(this.pa, this.head, this.tail, new Float64Array(this.cap));
-      this.instructions = grown(this.instructions, this.head, this.tail, new Float64Array(this.cap));
-      this.pc = grown(this.pc, this.head, this.tail, new Float64Array(this.cap));
-      this.seq = grown(this.seq, this.head, this.tail, new Float64Array(this.cap));
-      this.value = grown(this.value, this.head, this.tail, new Uint32Array(this.cap));
-      this.latest = grown(this.latest, this.head, this.tail, new Uint32Array(this.cap));
-      this.size = grown(this.size, this.head, this.tail, new Uint8Array(this.cap));
-    }
-    this.head = 0;
-    this.tail = n;
-  }
-}
-
-function grown<T extends Float64Array | Uint32Array | Uint8Array>(a: T, head: number, tail: number, b: T): T {
-  b.set(a.subarray(head, tail));
-  return b;
 }
 
 /** One subject vCPU's observer: queues its loads and keeps the shared shadow of its stores. */
@@ -114,7 +77,7 @@ export class SubjectLoads implements MemoryObserver {
     const latest = this.shadow.latest(pa, size);
     const seq = this.clock.loads++;
     const cpu = this.vcpu.cpu;
-    this.queue.push(va, pa, size, value, latest, cpu.retiredNow, cpu.instructionPc, seq);
+    this.queue.record(va, pa, size, value, latest, cpu.retiredNow, cpu.instructionPc, seq);
     if (value !== latest && this.notes.size < MAX_NOTES) this.notes.set(seq, whereIs(this.caches, this.memory, pa, size, latest));
     return value;
   }
