@@ -1,6 +1,6 @@
 /**
  * Random straight-line T32 sequences for the execution differential test, generated from the
- * decoder's own 16- and 32-bit rows, with IT blocks: the instructions after an IT are decoded
+ * decoder's own 16- and 32-bit rows with their fixed bits honoured (fixed-bits.ts), with IT blocks: the instructions after an IT are decoded
  * for their place in the block (flag setting, UNPREDICTABLE cases) and run under its conditions.
  */
 import { compilePattern, type CompiledPattern } from '../../src/decode/bit-pattern';
@@ -9,6 +9,7 @@ import { decodeT32Word, rows16, rows32, type T32Instruction } from '../../src/de
 import { SCRATCH_ADDRESS, SCRATCH_SIZE, type ExecCase } from '../oracles/exec-harness';
 import type { Prng } from '../oracles/prng';
 import { A32_SEQUENCE_OPS, randomRegisterValue } from './a32-sequences';
+import { honouredWord } from './fixed-bits';
 
 export const T32_SEQUENCE_EXCLUSIONS: readonly string[] = [
   'branches (B, BL, BLX, BX, CBZ/CBNZ, TBB/TBH) and anything that reads or writes the PC: the harness runs straight-line code',
@@ -33,8 +34,10 @@ function rows(): GenRow[] {
   return rowsCache;
 }
 
+/** Rn == 15 is not the PC in the rows that fix it to 0b1111 as an opcode (SXTB/UXTH... without an addend, BFC). */
 function touchesPc(d: T32Instruction): boolean {
-  return d.rd === 15 || d.rn === 15 || d.rm === 15 || d.rs === 15 || d.rt === 15 || d.rt2 === 15 || d.ra === 15 || d.rdHi === 15 || ((d.registers >>> 15) & 1) === 1 || d.alignPc;
+  const rnIsPc = d.rn === 15 && d.op !== A32Op.Extend && d.op !== A32Op.BitfieldInsert;
+  return d.rd === 15 || rnIsPc || d.rm === 15 || d.rs === 15 || d.rt === 15 || d.rt2 === 15 || d.ra === 15 || d.rdHi === 15 || ((d.registers >>> 15) & 1) === 1 || d.alignPc;
 }
 
 /** Set field `name` of `word` to `value` (its runs, highest first). */
@@ -56,14 +59,19 @@ export function randomT32Instruction(rng: Prng, it = 0): number {
   for (let attempt = 0; attempt < 2000; attempt++) {
     const r = rng.pick(all);
     const p = r.pattern;
-    let w = (p.value | (rng.u32() & ~p.mask & (p.width === 16 ? 0xffff : 0xffffffff))) >>> 0;
+    let w = honouredWord(p, rng.u32());
+    // 32-bit REV/REV16/REVSH/RBIT/CLZ give Rm twice: both copies must agree (Arm ARM F5 "CLZ", encoding T1: !Consistent(Rm) is UNPREDICTABLE).
+    if ((r.op === A32Op.Reverse || r.op === A32Op.CountLeadingZeros) && p.fields.n !== undefined && p.fields.m !== undefined) w = setField(p, w, 'n', p.fields.m.extract(w));
     if (MEMORY_OPS.has(r.op)) {
       const n = p.fields.n;
       if (n !== undefined) w = setField(p, w, 'n', rng.pick(n.width === 3 ? [4, 5] : T32_POINTER_REGISTERS));
       // Small immediate offsets keep most accesses inside the 512-byte buffer.
       const i = p.fields.i;
       if (i !== undefined && i.width > 6) w = setField(p, w, 'i', rng.below(64));
-      if (p.fields.r !== undefined) w = (w & ~(rng.u32() & 0xff00)) >>> 0;
+      // 32-bit LDM/STM: at most eight registers of the list in bits[15:0].
+      if (p.fields.r !== undefined && p.width === 32) w = (w & ~(rng.u32() & 0xff00)) >>> 0;
+      // 16-bit PUSH/POP (SP-based, no base field): no LR/PC bit, which would make POP a branch.
+      if (n === undefined && p.width === 16) w = (w & ~0x100) >>> 0;
     }
     const d = decodeT32Word(w, it);
     if (d.kind !== 'ok' || !A32_SEQUENCE_OPS.has(d.op) || touchesPc(d)) continue;
@@ -104,6 +112,8 @@ export function randomT32Case(rng: Prng, maxItems = 6): ExecCase {
   const regs = new Uint32Array(15);
   for (let r = 0; r < 15; r++) regs[r] = randomRegisterValue(rng);
   for (const p of T32_POINTER_REGISTERS) regs[p] = SCRATCH_ADDRESS + 128 + 8 * rng.below(32);
+  // SP in the buffer half the time, so PUSH/POP (SP-based, no base field) stay inside it.
+  if (rng.chance(0.5)) regs[13] = SCRATCH_ADDRESS + 128 + 8 * rng.below(32);
   const scratch = new Uint8Array(SCRATCH_SIZE);
   for (let i = 0; i < SCRATCH_SIZE; i++) scratch[i] = rng.below(256);
   return { code: Uint32Array.from(code), initial: { regs, flags: (rng.u32() & 0xf80f0000) >>> 0, scratch } };

@@ -96,6 +96,17 @@ export function compareDecodes(
   return { total: words.length, excluded, compared, validityAgree, bothValid, mnemonicAgree, operandsAgree, groups };
 }
 
+/** A condition suffix (T32 words decoded inside an IT block carry one). */
+export const COND_SUFFIX = '(eq|ne|hs|cs|lo|cc|mi|pl|vs|vc|hi|ls|ge|lt|gt|le|al)?';
+
+/** Armv8's names for two DSB options, shared by the A32 and T32 decode differentials. */
+export const DSB_SSBB_EXCLUSION: Exclusion = {
+  name: 'DSB #0/#4 as SSBB/PSSBB',
+  reason:
+    'Armv8 gives DSB option 0b0000 and 0b0100 the names SSBB and PSSBB (Arm ARM F5 "SSBB", "PSSBB"), which llvm-mc 14 prints; in Armv7-A, which setway decodes, they are reserved options that execute as DSB SY, printed "dsb #0"/"dsb #4"',
+  applies: (_w, ours, llvm) => new RegExp(`^dsb${COND_SUFFIX}$`).test(ours.mnemonic) && /^#[04]$/.test(ours.operands) && new RegExp(`^p?ssbb${COND_SUFFIX}$`).test(llvm.mnemonicN),
+};
+
 /** The disagreement groups, largest first, one line each with an example: an empty list is a clean run (assert it equal to []). */
 export function differenceGroups(r: DecodeReport, max = 10): string[] {
   return [...r.groups.entries()]
