@@ -14,7 +14,7 @@ import { TranslatedMemory } from '../exec/translated-memory';
 import { FrameAllocator } from '../mmu/frame-allocator';
 import { P2M_LEAF_SIZES, P2m } from '../mmu/p2m';
 import { PhysicalMemory } from '../mmu/physical-memory';
-import { S2_NORMAL_RW } from '../mmu/stage2-descriptor';
+import { S2_NORMAL_FWB_RW, S2_NORMAL_RW } from '../mmu/stage2-descriptor';
 import { stage2RegimeFor } from '../mmu/stage2-regime';
 import { Tlb } from '../mmu/tlb';
 import { Translator } from '../mmu/translator';
@@ -134,7 +134,7 @@ export class Machine {
 
   private createVm(vmid: number, ramPa: number, ramBytes: number): Vm {
     const p2m = new P2m(this.memory, this.frames, { vmid, hardwareDirty: this.policy.stage2HardwareDirty, hardwareAccessFlag: this.policy.stage2HardwareDirty, maxLeafBytes: this.p2mMaxLeafBytes });
-    p2m.map(GUEST_RAM_IPA, ramPa, ramBytes, S2_NORMAL_RW);
+    p2m.map(GUEST_RAM_IPA, ramPa, ramBytes, this.policy.stage2ForcedWriteBack === true ? S2_NORMAL_FWB_RW : S2_NORMAL_RW);
     const vm = new Vm(vmid, p2m, GUEST_RAM_IPA, ramPa, ramBytes);
     this.vms.push(vm);
     const perVm = this.options.vcpusPerVm ?? 1;
@@ -165,6 +165,8 @@ export class Machine {
           enabled: (vcpu.hcrValue & HCR.VM) !== 0,
           dc: (vcpu.hcrValue & HCR.DC) !== 0,
           ptw: (vcpu.hcrValue & HCR.PTW) !== 0,
+          // HCR_EL2.FWB is bit 46, above what the vCPU's 32-bit HCR value holds: the policy's, fixed.
+          fwb: this.policy.stage2ForcedWriteBack === true,
         }),
       );
     if (aarch64) {

@@ -104,6 +104,11 @@ export interface SetWayPolicy {
   readonly safeIsas?: readonly ('a32' | 'a64')[];
   /** Run the guest with HCR.VM clear (no stage 2): the experiment that shows why SWIO exists. */
   readonly withoutStage2?: boolean;
+  /**
+   * HCR_EL2.FWB (FEAT_S2FWB) for the VM's life, RAM mapped with stage 2 MemAttr 0b0110 (Normal
+   * Write-Back whatever stage 1 says) instead of 0b1111 (as stage 1 combined).
+   */
+  readonly stage2ForcedWriteBack?: boolean;
   /** Stage-2 features the policy needs of the p2m (VTCR_EL2.HA/HD for FEAT_HAFDBS dirty state). */
   readonly stage2HardwareDirty?: boolean;
   /** HCR_EL2 bits the policy sets at vCPU reset (VM is always added by the machine); `aarch64`: an AArch64 guest. */

@@ -80,7 +80,17 @@ function build(code: number): MemoryAttributes {
   });
 }
 
-const TABLE: readonly MemoryAttributes[] = Array.from({ length: ATTRIBUTE_CODES }, (_, c) => build(c));
+/**
+ * Stage 2 only, with HCR_EL2.FWB = 1: "Normal Write-Back, whatever stage 1 says" (MemAttr
+ * 0b0110), one code per stage 2 shareability (FORCED_WB + SHARE index). Combining resolves it;
+ * as an attribute of its own it reads as Normal Write-Back of that shareability.
+ */
+const FORCED_WB = ATTRIBUTE_CODES;
+const CODES_WITH_FORCED = ATTRIBUTE_CODES + 3;
+
+const TABLE: readonly MemoryAttributes[] = Array.from({ length: CODES_WITH_FORCED }, (_, c) =>
+  c < FORCED_WB ? build(c) : build(normalCode(CACHE.wb, CACHE.wb, c - FORCED_WB)),
+);
 
 export function attributesOf(code: number): MemoryAttributes {
   return TABLE[code];
@@ -159,9 +169,36 @@ export function decodeStage2MemAttr(memAttr: number, sh: number): number {
   return normalCode(s2(memAttr & 3), s2(outerBits), shareabilityFromSh(sh));
 }
 
+/**
+ * Stage 2 MemAttr[3:0] with HCR_EL2.FWB = 1 (FEAT_S2FWB; D8 "Stage 2 memory type and
+ * Cacheability attributes when FEAT_S2FWB is enabled", pseudocode AArch64.S2ApplyFWBMemAttrs):
+ * MemAttr[2] = 0 Device of type MemAttr[1:0] (combined with a stage 1 Device type as usual);
+ * otherwise MemAttr[1:0] 0b01 Normal Non-cacheable unless stage 1 is Device, 0b10 Normal
+ * Write-Back whatever stage 1 is, 0b11 stage 1's attributes; 0b00 is reserved (taken as
+ * Device-nGnRnE). MemAttr[3] is RES0. The result is a stage 2 code for `combineStages`.
+ */
+export function decodeStage2MemAttrFwb(memAttr: number, sh: number): number {
+  if ((memAttr & 0b100) === 0) return deviceCode(memAttr & 3);
+  const share = shareabilityFromSh(sh);
+  switch (memAttr & 3) {
+    case 0b01:
+      return normalCode(CACHE.nc, CACHE.nc, share);
+    case 0b10:
+      return FORCED_WB + share;
+    case 0b11:
+      // Write-Back combines to stage 1's own cacheability, or its Device type.
+      return normalCode(CACHE.wb, CACHE.wb, share);
+    default:
+      return DEVICE_nGnRnE;
+  }
+}
+
 function combineUncached(s1: number, s2: number): number {
   const a = TABLE[s1];
   const b = TABLE[s2];
+  // FWB forced Write-Back: Normal WB even over stage 1 Device; shareability combines as usual
+  // (pseudocode AArch64.S2ApplyFWBMemAttrs).
+  if (s2 >= FORCED_WB) return normalCode(CACHE.wb, CACHE.wb, Math.max(SHARE[a.shareability], s2 - FORCED_WB));
   if (a.device || b.device) {
     // Device wins; of two Device types the stronger one (S2CombineS1Device).
     const da = a.device ? DEVICE[a.deviceType as DeviceType] : 3;
@@ -176,9 +213,9 @@ function combineUncached(s1: number, s2: number): number {
   return normalCode(inner, outer, share);
 }
 
-const COMBINED = new Uint8Array(ATTRIBUTE_CODES * ATTRIBUTE_CODES);
+const COMBINED = new Uint8Array(ATTRIBUTE_CODES * CODES_WITH_FORCED);
 for (let s1 = 0; s1 < ATTRIBUTE_CODES; s1++) {
-  for (let s2 = 0; s2 < ATTRIBUTE_CODES; s2++) COMBINED[s1 * ATTRIBUTE_CODES + s2] = combineUncached(s1, s2);
+  for (let s2 = 0; s2 < CODES_WITH_FORCED; s2++) COMBINED[s1 * CODES_WITH_FORCED + s2] = combineUncached(s1, s2);
 }
 
 /**
@@ -188,7 +225,7 @@ for (let s1 = 0; s1 < ATTRIBUTE_CODES; s1++) {
  * shareability takes the wider of the two; the effective shareability rules then apply.
  */
 export function combineStages(s1Code: number, s2Code: number): number {
-  return COMBINED[s1Code * ATTRIBUTE_CODES + s2Code];
+  return COMBINED[s1Code * CODES_WITH_FORCED + s2Code];
 }
 
 /** Instruction fetches treat Device memory as Normal Non-cacheable (D8; pseudocode S1Translate/S2Translate, IFETCH). */

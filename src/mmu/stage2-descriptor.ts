@@ -69,6 +69,8 @@ export interface Stage2Attributes {
 
 /** Normal Inner/Outer Write-Back (MemAttr 0b1111), Inner Shareable, read/write, executable. */
 export const S2_NORMAL_RW: Stage2Attributes = Object.freeze({ memAttr: 0b1111, s2ap: S2AP.READ_WRITE, sh: 0b11, af: true, xn: false, dbm: false });
+/** With HCR_EL2.FWB: Normal Write-Back whatever stage 1 says (MemAttr 0b0110, FEAT_S2FWB), Inner Shareable, read/write. */
+export const S2_NORMAL_FWB_RW: Stage2Attributes = Object.freeze({ memAttr: 0b0110, s2ap: S2AP.READ_WRITE, sh: 0b11, af: true, xn: false, dbm: false });
 /** Device-nGnRnE (MemAttr 0b0000), read/write, execute-never. */
 export const S2_DEVICE_RW: Stage2Attributes = Object.freeze({ memAttr: 0b0000, s2ap: S2AP.READ_WRITE, sh: 0b00, af: true, xn: true, dbm: false });
 /** Normal Non-cacheable (MemAttr 0b0101), read/write. */

@@ -18,9 +18,11 @@ export interface Stage2Regime {
   readonly dc: boolean;
   /** HCR_EL2.PTW: a stage 1 walk that reaches Device memory through stage 2 takes a stage 2 Permission fault. */
   readonly ptw: boolean;
+  /** HCR_EL2.FWB (FEAT_S2FWB): stage 2 MemAttr uses the forced Write-Back encoding. */
+  readonly fwb: boolean;
 }
 
-export const STAGE2_OFF: Stage2Regime = Object.freeze({ enabled: false, vttbrLo: 0, vttbrHi: 0, vtcrLo: 0, vtcrHi: 0, dc: false, ptw: false });
+export const STAGE2_OFF: Stage2Regime = Object.freeze({ enabled: false, vttbrLo: 0, vttbrHi: 0, vtcrLo: 0, vtcrHi: 0, dc: false, ptw: false, fwb: false });
 
 export function stage2Regime(fields: Partial<Stage2Regime>): Stage2Regime {
   return Object.freeze({ ...STAGE2_OFF, ...fields });

@@ -17,6 +17,7 @@ import { type FaultAccess, type FaultInfo, MemoryAbort } from './fault';
 import {
   attributesOf,
   combineStages,
+  decodeStage2MemAttrFwb,
   DEVICE_nGnRnE,
   fetchView,
   isCacheableCode,
@@ -169,7 +170,7 @@ export class Translator implements TableReader {
   /** Install new stage 2 controls (after a write to HCR_EL2 VM/DC/PTW, VTTBR_EL2, VTCR_EL2). */
   setStage2(r: Stage2Regime): void {
     const o = this.s2;
-    if (r.enabled !== o.enabled || r.dc !== o.dc || r.ptw !== o.ptw || r.vtcrLo !== o.vtcrLo || r.vtcrHi !== o.vtcrHi) {
+    if (r.enabled !== o.enabled || r.dc !== o.dc || r.ptw !== o.ptw || r.fwb !== o.fwb || r.vtcrLo !== o.vtcrLo || r.vtcrHi !== o.vtcrHi) {
       this.generation = nextGeneration++;
     }
     this.s2 = r;
@@ -429,7 +430,7 @@ export class Translator implements TableReader {
     e.ipn = ipn;
     e.paPage = w.pa - (ipa - ipn * 4096);
     e.perms = ((w.s2ap & 1) !== 0 ? S2_READ : 0) | ((w.s2ap & 2) !== 0 ? S2_WRITE : 0) | (w.xn ? 0 : S2_EXEC);
-    e.attrCode = w.attrCode;
+    e.attrCode = this.s2.fwb ? decodeStage2MemAttrFwb(w.memAttr, w.sh) : w.attrCode;
     e.firstIpn = Math.floor(w.blockIpa / 4096);
     e.pages = w.blockSize / 4096;
     e.level = w.level;

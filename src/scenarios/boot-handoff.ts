@@ -99,7 +99,10 @@ export function runBootHandoff(options: BootHandoffOptions): ScenarioResult & { 
     bareMetal: options.bareMetal && { runs: options.bareMetal, key: bareMetalKey(options) },
   });
   const { machine, vm, vcpu } = subject;
-  const done = machine.memory.read32(vm.ipaToPa(HANDOFF.paramBlock + HANDOFF.offsets.done));
+  // The ROM writes its marker with caches off: memory holds it, unless stage 2 forces Write-Back
+  // (FEAT_S2FWB), where the write went into the coherent caches, as the host reading it would see.
+  const donePa = vm.ipaToPa(HANDOFF.paramBlock + HANDOFF.offsets.done);
+  const done = machine.policy.stage2ForcedWriteBack === true ? machine.caches.peek(vcpu.pcpu, donePa, 4) : machine.memory.read32(donePa);
   if (verdict?.guestFailure == null && done !== HANDOFF.doneMarker) {
     throw new GuestError(`boot-handoff ROM stopped (${run.haltReason}) without its DONE marker (found 0x${done.toString(16)})`);
   }

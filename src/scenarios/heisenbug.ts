@@ -101,10 +101,12 @@ export function runHeisenbug(o: HeisenbugOptions): HeisenbugReport {
   const passOps = levels.reduce((n, l) => n + l.sets * l.ways, 0);
   const points = o.points ?? 3;
   const at = o.migrateAt ?? Array.from({ length: points }, (_, i) => opsAtStart + Math.round((l1Ops * (i + 1)) / (points + 1)));
+  // Where U-Boot put the device tree it hands over: the same in every run (same input, same RAM).
+  const fdt = deviceTreeRange(probe.console);
   const rows: HeisenbugRow[] = [];
   for (const k of at) {
     for (const policy of o.policies) {
-      const row = runRow(o, base, policy, k, jumpAt + (o.compareAfterJump ?? 5_000_000), opsAtStart + passOps);
+      const row = runRow(o, base, policy, k, jumpAt + (o.compareAfterJump ?? 5_000_000), opsAtStart + passOps, fdt);
       rows.push(row);
       o.onRow?.(row);
     }
@@ -114,12 +116,10 @@ export function runHeisenbug(o: HeisenbugOptions): HeisenbugReport {
 
 type ChainBase = Omit<BootOptions, 'policy' | 'migration'>;
 
-function runRow(o: HeisenbugOptions, base: ChainBase, policy: string, k: number, compareInstructions: number, cleanPassEnds: number): HeisenbugRow {
+function runRow(o: HeisenbugOptions, base: ChainBase, policy: string, k: number, compareInstructions: number, cleanPassEnds: number, fdt: [number, number] | null): HeisenbugRow {
   let stranded = '';
   let strandedLines = 0;
-  let fdt: [number, number] | null = null;
   let guest: Vm | undefined;
-  let console = '';
   const t0 = performance.now();
   const zEnd = KERNEL_ADDR + o.zImage.length;
   const r = runBoot({
@@ -129,9 +129,6 @@ function runRow(o: HeisenbugOptions, base: ChainBase, policy: string, k: number,
     budget: o.budget ?? 2_300_000_000,
     until: BANNER,
     compareInstructions,
-    onConsole: (text: string) => {
-      console += text;
-    },
     onRound: (machine, vm) => {
       guest = vm;
       if (stranded !== '') return;
@@ -139,7 +136,6 @@ function runRow(o: HeisenbugOptions, base: ChainBase, policy: string, k: number,
       const pc = vcpu.cpu.pc >>> 0;
       // At the end of U-Boot's clean+invalidate pass, or at the jump if a round spans both.
       if (vcpu.setWayOps < cleanPassEnds && (pc < KERNEL_ADDR || pc >= zEnd)) return;
-      fdt ??= deviceTreeRange(console);
       const s = strandedSummary(machine.caches, vm, vcpu.pcpu, fdt, zEnd);
       stranded = s.text;
       strandedLines = s.lines;
@@ -148,7 +144,7 @@ function runRow(o: HeisenbugOptions, base: ChainBase, policy: string, k: number,
   // A guest that dies in the round its flush ends never reaches onRound after it: what it left
   // stranded then is still there at its end.
   if (stranded === '' && guest !== undefined && guest.vcpus[0].setWayOps >= cleanPassEnds) {
-    const s = strandedSummary(r.machine.caches, guest, guest.vcpus[0].pcpu, fdt ?? deviceTreeRange(console), zEnd);
+    const s = strandedSummary(r.machine.caches, guest, guest.vcpus[0].pcpu, fdt, zEnd);
     stranded = s.text;
     strandedLines = s.lines;
   }

@@ -70,7 +70,7 @@ describe('README examples', () => {
         .map((m) => m.slice(1, 5).join(' '));
     const section = README.slice(README.indexOf('## What the demo shows'), README.indexOf('## Command line'));
     const shown = pick(section);
-    expect(shown.length).toBe(12);
+    expect(shown.length).toBe(13);
     const r = spawnSync(process.execPath, [BIN, 'demo'], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
     expect(pick(r.stdout)).toEqual(shown);
   });

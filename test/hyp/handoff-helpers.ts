@@ -10,7 +10,7 @@ const bareMetal = new BareMetalRuns();
 export const SMALL: Pick<BootHandoffOptions, 'bufferBytes' | 'guestRamBytes'> = { bufferBytes: 16 * 1024, guestRamBytes: 16 * 2 ** 20 };
 
 /** Policies that trap S/W ops and clean by address: none may ever lose a line (Jailhouse traps only on A32). */
-export const TRAPPING_POLICIES = ['kvm', 'xen', 'jailhouse', 'misconfig', 'dirty', 'dirty:dbm', 'dirty:tid2', 'oracle'];
+export const TRAPPING_POLICIES = ['kvm', 'kvm-6.3', 'kvm:fwb', 'xen', 'jailhouse', 'misconfig', 'dirty', 'dirty:dbm', 'dirty:tid2', 'oracle'];
 const trapsOn = (policy: string, isa: 'a32' | 'a64') => policy !== 'jailhouse' || isa === 'a32';
 
 export const SEEDS = Number(process.env.SETWAY_SEEDS ?? 1000);

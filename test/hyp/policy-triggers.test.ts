@@ -22,6 +22,8 @@ import { loadElf } from '../../src/rom';
 import { runFunction } from '../../src/scenarios/function-harness';
 import { lostData } from '../../src/scenarios/lockstep/verdict';
 import { romPath } from '../../src/scenarios/rom-images';
+import { runBootHandoff } from '../../src/scenarios/boot-handoff';
+import { SMALL } from './handoff-helpers';
 
 class Regs implements TrappedVcpu {
   regs = new Uint32Array(31);
@@ -168,5 +170,17 @@ describe('kvm-6.3: the cache ID registers fabricated (reset_clidr, get_ccsidr)',
     expect(lostData(r)).toBe(false);
     // The same routine under kvm walks the real geometry, every op trapped.
     expect(flushDcacheAll('kvm', isa).setWayOpsTrapped).toBeGreaterThan(1000);
+  });
+});
+
+describe('kvm:fwb: FEAT_S2FWB, stage 2 forcing Write-Back (measured, not assumed)', () => {
+  it.each(['a32', 'a64'] as const)('%s boot handoff migrated half-way through the flush: traps every S/W op, cleans nothing, loses nothing where passthrough loses', (isa) => {
+    const migration = { kind: 'after-setway' as const, k: 768 };
+    const fwb = runBootHandoff({ ...SMALL, isa, preset: 'cubietruck', policy: 'kvm:fwb', migration });
+    expect(fwb.setWayOpsTrapped).toBe(fwb.setWayOps);
+    expect([fwb.linesByAddress, fwb.pagesFlushed]).toEqual([0, 0]);
+    expect(lostData(fwb)).toBe(false);
+    expect(fwb.staleReads).toBe(0);
+    expect(lostData(runBootHandoff({ ...SMALL, isa, preset: 'cubietruck', policy: 'passthrough', migration }))).toBe(true);
   });
 });

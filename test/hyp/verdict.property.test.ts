@@ -14,7 +14,7 @@ import { scriptGuestArb } from '../../src/scenarios/script-arbitrary';
 import { runScriptGuest } from '../../src/scenarios/script-guest';
 
 /** The script guests are AArch64 (src/scenarios/script-guest.ts): policies that claim safety for A64 guests. */
-const SAFE = [...POLICY_NAMES, 'dirty:dbm', 'dirty:tid2'].filter((p) => claimsSafetyFor(makePolicy(p), 'a64'));
+const SAFE = [...POLICY_NAMES, 'kvm:fwb', 'dirty:dbm', 'dirty:tid2'].filter((p) => claimsSafetyFor(makePolicy(p), 'a64'));
 const RUNS = Number(process.env.SETWAY_VERDICT_RUNS ?? 25);
 
 const scheduleArb: fc.Arbitrary<MigrationMode> = fc.oneof(

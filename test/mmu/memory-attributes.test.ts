@@ -11,6 +11,7 @@ import {
   combineStages,
   decodeMairAttribute,
   decodeStage2MemAttr,
+  decodeStage2MemAttrFwb,
   describeAttributes,
 } from '../../src/mmu/memory-attributes';
 
@@ -90,5 +91,34 @@ describe('decoding (D17 "MAIR_EL1" Attr<n>; D8 stage 2 MemAttr with FWB = 0)', (
     expect(describeAttributes(decodeStage2MemAttr(0b1010, 0b11))).toBe('Normal inner wt outer wt inner-shareable');
     expect(describeAttributes(decodeStage2MemAttr(0b1111, 0b11))).toBe('Normal inner wb outer wb inner-shareable');
     expect(describeAttributes(decodeStage2MemAttr(0b1101, 0b10))).toBe('Normal inner nc outer wb outer-shareable');
+  });
+});
+
+/**
+ * HCR_EL2.FWB = 1 (FEAT_S2FWB; pseudocode AArch64.S2ApplyFWBMemAttrs), the matrix by hand:
+ * MemAttr 0b0110 forces Write-Back over any stage 1 (Device included); 0b0101 is NC unless stage
+ * 1 is Device; 0b0111 is stage 1's own; 0b00dd is Device (the stronger type with a stage 1 Device).
+ */
+describe('stage 2 MemAttr with FWB', () => {
+  const fwb = (memAttr: number) => decodeStage2MemAttrFwb(memAttr, 0b11);
+  const S1: readonly T[] = ['nGnRnE', 'GRE', 'NC', 'WT', 'WB'];
+  it.each([
+    [0b0110, ['WB', 'WB', 'WB', 'WB', 'WB']],
+    [0b0101, ['nGnRnE', 'GRE', 'NC', 'NC', 'NC']],
+    [0b0111, ['nGnRnE', 'GRE', 'NC', 'WT', 'WB']],
+    [0b0001, ['nGnRnE', 'nGnRE', 'nGnRE', 'nGnRE', 'nGnRE']],
+  ] as const)('MemAttr 0b%s', (memAttr, expected) => {
+    expect(S1.map((s1) => label(combineStages(code(s1), fwb(memAttr))))).toEqual(expected);
+  });
+  it('forced Write-Back is cacheable and takes the wider shareability', () => {
+    const c = combineStages(code('nGnRnE'), fwb(0b0110));
+    expect(attributesOf(c).cacheable).toBe(true);
+    expect(attributesOf(c).shareability).toBe('outer'); // Device is Outer Shareable
+    expect(attributesOf(combineStages(code('WB', 'non'), decodeStage2MemAttrFwb(0b0110, 0b10))).shareability).toBe('outer');
+    expect(attributesOf(combineStages(code('WB', 'non'), decodeStage2MemAttrFwb(0b0110, 0b00))).shareability).toBe('non');
+  });
+  it('without FWB the same MemAttr 0b0110 is Normal Outer NC, Inner Write-Through (the FWB=0 encoding)', () => {
+    const a = attributesOf(decodeStage2MemAttr(0b0110, 0b11));
+    expect([a.outerCacheable, a.innerCacheable]).toEqual(['nc', 'wt']);
   });
 });

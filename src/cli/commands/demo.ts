@@ -14,7 +14,7 @@ import type { Command } from './command';
 /** The ROM first invalidates L1 (512 S/W ops on a Cortex-A7), then cleans L1 and L2: op 768 is mid-way through cleaning L1. */
 const MID_FLUSH_OP = 768;
 
-export const DEMO_POLICIES = [...POLICY_NAMES.filter((n) => n !== 'oracle'), 'dirty:dbm', 'dirty:tid2', 'oracle'];
+export const DEMO_POLICIES = [...POLICY_NAMES.filter((n) => n !== 'oracle'), 'kvm:fwb', 'dirty:dbm', 'dirty:tid2', 'oracle'];
 
 export const RESULT_COLUMNS: readonly Column<ScenarioResult>[] = [
   { header: 'policy', value: (r) => r.policy },

@@ -19,7 +19,7 @@ interface PolicyEntry {
 export const POLICIES: Readonly<Record<string, PolicyEntry>> = {
   passthrough: { make: passthrough, options: ['swio', 'novm'] },
   'kvm-2013': { make: kvm2013, options: [] },
-  kvm: { make: kvm, options: [] },
+  kvm: { make: kvm, options: ['fwb'] },
   'kvm-6.3': { make: kvm63, options: [] },
   xen: { make: xen, options: [] },
   jailhouse: { make: jailhouse, options: [] },

@@ -3,11 +3,17 @@
  * A S/W op while TVM is clear cleans and invalidates every mapped stage-2 page by address, then
  * sets TVM; a trapped VM-register write that turns the caches on or off flushes again; once the
  * caches are on, TVM is cleared. There is no access tracking: every flush visits the whole VM.
+ *
+ * `kvm:fwb`, on a CPU with FEAT_S2FWB (kvm_emulate.h vcpu_reset_hcr, sys_regs.c access_dcsw,
+ * pgtable.c stage-2 MemAttr): HCR_EL2.FWB instead of TVM, RAM mapped "Normal Write-Back whatever
+ * stage 1 says" (MemAttr 0b0110), and trapped S/W ops are ignored: a guest with its caches off
+ * still reads and writes through the coherent caches, so there is nothing to flush.
  */
 import { HCR } from '../../exec/el2-gate';
 import type { PolicyOptions, SetWayPolicy } from '../policy';
 
-export function kvm(_options: PolicyOptions): SetWayPolicy {
+export function kvm(options: PolicyOptions): SetWayPolicy {
+  if (options.has('fwb')) return kvmFwb();
   return {
     name: 'kvm',
     claimsSafety: true,
@@ -23,5 +29,18 @@ export function kvm(_options: PolicyOptions): SetWayPolicy {
       if (wasOn !== nowOn) host.flushGuestMemory('mapped');
       if (nowOn) host.hcr &= ~HCR.TVM;
     },
+  };
+}
+
+function kvmFwb(): SetWayPolicy {
+  return {
+    name: 'kvm',
+    claimsSafety: true,
+    summary: 'FEAT_S2FWB: RAM forced Write-Back at stage 2 (guest caches-off accesses stay coherent), S/W ops trapped and ignored, no TVM',
+    models: 'KVM/arm64 Linux 4.17+ on FEAT_S2FWB hardware (vcpu_reset_hcr, access_dcsw)',
+    stage2ForcedWriteBack: true,
+    resetHcr: () => HCR.TSW,
+    onSetWay: () => {},
+    onCacheToggle: () => {},
   };
 }
