@@ -25,8 +25,13 @@ describe('SubjectLoadQueue', () => {
         for (const o of ops) {
           if (o === 'shift' || o === 'pop') {
             if (model.length === 0) continue;
-            if (o === 'shift') (q.shift(), model.shift());
-            else (q.pop(), model.pop());
+            if (o === 'shift') {
+              q.shift();
+              model.shift();
+            } else {
+              q.pop();
+              model.pop();
+            }
             continue;
           }
           for (let k = 0; k < o.push; k++, n++) {
