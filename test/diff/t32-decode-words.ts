@@ -22,15 +22,15 @@ function isModelledCoprocessorMove(w: number): boolean {
   return (((w >>> 24) & 0xf) === 0b1110 && ((w >>> 4) & 1) === 1) || ((w >>> 21) & 0x7f) === 0b1100010;
 }
 
-/** Hint numbers llvm-mc 14 names for thumbv7a: CSDB (#20) and the Armv8.1-M PACBTI hints BTI, PACBTI, PAC, AUT (#15, #13, #29, #45). */
-const LATER_HINTS: Readonly<Record<string, number>> = { csdb: 20, bti: 15, pacbti: 13, pac: 29, aut: 45 };
+/** Hint numbers llvm-mc 14 names for thumbv7a: the Armv8.1-M PACBTI hints BTI, PACBTI, PAC, AUT (#15, #13, #29, #45). */
+const LATER_HINTS: Readonly<Record<string, number>> = { bti: 15, pacbti: 13, pac: 29, aut: 45 };
 
 export const T32_DECODE_EXCLUSIONS: readonly Exclusion[] = [
   DSB_SSBB_EXCLUSION,
   {
     name: 'hints named after Armv7-A',
     reason:
-      'llvm-mc 14 names hint #13, #15, #29 and #45 PACBTI/BTI/PAC/AUT (Armv8.1-M PACBTI, M profile only) and #20 CSDB (Arm ARM F5 "CSDB"); in Armv7-A, which setway decodes, the first are unallocated hints that execute as NOP (F1 "NOP-compatible hint instructions"), printed hint.w #n. CSDB is a setway gap: its A32 decoder names it, its T32 decoder prints hint.w #20',
+      'llvm-mc 14 names hint #13, #15, #29 and #45 PACBTI/BTI/PAC/AUT (Armv8.1-M PACBTI, M profile only); in Armv7-A, which setway decodes, they are unallocated hints that execute as NOP (F1 "NOP-compatible hint instructions"), printed hint.w #n',
     applies: (_w, ours, llvm) => {
       const hint = LATER_HINTS[llvm.mnemonicN.replace(new RegExp(`${COND_SUFFIX}$`), '')];
       return new RegExp(`^hint${COND_SUFFIX}(\\.w)?$`).test(ours.mnemonic) && hint !== undefined && ours.operands === `#${hint}`;

@@ -227,17 +227,6 @@ vectors:
     .org vectors + 0x800
 `;
 
-/** The traps where difference 2 below shows: an R13 or R14 operand of an AArch32 MCR/MCRR. */
-const R13_R14_GAP = ['A32 mcr p15, 0, r14, c7, c10, 2', 'A32 mcr p15, 0, r13, c7, c10, 2', 'A32 mcrr p15, 0, r12, r14, c2'];
-
-/** An EC 0x03/0x04 syndrome with Rt (and Rt2) R13/R14 of SVC mode as the AArch64 view, X19/X18. */
-function svcView(esr: number): number {
-  const view = (r: number): number => (r === 13 ? 19 : r === 14 ? 18 : r);
-  let v = ((esr & ~(0x1f << 5)) | (view((esr >>> 5) & 0x1f) << 5)) >>> 0;
-  if (esr >>> 26 === 0x04) v = ((v & ~(0x1f << 10)) | (view((esr >>> 10) & 0x1f) << 10)) >>> 0;
-  return v;
-}
-
 /** EL2 as the QEMU image's handler is: note ESR_EL2, skip the instruction, stop at an HVC. */
 class SyndromeLog implements El2Gate {
   readonly esr: number[] = [];
@@ -344,17 +333,13 @@ describe.skipIf(!haveTools)('syndromes vs QEMU (EL2 trap handler printing ESR_EL
       traps.push({ what: 'hvc #2 (T32)', encoder: encodeHvc(2, false) });
       const line = (v: number | undefined, i: number): string => `${traps[i]?.what ?? 'extra trap'}: ${v === undefined ? 'none' : formatSyndrome(v)}`;
 
-      // Two listed differences, each applied only where it shows and counted exactly; every other
-      // field of every syndrome is compared.
-      // 1. QEMU's IMPLEMENTATION DEFINED choice (ESR_EL2 ISS "COND"): a conditional AArch32
-      //    instruction that passed reports COND=0xE, setway reports its condition.
-      // 2. A setway gap (not yet fixed): A32Cpu does not tell the register model its mode
-      //    (SystemAccessContext.aarch32Mode), so under an AArch64 EL2 the trap path reports R13/R14
-      //    as 13/14 where ESR_EL2 needs the AArch64 view, SVC's SP/LR = X19/X18 (Arm ARM D1
-      //    "Mapping of AArch32 registers to AArch64"; the encoder does it when given the mode).
-      //    setway's own hypervisors run A32 guests under an AArch32 Hyp (HSR: Rt as written).
+      // One listed difference, applied only where it shows and counted exactly; every other field
+      // of every syndrome is compared: QEMU's IMPLEMENTATION DEFINED choice (ESR_EL2 ISS "COND"),
+      // a conditional AArch32 instruction that passed reports COND=0xE, setway its condition.
+      // (R13/R14 operands of an AArch32 MCR/MCRR are in the AArch64 view, SVC's SP/LR = X19/X18,
+      // Arm ARM D1 "Mapping of AArch32 registers to AArch64": A32Cpu gives the register model its
+      // mode. Before, the trap path reported them as 13/14 and this test listed the gap.)
       const condShown: string[] = [];
-      const viewShown: string[] = [];
       const oursAsQemu = ours.map((v, i) => {
         const t = traps[i];
         let q = v;
@@ -362,19 +347,12 @@ describe.skipIf(!haveTools)('syndromes vs QEMU (EL2 trap handler printing ESR_EL
           q = ((q & ~0x00f00000) | (0xe << 20)) >>> 0;
           condShown.push(t.what);
         }
-        const ec = q >>> 26;
-        if (ec === 0x03 || ec === 0x04) {
-          const aarch64View = svcView(q);
-          if (aarch64View !== q) viewShown.push(t?.what ?? '?');
-          q = aarch64View;
-        }
         return q;
       });
       expect(got.map(line), 'QEMU against setway\'s trap path').toEqual(oursAsQemu.map(line));
       expect(condShown).toEqual(traps.filter((t) => t.cond !== undefined).map((t) => t.what));
-      expect(viewShown, 'the R13/R14 gap, exactly where listed (fixed? drop difference 2)').toEqual(R13_R14_GAP);
-      // The trap path hands EL2 what the encoder builds for the access, but for the same gap.
-      expect(ours.map((v, i) => line(R13_R14_GAP.includes(traps[i]?.what) ? svcView(v) : v, i))).toEqual(traps.map((t, i) => line(t.encoder, i)));
+      // The trap path hands EL2 what the encoder builds for the access.
+      expect(ours.map(line)).toEqual(traps.map((t, i) => line(t.encoder, i)));
       expect(got).toHaveLength(A64_CASES.length + A32_CASES.length + T32_CASES.length + 2);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -91,6 +91,8 @@ export const branchMisc32Table: readonly T32Row[] = [
   }, (i) => {
     const name = HINT_NAMES[i.sub];
     if (name !== undefined) return line(i, name, '', false, true);
+    // CSDB (F5 "CSDB", T1) has no 16-bit form: no .w.
+    if (i.sub === 0x14) return line(i, 'csdb', '');
     if ((i.sub & 0xf0) === 0xf0) return line(i, 'dbg', `#${i.sub & 15}`);
     return line(i, 'hint', `#${i.sub}`, false, true);
   }),

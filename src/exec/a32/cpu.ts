@@ -354,6 +354,11 @@ export class A32Cpu implements SystemAccessContext {
 
   // ---- SystemAccessContext / TrappedVcpu ----
 
+  /** PSTATE.M: an AArch64 EL2 reports Rt in the AArch64 view of this mode's registers (SVC's R14 is X18). */
+  get aarch32Mode(): number {
+    return this.mode;
+  }
+
   get el(): number {
     return this.mode === Mode.USR ? 0 : 1;
   }
