@@ -1,8 +1,9 @@
 /**
  * A64 executor versus QEMU user mode (qemu-aarch64 -cpu cortex-a53): at least 2,000 random
- * straight-line sequences per run, generated from the decoder's rows, all in one QEMU process.
- * Compared after each sequence: X0-X30, SP, NZCV and the 512-byte scratch buffer. No mismatch is
- * tolerated; the seed is fixed (SETWAY_SEED explores others) and printed.
+ * straight-line sequences per run, generated from the decoder's rows with their fixed bits honoured,
+ * each Arm ARM form (A64_SEQUENCE_FORMS) as likely as any other, all in one QEMU process.
+ * Compared after each sequence: X0-X30, SP, NZCV and the 512-byte scratch buffer. Every form must
+ * be compared; no mismatch is tolerated; the seed is fixed (SETWAY_SEED explores others) and printed.
  */
 import { describe, expect, it } from 'vitest';
 import { A64Op, decodeA64, disassembleA64 } from '../../src/decode/a64';
@@ -12,7 +13,8 @@ import type { ExecCase } from '../oracles/exec-harness';
 import { Prng, testSeed } from '../oracles/prng';
 import type { ScratchMemory } from '../oracles/scratch-memory';
 import { LD_LLD, LLVM_MC, QEMU_AARCH64, oraclesAvailable } from '../oracles/tools';
-import { A64_SEQUENCE_EXCLUSIONS, randomA64Case } from './a64-sequences';
+import { a64Form } from './a64-row-words';
+import { A64_SEQUENCE_EXCLUSIONS, A64_SEQUENCE_FORMS, randomA64Case } from './a64-sequences';
 import { formatExecReport, mismatchGroups, runExecDiff, type OurRun } from './exec-diff';
 
 const SEQUENCES = 2500;
@@ -78,7 +80,7 @@ function rejectUnaligned(c: ExecCase): string | null {
 }
 
 describe.skipIf(!have)('A64 executor vs QEMU user mode', () => {
-  it(`agrees on registers, flags and memory after ${SEQUENCES} random sequences`, () => {
+  it(`agrees on registers, flags and memory after ${SEQUENCES} random sequences, every sequence form compared`, () => {
     const seed = testSeed(DEFAULT_SEED);
     console.log(`a64-exec seed ${seed} (replay with SETWAY_SEED=${seed})`);
     console.log(`excluded from generation:\n  - ${A64_SEQUENCE_EXCLUSIONS.join('\n  - ')}`);
@@ -91,6 +93,7 @@ describe.skipIf(!have)('A64 executor vs QEMU user mode', () => {
       reject: (c) => rejectUnaligned(c),
       keepFaults: /alignment fault/,
       describe: (w) => disassembleA64(decodeA64(w)).replace(/\t/g, ' '),
+      coverageKey: (w) => a64Form(decodeA64(w)),
     });
     console.log(formatExecReport('A64 exec vs qemu-aarch64', report));
     expect(report.sequences).toBeGreaterThanOrEqual(2000);
@@ -109,6 +112,8 @@ describe.skipIf(!have)('A64 executor vs QEMU user mode', () => {
     }
     const missing = FLAG_SETTING_FORMS.filter((f) => ![...flagForms.entries()].some(([k, sfs]) => k.endsWith(`/${f.op}`) && sfs.has(0) && sfs.has(1)));
     expect(missing.map((f) => f.name)).toEqual([]);
+    // Every form a sequence may hold was compared at least once (LDARH, LDRSH (register)... included).
+    expect(A64_SEQUENCE_FORMS.filter((f) => !report.coverage.has(f))).toEqual([]);
     // No mismatch is tolerated.
     expect(mismatchGroups(report)).toEqual([]);
     expect(report.agreed).toBe(report.sequences);

@@ -40,7 +40,23 @@ export function decodeA64(word: number): A64Instruction {
   return r;
 }
 
-/** The table's rows (for generators in tests: words matching a row). */
-export function a64Rows(): readonly { readonly mask: number; readonly value: number; readonly mnemonic: string }[] {
-  return table.rows.map((r) => ({ mask: r.pattern.mask, value: r.pattern.value, mnemonic: r.data.mnemonic }));
+/** A row of the table as tests see it: the pattern, its fixed bits, and where each field letter sits (read-only). */
+export interface A64RowView {
+  readonly mask: number;
+  readonly value: number;
+  readonly mnemonic: string;
+  /** The row's operation before its build refines it (the `ldr` rows also yield STR/LDRS/PRFM). */
+  readonly op: A64Op;
+  readonly pattern: string;
+  /** Field letter (table.ts legend) -> the bits it occupies. */
+  readonly fields: Readonly<Record<string, number>>;
+}
+
+/** The table's rows, most specific first (for generators in tests: words matching a row). */
+export function a64Rows(): readonly A64RowView[] {
+  return table.rows.map((r) => {
+    const fields: Record<string, number> = {};
+    for (const name in r.pattern.fields) fields[name] = r.pattern.fields[name].mask;
+    return { mask: r.pattern.mask, value: r.pattern.value, mnemonic: r.data.mnemonic, op: r.data.op, pattern: r.data.pattern, fields };
+  });
 }
