@@ -10,6 +10,8 @@ import type { ScenarioResult } from '../../scenarios/result';
 import { BareMetalRuns } from '../../scenarios/lockstep/bare-metal-runs';
 import { count, renderTable, type Column } from '../format/table';
 import type { Command } from './command';
+import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { renderDemoPage } from '../../report/demo-page';
 
 /** The ROM first invalidates L1 (512 S/W ops on a Cortex-A7), then cleans L1 and L2: op 768 is mid-way through cleaning L1. */
 const MID_FLUSH_OP = 768;
@@ -38,13 +40,15 @@ export const demoCommand: Command = {
       isa: { type: 'string' },
       seed: { type: 'string' },
       'buffer-kib': { type: 'string' },
+      html: { type: 'string' },
     });
     if (help) {
       process.stdout.write(
-        'usage: setway demo [--isa a32|a64] [--buffer-kib N] [--seed N] [--json]\n\n' +
+        'usage: setway demo [--isa a32|a64] [--buffer-kib N] [--seed N] [--json] [--html FILE]\n\n' +
           'Runs the boot-handoff ROM (write with caches on, flush by set/way, caches off, read back)\n' +
           `on the cubietruck preset (a32) or server preset (a64), moving the vCPU to the other pCPU after\n` +
-          `S/W op ${MID_FLUSH_OP}, under every policy, and prints one row per policy.\n`,
+          `S/W op ${MID_FLUSH_OP}, under every policy, and prints one row per policy.\n` +
+          '--html FILE also writes the policies side by side as one self-contained page (charts, verdicts, table).\n',
       );
       return EXIT.ok;
     }
@@ -52,10 +56,16 @@ export const demoCommand: Command = {
     const isa = values.isa === 'a64' ? 'a64' : 'a32';
     const seed = intFlag('demo', 'seed', values.seed as string | undefined, 1);
     const bufferBytes = intFlag('demo', 'buffer-kib', values['buffer-kib'] as string | undefined, 128) * 1024;
+    const html = values.html === undefined ? null : openHtmlFile(values.html as string);
     const bareMetal = new BareMetalRuns();
     const results = DEMO_POLICIES.map((policy) =>
       runBootHandoff({ isa, policy, bufferBytes, seed, migration: { kind: 'after-setway', k: MID_FLUSH_OP }, bareMetal }),
     );
+    if (html !== null) {
+      const migrationText = `vCPU moved to the other pCPU after S/W op ${MID_FLUSH_OP}`;
+      writeFileSync(html, renderDemoPage({ results, columns: RESULT_COLUMNS, bufferBytes, migrationText, commandLine: ['setway', 'demo', ...args].join(' ') }));
+      closeSync(html);
+    }
     if (values.json) {
       process.stdout.write(`${JSON.stringify({ scenario: 'boot-handoff', results }, null, 2)}\n`);
       return EXIT.ok;
@@ -78,3 +88,12 @@ export const demoCommand: Command = {
     return EXIT.ok;
   },
 };
+
+/** Opened before the runs, so a path that cannot be written fails at once. */
+function openHtmlFile(path: string): number {
+  try {
+    return openSync(path, 'w');
+  } catch (error) {
+    throw new CliError(`demo: cannot write --html ${path}: ${(error as Error).message}`, EXIT.usage);
+  }
+}
