@@ -2,6 +2,8 @@
  * `setway demo --html`: the data behind each chart is the demo's own JSON figures, the page stands
  * alone (no fetch of anything), and what a result row holds cannot break out of the page.
  */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { lostData } from '../../src/scenarios/lockstep/verdict';
 import type { ScenarioResult } from '../../src/scenarios/result';
@@ -67,6 +69,14 @@ describe('setway demo --html', () => {
     expect(page.includes('<script>alert(2)')).toBe(false);
     expect(chartsOfPage(page)[0].bars[0].policy).toBe(hostile.policy);
     expect(jsonForScript({ a: '</script>\u2028' })).toBe('{"a":"\\u003c/script>\\u2028"}');
+  });
+
+  it('a page that cannot be written is a usage error, reported before any run', () => {
+    const r = spawnSync(process.execPath, [fileURLToPath(new URL('../../bin/setway.js', import.meta.url)), 'demo', '--html', '/nonexistent-dir/report.html'], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('demo: cannot write --html /nonexistent-dir/report.html');
+    expect(r.stdout).toBe('');
   });
 
   it('decade ticks end at the first power of ten at or above the largest value', () => {
