@@ -315,6 +315,8 @@ export class SystemRegisters implements SystemInstructionHandler {
   }
 
   private implemented(row: SysRegRow): boolean {
+    // No FP/Advanced SIMD in any configuration (ID_AA64PFR0_EL1.FP/AdvSIMD 0xF, MVFR0-2 0).
+    if (row.feature === 'FP') return false;
     return row.feature !== 'CCIDX' || this.options.ccidx === true;
   }
 

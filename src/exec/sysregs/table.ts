@@ -101,7 +101,7 @@ export interface SysRegRow {
   /** A write changes stage-1 translation: the model calls SystemPort.translationControlChanged(). */
   readonly translationControl?: boolean;
   /** Optional feature the row needs; absent features make the encodings UNDEFINED. */
-  readonly feature?: 'CCIDX';
+  readonly feature?: 'CCIDX' | 'FP';
 }
 
 // --- builders -------------------------------------------------------------------------------
@@ -407,8 +407,10 @@ export const SYSREG_ROWS: readonly SysRegRow[] = [
   row('CurrentEL', 'ro', { kind: 'cpu' }, [], [msr('CurrentEL', 3, 0, 4, 2, 2)]),
   row('DAIF', 'rw', { kind: 'cpu' }, [], [msr('DAIF', 3, 3, 4, 2, 1)]),
   row('NZCV', 'rw', { kind: 'cpu' }, [], [msr('NZCV', 3, 3, 4, 2, 0, 'rw')]),
-  row('FPCR', 'rw', { kind: 'cpu' }, [], [msr('FPCR', 3, 3, 4, 4, 0, 'rw')]),
-  row('FPSR', 'rw', { kind: 'cpu' }, [], [msr('FPSR', 3, 3, 4, 4, 1, 'rw')]),
+  // FPCR and FPSR are present only with FEAT_FP or FEAT_AdvSIMD; otherwise direct accesses to them
+  // are UNDEFINED (D17 "FPCR", "FPSR"). setway implements neither (ID_AA64PFR0_EL1.FP/AdvSIMD 0xF).
+  row('FPCR', 'rw', { kind: 'cpu' }, [], [msr('FPCR', 3, 3, 4, 4, 0, 'rw')], { feature: 'FP' }),
+  row('FPSR', 'rw', { kind: 'cpu' }, [], [msr('FPSR', 3, 3, 4, 4, 1, 'rw')], { feature: 'FP' }),
 ];
 
 // --- lookup ---------------------------------------------------------------------------------
