@@ -25,22 +25,35 @@ const FP_TARGETS: Record<'a32' | 't32' | 'a64', Target> = {
   a64: { triple: 'aarch64-none-elf', mattr: '+v8a,+fp-armv8,+neon' },
 };
 
-function run(isa: 'a32' | 't32' | 'a64', source: string, takeExceptions = false): ProgramRunResult {
+function assembleFor(isa: 'a32' | 't32' | 'a64', source: string): Uint8Array {
   const prefix = isa === 't32' ? '.syntax unified\n.thumb\n' : isa === 'a32' ? '.syntax unified\n.arm\n' : '';
-  const image = loadRaw(assemble(`${prefix}${source}\n`, FP_TARGETS[isa]), { address: GUEST_RAM_IPA, isa });
-  return runProgram({ image, policy: makePolicy('kvm'), budget: 10_000, takeExceptions });
+  return assemble(`${prefix}${source}\n`, FP_TARGETS[isa]);
 }
 
-function stopsUndefined(isa: 'a32' | 't32' | 'a64', instruction: string): Error {
-  let error: unknown;
-  try {
-    run(isa, `${instruction}\nhvc #0`);
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(Error);
-  expect(classifyError(error).exitCode).toBe(EXIT.guest);
-  return error as Error;
+function runBytes(isa: 'a32' | 't32' | 'a64', bytes: Uint8Array, takeExceptions = false): ProgramRunResult {
+  return runProgram({ image: loadRaw(bytes, { address: GUEST_RAM_IPA, isa }), policy: makePolicy('kvm'), budget: 10_000, takeExceptions });
+}
+
+function run(isa: 'a32' | 't32' | 'a64', source: string, takeExceptions = false): ProgramRunResult {
+  return runBytes(isa, assembleFor(isa, source), takeExceptions);
+}
+
+/** Each instruction (all 32-bit, T32 included) alone before an HVC #0: the error each run ends in. */
+function stopsUndefined(isa: 'a32' | 't32' | 'a64', instructions: readonly string[]): Error[] {
+  const code = assembleFor(isa, [...instructions, 'hvc #0'].join('\n'));
+  expect(code.length).toBe(4 * (instructions.length + 1));
+  const hvc = code.slice(code.length - 4);
+  return instructions.map((instruction, n) => {
+    let error: unknown;
+    try {
+      runBytes(isa, new Uint8Array([...code.slice(4 * n, 4 * n + 4), ...hvc]));
+    } catch (e) {
+      error = e;
+    }
+    expect(error, instruction).toBeInstanceOf(Error);
+    expect(classifyError(error).exitCode, instruction).toBe(EXIT.guest);
+    return error as Error;
+  });
 }
 
 const A64_FP = ['mrs x0, fpsr', 'mrs x1, fpcr', 'msr fpsr, x2', 'msr fpcr, xzr', 'fadd d0, d1, d2', 'fmov x0, d0', 'fmov s0, w1', 'add v0.4s, v1.4s, v2.4s', 'ldr q0, [x0]', 'str d0, [x0, #8]', 'ldp q0, q1, [x0]', 'ld1 {v0.4s}, [x0]', 'scvtf d0, x1', 'fcmp s0, #0.0'];
@@ -48,8 +61,8 @@ const A32_FP = ['vmrs r0, fpscr', 'vmsr fpscr, r0', 'vmrs r0, fpexc', 'vmsr fpex
 
 describe.runIf(have)('no FP/Advanced SIMD', () => {
   it('A64: every FP/SIMD instruction and FPCR/FPSR access stops with an Undefined Instruction (EC 0x00) at its PC', () => {
-    for (const instruction of A64_FP) {
-      const e = stopsUndefined('a64', instruction);
+    for (const [n, e] of stopsUndefined('a64', A64_FP).entries()) {
+      const instruction = A64_FP[n];
       expect(e, instruction).toBeInstanceOf(A64GuestException);
       expect((e as A64GuestException).exceptionClass, instruction).toBe(0);
       expect((e as A64GuestException).pc, instruction).toBe(GUEST_RAM_IPA);
@@ -58,8 +71,8 @@ describe.runIf(have)('no FP/Advanced SIMD', () => {
 
   for (const isa of ['a32', 't32'] as const) {
     it(`${isa.toUpperCase()}: every VFP/Advanced SIMD instruction and cp10/cp11 access stops UNDEFINED at its PC`, () => {
-      for (const instruction of A32_FP) {
-        const e = stopsUndefined(isa, instruction);
+      for (const [n, e] of stopsUndefined(isa, A32_FP).entries()) {
+        const instruction = A32_FP[n];
         expect(e, instruction).toBeInstanceOf(A32GuestException);
         expect((e as A32GuestException).kind, instruction).toBe('undefined');
         expect((e as A32GuestException).pc, instruction).toBe(GUEST_RAM_IPA);
