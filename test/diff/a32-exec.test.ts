@@ -15,7 +15,7 @@ import type { ScratchMemory } from '../oracles/scratch-memory';
 import { LD_LLD, LLVM_MC, QEMU_ARM, oraclesAvailable } from '../oracles/tools';
 import { rowOfWord } from './a32-row-words';
 import { A32_SEQUENCE_EXCLUSIONS, A32_SEQUENCE_ROWS, randomA32Case } from './a32-sequences';
-import { formatExecReport, mismatchGroups, runExecDiff, type OurRun } from './exec-diff';
+import { formatExecReport, mismatchGroups, runExecDiff, SIGBUS, SIGILL, SIGSEGV, type OurRun } from './exec-diff';
 
 const SEQUENCES = 2500;
 /** Fixed so every run compares the same words and a failure replays; SETWAY_SEED explores others. */
@@ -36,7 +36,8 @@ function runOurs(c: ExecCase, codeAddress: number, memory: ScratchMemory): OurRu
     try {
       cpu.stepHandlingAborts();
     } catch (e) {
-      if (e instanceof GuestException || e instanceof MemoryAbort) return { kind: 'fault', detail: `${e.name}: ${e.message}` };
+      if (e instanceof GuestException) return linuxFault(e, memory);
+      if (e instanceof MemoryAbort) return { kind: 'fault', detail: `${e.name}: ${e.message}`, signal: SIGSEGV, pc: BigInt(codeAddress + 4 * i), address: BigInt(e.fault.va >>> 0) };
       throw e;
     }
     if (cpu.pc !== codeAddress + 4 * (i + 1)) return { kind: 'fault', detail: `PC 0x${cpu.pc.toString(16)} after instruction ${i}` };
@@ -44,6 +45,21 @@ function runOurs(c: ExecCase, codeAddress: number, memory: ScratchMemory): OurRu
   }
   return { kind: 'done', final: { regs: cpu.r.slice(0, 15), flags: cpu.cpsr, scratch: memory.scratch.slice() } };
 }
+/**
+ * The signal Linux raises for a User-mode exception: Undefined Instruction -> SIGILL at the PC;
+ * a Data Abort -> SIGBUS for an alignment fault (address not known to our executor here),
+ * SIGSEGV at the address our memory refused otherwise; a Prefetch Abort -> SIGSEGV at the PC.
+ */
+function linuxFault(e: GuestException, memory: ScratchMemory): OurRun {
+  const pc = BigInt(e.pc >>> 0);
+  const detail = `${e.name}: ${e.message}`;
+  if (e.kind === 'undefined') return { kind: 'fault', detail, signal: SIGILL, pc, address: pc };
+  if (e.kind === 'prefetch-abort') return { kind: 'fault', detail, signal: SIGSEGV, pc, address: pc };
+  if (e.kind === 'data-abort' && /alignment/.test(e.detail)) return { kind: 'fault', detail, signal: SIGBUS, pc };
+  if (e.kind === 'data-abort') return { kind: 'fault', detail, signal: SIGSEGV, pc, address: memory.outside ? BigInt(memory.outside.address >>> 0) : undefined };
+  return { kind: 'fault', detail };
+}
+
 // Data accesses of each instruction of the last run, for the alignment rule below.
 const lastLogs: { address: number; size: number }[][] = [];
 
@@ -69,7 +85,6 @@ describe.skipIf(!have)('A32 executor vs QEMU user mode', () => {
       generate: (rng) => randomA32Case(rng, rng.chance(0.3) ? 1 : 8),
       ours: runOurs,
       reject: (c) => rejectUnaligned(c),
-      keepFaults: /alignment fault/,
       describe: (w) => disassembleA32(decodeA32(w)).replace(/\t/g, ' '),
       coverageKey: (w) => rowOfWord(w)?.label ?? 'unallocated',
     });

@@ -170,13 +170,13 @@ export function runInQemuT32(cases: readonly ExecCase[]): ExecOutcome[] {
   if (run.status === 0 && run.stdout.length === n * recordBytes + n) {
     return cases.map((_, i) => {
       const signal = run.stdout[n * recordBytes + i];
-      if (signal !== 0) return { kind: 'crashed', detail: `signal ${signal} (${SIGNAL_NAMES[signal] ?? '?'})`, codeAddress: addresses[i] };
+      if (signal !== 0) return { kind: 'crashed', detail: `signal ${signal} (${SIGNAL_NAMES[signal] ?? '?'})`, codeAddress: addresses[i], signal, faultAddress: null, faultPc: null };
       return { kind: 'done', final: readState(run.stdout, i * recordBytes), codeAddress: addresses[i] };
     });
   }
   if (n === 1) {
     const why = run.signal ? `signal ${run.signal}` : `exit status ${run.status}`;
-    return [{ kind: 'crashed', detail: `${why}; ${run.stdout.length} bytes out; ${run.stderr.trim().slice(0, 300)}`, codeAddress: addresses[0] }];
+    return [{ kind: 'crashed', detail: `${why}; ${run.stdout.length} bytes out; ${run.stderr.trim().slice(0, 300)}`, codeAddress: addresses[0], signal: 0, faultAddress: null, faultPc: null }];
   }
   const half = n >> 1;
   return [...runInQemuT32(cases.slice(0, half)), ...runInQemuT32(cases.slice(half))];

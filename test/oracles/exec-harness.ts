@@ -11,7 +11,8 @@
  *
  * and at the end writes all output records to stdout with the write syscall. A sequence that
  * faults (SIGSEGV, SIGBUS, SIGILL...) is caught by a signal handler on an alternate stack, which
- * notes the signal and resumes at the next sequence.
+ * notes the signal, the fault address (siginfo si_addr) and the faulting PC (the ucontext's PC),
+ * and resumes at the next sequence.
  */
 import type { Isa } from './llvm-mc';
 import { parseElf } from './elf';
@@ -47,7 +48,15 @@ export interface ExecCase {
 
 export type ExecOutcome =
   | { readonly kind: 'done'; readonly final: ExecState; /** Where the sequence's first word was in the run that produced this. */ readonly codeAddress: number }
-  | { readonly kind: 'crashed'; readonly detail: string; readonly codeAddress: number };
+  | {
+      readonly kind: 'crashed';
+      readonly detail: string;
+      readonly codeAddress: number;
+      /** The signal the harness caught (0 when the whole QEMU run failed), si_addr and the PC it was raised at (null: not recorded). */
+      readonly signal: number;
+      readonly faultAddress: bigint | null;
+      readonly faultPc: bigint | null;
+    };
 
 /** Signals a faulting sequence raises: SIGILL, SIGTRAP, SIGBUS, SIGFPE, SIGSEGV (same numbers on Arm and AArch64 Linux). */
 const FAULT_SIGNALS = [4, 5, 7, 8, 11];
@@ -55,6 +64,8 @@ const ALT_STACK_BYTES = 16384;
 
 /** Record sizes in bytes: the register file plus one flags word (A32) or SP already in regs plus NZCV (A64). */
 const STATE_BYTES: Readonly<Record<Isa, number>> = { a32: 64, a64: 264 };
+/** Per-sequence fault record after the state records: si_addr then the PC, one register each. */
+const FAULT_INFO_BYTES: Readonly<Record<Isa, number>> = { a32: 8, a64: 16 };
 
 function words(xs: ArrayLike<number>): string {
   const parts: string[] = [];
@@ -87,14 +98,21 @@ export function harnessSource(isa: Isa, cases: readonly ExecCase[]): string {
     // rt_sigaction(sig, &act, NULL, 8) (syscall 174) for SIGILL 4, SIGTRAP 5, SIGBUS 7, SIGFPE 8, SIGSEGV 11.
     for (const sig of FAULT_SIGNALS) L.push(`  mov r0, #${sig}`, '  ldr r1, =fault_action', '  mov r2, #0', '  mov r3, #8', '  mov r7, #174', '  svc #0');
     L.push('  b seq_0_pre');
-    // Handler (r0 signal, r2 ucontext): record the signal for the current sequence and resume at
-    // the next sequence's prologue by rewriting uc_mcontext.arm_pc (ucontext offset 92).
+    // Handler (r0 signal, r1 siginfo, r2 ucontext): record the signal, si_addr (siginfo offset 12)
+    // and uc_mcontext.arm_pc (ucontext offset 92) for the current sequence, and resume at the next
+    // sequence's prologue by rewriting arm_pc.
     L.push(
       'on_fault:',
       '  ldr r3, =current_sequence',
       '  ldr r3, [r3]',
       '  ldr r12, =fault_status',
       '  strb r0, [r12, r3]',
+      '  ldr r12, =fault_info',
+      '  add r12, r12, r3, lsl #3',
+      '  ldr r0, [r1, #12]',
+      '  str r0, [r12]',
+      '  ldr r0, [r2, #92]',
+      '  str r0, [r12, #4]',
       '  ldr r12, =resume_table',
       '  ldr r12, [r12, r3, lsl #2]',
       '  str r12, [r2, #92]',
@@ -145,7 +163,7 @@ export function harnessSource(isa: Isa, cases: readonly ExecCase[]): string {
     L.push(
       `seq_${n}_pre:`,
       '  ldr r1, =out_0',
-      `  ldr r2, =${n * recordBytes + n}`,
+      `  ldr r2, =${n * (recordBytes + FAULT_INFO_BYTES.a32) + n}`,
       // write(1, buf, len) until all is written (syscall 4 in r7), then exit(0) (syscall 1).
       '2: mov r0, #1',
       '  mov r7, #4',
@@ -170,14 +188,21 @@ export function harnessSource(isa: Isa, cases: readonly ExecCase[]): string {
     // rt_sigaction(sig, &act, NULL, 8) (syscall 134).
     for (const sig of FAULT_SIGNALS) L.push(`  mov x0, #${sig}`, '  ldr x1, =fault_action', '  mov x2, #0', '  mov x3, #8', '  mov x8, #134', '  svc #0');
     L.push('  b seq_0_pre');
-    // Handler (x0 signal, x2 ucontext): record the signal, resume at the next prologue by
-    // rewriting uc_mcontext.pc (ucontext offset 440: 176 to the sigcontext, then 8 + 31*8 + 8).
+    // Handler (x0 signal, x1 siginfo, x2 ucontext): record the signal, si_addr (siginfo offset 16)
+    // and uc_mcontext.pc (ucontext offset 440: 176 to the sigcontext, then 8 + 31*8 + 8), resume at
+    // the next prologue by rewriting the PC.
     L.push(
       'on_fault:',
       '  ldr x3, =current_sequence',
       '  ldr w3, [x3]',
       '  ldr x4, =fault_status',
       '  strb w0, [x4, x3]',
+      '  ldr x4, =fault_info',
+      '  add x4, x4, x3, lsl #4',
+      '  ldr x5, [x1, #16]',
+      '  str x5, [x4]',
+      '  ldr x5, [x2, #440]',
+      '  str x5, [x4, #8]',
       '  ldr x4, =resume_table',
       '  ldr x4, [x4, x3, lsl #3]',
       '  str x4, [x2, #440]',
@@ -235,7 +260,7 @@ export function harnessSource(isa: Isa, cases: readonly ExecCase[]): string {
     L.push(
       `seq_${n}_pre:`,
       '  ldr x1, =out_0',
-      `  ldr x2, =${n * recordBytes + n}`,
+      `  ldr x2, =${n * (recordBytes + FAULT_INFO_BYTES.a64) + n}`,
       // write(1, buf, len) until all is written (syscall 64 in x8), then exit(0) (syscall 93).
       '2: mov x0, #1',
       '  mov x8, #64',
@@ -268,7 +293,8 @@ export function harnessSource(isa: Isa, cases: readonly ExecCase[]): string {
   });
   L.push('.bss', '.balign 8');
   for (let i = 0; i < n; i++) L.push(`out_${i}:`, `  .space ${recordBytes}`);
-  // One byte per sequence, written right after the records: the signal that ended it, or 0.
+  // Written right after the records: each sequence's fault record, then one byte per sequence, the signal that ended it or 0.
+  L.push('fault_info:', `  .space ${n * FAULT_INFO_BYTES[isa]}`);
   L.push('fault_status:', `  .space ${n}`, '.balign 16', 'alt_stack:', `  .space ${ALT_STACK_BYTES}`);
   L.push('.section .scratch, "aw", %nobits', `  .space ${SCRATCH_SIZE}`);
   return L.join('\n') + '\n';
@@ -284,7 +310,7 @@ function readState(isa: Isa, bytes: Uint8Array, off: number): ExecState {
   return { regs, flags, scratch };
 }
 
-const SIGNAL_NAMES: Readonly<Record<number, string>> = { 4: 'SIGILL', 5: 'SIGTRAP', 7: 'SIGBUS', 8: 'SIGFPE', 11: 'SIGSEGV' };
+export const SIGNAL_NAMES: Readonly<Record<number, string>> = { 4: 'SIGILL', 5: 'SIGTRAP', 7: 'SIGBUS', 8: 'SIGFPE', 11: 'SIGSEGV' };
 
 /**
  * Run the cases in QEMU user mode in one process. A sequence that faults is caught by the
@@ -303,16 +329,25 @@ export function runInQemu(isa: Isa, cases: readonly ExecCase[], options: { timeo
   const run = runUserElf(elf, isa, options);
   const recordBytes = STATE_BYTES[isa] + SCRATCH_SIZE;
   const n = cases.length;
-  if (run.status === 0 && run.stdout.length === n * recordBytes + n) {
+  const info = FAULT_INFO_BYTES[isa];
+  if (run.status === 0 && run.stdout.length === n * (recordBytes + info) + n) {
+    const dv = new DataView(run.stdout.buffer, run.stdout.byteOffset, run.stdout.byteLength);
+    const register = (off: number): bigint => (isa === 'a32' ? BigInt(dv.getUint32(off, true)) : dv.getBigUint64(off, true));
     return cases.map((_, i) => {
-      const signal = run.stdout[n * recordBytes + i];
-      if (signal !== 0) return { kind: 'crashed', detail: `signal ${signal} (${SIGNAL_NAMES[signal] ?? '?'})`, codeAddress: addresses[i] };
+      const signal = run.stdout[n * (recordBytes + info) + i];
+      if (signal !== 0) {
+        const at = n * recordBytes + i * info;
+        const faultAddress = register(at);
+        const faultPc = register(at + info / 2);
+        const detail = `signal ${signal} (${SIGNAL_NAMES[signal] ?? '?'}) at PC 0x${faultPc.toString(16)}, address 0x${faultAddress.toString(16)}`;
+        return { kind: 'crashed', detail, codeAddress: addresses[i], signal, faultAddress, faultPc };
+      }
       return { kind: 'done', final: readState(isa, run.stdout, i * recordBytes), codeAddress: addresses[i] };
     });
   }
   if (cases.length === 1) {
     const why = run.signal ? `signal ${run.signal}` : `exit status ${run.status}`;
-    return [{ kind: 'crashed', detail: `${why}; ${run.stdout.length} bytes out; ${run.stderr.trim().slice(0, 300)}`, codeAddress: addresses[0] }];
+    return [{ kind: 'crashed', detail: `${why}; ${run.stdout.length} bytes out; ${run.stderr.trim().slice(0, 300)}`, codeAddress: addresses[0], signal: 0, faultAddress: null, faultPc: null }];
   }
   const half = cases.length >> 1;
   return [...runInQemu(isa, cases.slice(0, half), options), ...runInQemu(isa, cases.slice(half), options)];
