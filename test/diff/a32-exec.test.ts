@@ -7,15 +7,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { A32Op, decodeA32, disassembleA32 } from '../../src/decode/a32';
-import { A32Cpu, GuestException } from '../../src/exec/a32';
-import { MemoryAbort } from '../../src/mmu/fault';
+import { A32Cpu } from '../../src/exec/a32';
 import { FLAG_MASK, type ExecCase } from '../oracles/exec-harness';
 import { Prng, testSeed } from '../oracles/prng';
 import type { ScratchMemory } from '../oracles/scratch-memory';
 import { LD_LLD, LLVM_MC, QEMU_ARM, oraclesAvailable } from '../oracles/tools';
 import { rowOfWord } from './a32-row-words';
 import { A32_SEQUENCE_EXCLUSIONS, A32_SEQUENCE_ROWS, randomA32Case } from './a32-sequences';
-import { formatExecReport, mismatchGroups, runExecDiff, SIGBUS, SIGILL, SIGSEGV, type OurRun } from './exec-diff';
+import { a32LinuxFault } from './a32-faults';
+import { formatExecReport, mismatchGroups, runExecDiff, type OurRun } from './exec-diff';
 
 const SEQUENCES = 2500;
 /** Fixed so every run compares the same words and a failure replays; SETWAY_SEED explores others. */
@@ -36,30 +36,13 @@ function runOurs(c: ExecCase, codeAddress: number, memory: ScratchMemory): OurRu
     try {
       cpu.stepHandlingAborts();
     } catch (e) {
-      if (e instanceof GuestException) return linuxFault(e, memory);
-      if (e instanceof MemoryAbort) return { kind: 'fault', detail: `${e.name}: ${e.message}`, signal: SIGSEGV, pc: BigInt(codeAddress + 4 * i), address: BigInt(e.fault.va >>> 0) };
-      throw e;
+      return a32LinuxFault(e, memory);
     }
     if (cpu.pc !== codeAddress + 4 * (i + 1)) return { kind: 'fault', detail: `PC 0x${cpu.pc.toString(16)} after instruction ${i}` };
     lastLogs[i] = memory.log.slice();
   }
   return { kind: 'done', final: { regs: cpu.r.slice(0, 15), flags: cpu.cpsr, scratch: memory.scratch.slice() } };
 }
-/**
- * The signal Linux raises for a User-mode exception: Undefined Instruction -> SIGILL at the PC;
- * a Data Abort -> SIGBUS for an alignment fault (address not known to our executor here),
- * SIGSEGV at the address our memory refused otherwise; a Prefetch Abort -> SIGSEGV at the PC.
- */
-function linuxFault(e: GuestException, memory: ScratchMemory): OurRun {
-  const pc = BigInt(e.pc >>> 0);
-  const detail = `${e.name}: ${e.message}`;
-  if (e.kind === 'undefined') return { kind: 'fault', detail, signal: SIGILL, pc, address: pc };
-  if (e.kind === 'prefetch-abort') return { kind: 'fault', detail, signal: SIGSEGV, pc, address: pc };
-  if (e.kind === 'data-abort' && /alignment/.test(e.detail)) return { kind: 'fault', detail, signal: SIGBUS, pc };
-  if (e.kind === 'data-abort') return { kind: 'fault', detail, signal: SIGSEGV, pc, address: memory.outside ? BigInt(memory.outside.address >>> 0) : undefined };
-  return { kind: 'fault', detail };
-}
-
 // Data accesses of each instruction of the last run, for the alignment rule below.
 const lastLogs: { address: number; size: number }[][] = [];
 

@@ -8,13 +8,13 @@
 import { describe, expect, it } from 'vitest';
 import { A32Op } from '../../src/decode/a32';
 import { decodeT32Word, disassembleT32, rows16, rows32 } from '../../src/decode/t32';
-import { A32Cpu, GuestException } from '../../src/exec/a32';
-import { MemoryAbort } from '../../src/mmu/fault';
+import { A32Cpu } from '../../src/exec/a32';
 import { FLAG_MASK, type ExecCase } from '../oracles/exec-harness';
 import { runInQemuT32, t32CodeBytes, T32ScratchMemory } from '../oracles/exec-harness-t32';
 import { Prng, testSeed } from '../oracles/prng';
 import type { ScratchMemory } from '../oracles/scratch-memory';
 import { LD_LLD, LLVM_MC, QEMU_ARM, oraclesAvailable } from '../oracles/tools';
+import { a32LinuxFault } from './a32-faults';
 import { formatExecReport, mismatchGroups, runExecDiff, type OurRun } from './exec-diff';
 import { A32_SEQUENCE_OPS } from './a32-sequences';
 import { T32_SEQUENCE_EXCLUSIONS, randomT32Case } from './t32-sequences';
@@ -43,8 +43,7 @@ function runOurs(c: ExecCase, codeAddress: number, memory: ScratchMemory): OurRu
     try {
       cpu.stepHandlingAborts();
     } catch (e) {
-      if (e instanceof GuestException || e instanceof MemoryAbort) return { kind: 'fault', detail: `${e.name}: ${e.message}` };
-      throw e;
+      return a32LinuxFault(e, memory);
     }
     lastLogs[i] = memory.log.slice();
   }
@@ -75,7 +74,6 @@ describe.skipIf(!have)('T32 executor vs QEMU user mode', () => {
       generate: (rng) => randomT32Case(rng, rng.chance(0.3) ? 1 : 6),
       ours: runOurs,
       reject: (c) => rejectUnaligned(c),
-      keepFaults: /alignment fault/,
       describe: (w) => disassembleT32(decodeT32Word(w)).replace(/\t/g, ' '),
       coverageKey: (w) => decodeT32Word(w).mnemonic,
       runQemu: runInQemuT32,

@@ -8,7 +8,7 @@
 import { linkProgram } from './link';
 import { parseElf } from './elf';
 import { runUserElf } from './qemu-user';
-import { SCRATCH_ADDRESS, SCRATCH_SIZE, TEXT_ADDRESS, type ExecCase, type ExecOutcome, type ExecState } from './exec-harness';
+import { A32_STORE_FAULT_INFO, SCRATCH_ADDRESS, SCRATCH_SIZE, TEXT_ADDRESS, type ExecCase, type ExecOutcome, type ExecState } from './exec-harness';
 import { MemoryAbort } from '../../src/mmu/fault';
 import { ScratchMemory } from './scratch-memory';
 
@@ -37,14 +37,16 @@ export function harnessSourceT32(cases: readonly ExecCase[]): string {
   L.push('  ldr r0, =alt_stack_desc', '  mov r1, #0', '  mov r7, #186', '  svc #0');
   for (const sig of FAULT_SIGNALS) L.push(`  mov r0, #${sig}`, '  ldr r1, =fault_action', '  mov r2, #0', '  mov r3, #8', '  mov r7, #174', '  svc #0');
   L.push('  ldr r0, =seq_0_pre + 1', '  bx r0');
-  // Handler (A32; r0 signal, r2 ucontext): note the signal, resume at the next prologue in T32
-  // state: uc_mcontext.arm_pc at +92, arm_cpsr at +96 (T set, IT cleared).
+  // Handler (A32; r0 signal, r1 siginfo, r2 ucontext): note the signal, si_addr (siginfo +12) and
+  // the PC, resume at the next prologue in T32 state: uc_mcontext.arm_pc at +92, arm_cpsr at +96
+  // (T set, IT cleared).
   L.push(
     'on_fault:',
     '  ldr r3, =current_sequence',
     '  ldr r3, [r3]',
     '  ldr r12, =fault_status',
     '  strb r0, [r12, r3]',
+    ...A32_STORE_FAULT_INFO,
     '  ldr r12, =resume_table',
     '  ldr r12, [r12, r3, lsl #2]',
     '  str r12, [r2, #92]',
@@ -114,7 +116,7 @@ export function harnessSourceT32(cases: readonly ExecCase[]): string {
     '.balign 4',
     `seq_${n}_pre:`,
     '  ldr r1, =out_0',
-    `  ldr r2, =${n * recordBytes + n}`,
+    `  ldr r2, =${n * (recordBytes + 8) + n}`,
     '2: mov r0, #1',
     '  mov r7, #4',
     '  svc #0',
@@ -146,6 +148,7 @@ export function harnessSourceT32(cases: readonly ExecCase[]): string {
   });
   L.push('.bss', '.balign 8');
   for (let i = 0; i < n; i++) L.push(`out_${i}:`, `  .space ${recordBytes}`);
+  L.push('fault_info:', `  .space ${8 * n}`);
   L.push('fault_status:', `  .space ${n}`, '.balign 16', 'alt_stack:', `  .space ${ALT_STACK_BYTES}`);
   L.push('.section .scratch, "aw", %nobits', `  .space ${SCRATCH_SIZE}`);
   return L.join('\n') + '\n';
@@ -167,10 +170,16 @@ export function runInQemuT32(cases: readonly ExecCase[]): ExecOutcome[] {
   const run = runUserElf(elf, 'a32');
   const recordBytes = STATE_BYTES + SCRATCH_SIZE;
   const n = cases.length;
-  if (run.status === 0 && run.stdout.length === n * recordBytes + n) {
+  if (run.status === 0 && run.stdout.length === n * (recordBytes + 8) + n) {
+    const dv = new DataView(run.stdout.buffer, run.stdout.byteOffset, run.stdout.byteLength);
     return cases.map((_, i) => {
-      const signal = run.stdout[n * recordBytes + i];
-      if (signal !== 0) return { kind: 'crashed', detail: `signal ${signal} (${SIGNAL_NAMES[signal] ?? '?'})`, codeAddress: addresses[i], signal, faultAddress: null, faultPc: null };
+      const signal = run.stdout[n * (recordBytes + 8) + i];
+      if (signal !== 0) {
+        const faultAddress = BigInt(dv.getUint32(n * recordBytes + 8 * i, true));
+        const faultPc = BigInt(dv.getUint32(n * recordBytes + 8 * i + 4, true));
+        const detail = `signal ${signal} (${SIGNAL_NAMES[signal] ?? '?'}) at PC 0x${faultPc.toString(16)}, address 0x${faultAddress.toString(16)}`;
+        return { kind: 'crashed', detail, codeAddress: addresses[i], signal, faultAddress, faultPc };
+      }
       return { kind: 'done', final: readState(run.stdout, i * recordBytes), codeAddress: addresses[i] };
     });
   }

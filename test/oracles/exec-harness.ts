@@ -62,6 +62,19 @@ export type ExecOutcome =
 const FAULT_SIGNALS = [4, 5, 7, 8, 11];
 const ALT_STACK_BYTES = 16384;
 
+/**
+ * AArch32 handler lines (r3 the sequence index, r1 siginfo, r2 ucontext) storing si_addr (siginfo
+ * offset 12) and uc_mcontext.arm_pc (ucontext offset 92) in the sequence's 8-byte fault_info slot.
+ */
+export const A32_STORE_FAULT_INFO: readonly string[] = [
+  '  ldr r12, =fault_info',
+  '  add r12, r12, r3, lsl #3',
+  '  ldr r0, [r1, #12]',
+  '  str r0, [r12]',
+  '  ldr r0, [r2, #92]',
+  '  str r0, [r12, #4]',
+];
+
 /** Record sizes in bytes: the register file plus one flags word (A32) or SP already in regs plus NZCV (A64). */
 const STATE_BYTES: Readonly<Record<Isa, number>> = { a32: 64, a64: 264 };
 /** Per-sequence fault record after the state records: si_addr then the PC, one register each. */
@@ -107,12 +120,7 @@ export function harnessSource(isa: Isa, cases: readonly ExecCase[]): string {
       '  ldr r3, [r3]',
       '  ldr r12, =fault_status',
       '  strb r0, [r12, r3]',
-      '  ldr r12, =fault_info',
-      '  add r12, r12, r3, lsl #3',
-      '  ldr r0, [r1, #12]',
-      '  str r0, [r12]',
-      '  ldr r0, [r2, #92]',
-      '  str r0, [r12, #4]',
+      ...A32_STORE_FAULT_INFO,
       '  ldr r12, =resume_table',
       '  ldr r12, [r12, r3, lsl #2]',
       '  str r12, [r2, #92]',
