@@ -14,7 +14,7 @@ import { TranslatedMemory } from '../exec/translated-memory';
 import { FrameAllocator } from '../mmu/frame-allocator';
 import { P2M_LEAF_SIZES, P2m } from '../mmu/p2m';
 import { PhysicalMemory } from '../mmu/physical-memory';
-import { S2_NORMAL_FWB_RW, S2_NORMAL_RW } from '../mmu/stage2-descriptor';
+import { S2_NORMAL_FWB_RW, S2_NORMAL_RW, type Stage2Attributes } from '../mmu/stage2-descriptor';
 import { stage2RegimeFor } from '../mmu/stage2-regime';
 import { Tlb } from '../mmu/tlb';
 import { Translator } from '../mmu/translator';
@@ -54,6 +54,8 @@ export interface MachineOptions {
   readonly guestRamBytes?: number;
   /** Largest p2m leaf for guest RAM: 1 GiB (default, as Xen's toolstack populates), 2 MiB or 4 KiB. */
   readonly p2mMaxLeafBytes?: number;
+  /** Fill stage 2 for guest RAM up front or on demand; default: what the policy's hypervisor does (SetWayPolicy.populate). */
+  readonly populate?: 'upfront' | 'on-demand';
   /**
    * Host memory behind device ranges the VM may map as read-only memory (flash in read-array
    * mode, as KVM's read-only memslots): at host physical addresses equal to their IPAs, below
@@ -134,12 +136,20 @@ export class Machine {
 
   private createVm(vmid: number, ramPa: number, ramBytes: number): Vm {
     const p2m = new P2m(this.memory, this.frames, { vmid, hardwareDirty: this.policy.stage2HardwareDirty, hardwareAccessFlag: this.policy.stage2HardwareDirty, maxLeafBytes: this.p2mMaxLeafBytes });
-    p2m.map(GUEST_RAM_IPA, ramPa, ramBytes, this.policy.stage2ForcedWriteBack === true ? S2_NORMAL_FWB_RW : S2_NORMAL_RW);
     const vm = new Vm(vmid, p2m, GUEST_RAM_IPA, ramPa, ramBytes);
+    // On demand, a fault maps the block around the page, as KVM maps a transparent huge page
+    // (2 MiB) or, with smaller leaves, the page.
+    if ((this.options.populate ?? this.policy.populate ?? 'upfront') === 'on-demand') vm.populateBytes = Math.min(this.p2mMaxLeafBytes ?? 2 ** 30, 2 * 2 ** 20);
+    else p2m.map(GUEST_RAM_IPA, ramPa, ramBytes, this.ramAttributes());
     this.vms.push(vm);
     const perVm = this.options.vcpusPerVm ?? 1;
     for (let i = 0; i < perVm; i++) vm.vcpus.push(this.createVcpu(vm, (this.vms.length - 1) * perVm + i, i));
     return vm;
+  }
+
+  /** Stage 2 attributes of guest RAM: Normal Write-Back, forced so with FEAT_S2FWB (the policy's choice). */
+  ramAttributes(): Stage2Attributes {
+    return this.policy.stage2ForcedWriteBack === true ? S2_NORMAL_FWB_RW : S2_NORMAL_RW;
   }
 
   /** `id` numbers vCPUs across the machine (and picks the first pCPU); `index` within the VM. */
@@ -158,7 +168,9 @@ export class Machine {
       counterFrequency: this.options.counterFrequency,
       onChange: this.options.onSystemRegisterChange && ((reg) => this.options.onSystemRegisterChange!(id, reg)),
     });
-    vcpu.host = new VcpuPolicyHost(vcpu, vm, port, this);
+    const host = new VcpuPolicyHost(vcpu, vm, port, this);
+    vcpu.host = host;
+    if (vm.populateBytes !== null) vcpu.populate = (ipa) => host.populate(ipa, this.ramAttributes(), this.policy.stage2ForcedWriteBack !== true);
     vcpu.onStage2Change = () =>
       translator.setStage2(
         stage2RegimeFor(vm.p2m, {

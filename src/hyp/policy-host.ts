@@ -8,7 +8,7 @@ import type { CacheSystem } from '../cache/cache-system';
 import type { SetWayOp } from '../exec/system-port';
 import type { TranslatedMemory } from '../exec/translated-memory';
 import { PAGE_SIZE } from '../mmu/physical-memory';
-import { LO_VALID } from '../mmu/stage2-descriptor';
+import { LO_VALID, type Stage2Attributes } from '../mmu/stage2-descriptor';
 import type { Tlb } from '../mmu/tlb';
 import type { PhysicalMemory } from '../mmu/physical-memory';
 import type { FlushResult, FlushScope, PolicyHost, PreemptionCount } from './policy';
@@ -101,6 +101,29 @@ export class VcpuPolicyHost implements PolicyHost {
     this.cost.lineWriteBacks += totalWriteBacks(this.machine.caches) - before;
     this.trace(`flush ${scope}: ${pages} pages, ${lines} lines by address, ${skipped} leaves passed over`);
     return { pages, lines };
+  }
+
+  /**
+   * RAM populated on demand (KVM's user_mem_abort): map the block of `vm.populateBytes` around
+   * `ipa` with `attrs`; `clean` (KVM without FEAT_S2FWB) cleans it to the PoC first
+   * (clean_dcache_guest_page), so the guest never sees stale lines of memory it had not touched.
+   * False if `ipa` is not RAM or is mapped already (the fault is someone else's).
+   */
+  populate(ipa: number, attrs: Stage2Attributes, clean: boolean): boolean {
+    const vm = this.vm;
+    const bytes = vm.populateBytes;
+    if (bytes === null || !vm.containsIpa(ipa) || vm.p2m.lookup(ipa) !== null) return false;
+    const base = Math.max(vm.ramIpa, Math.floor(ipa / bytes) * bytes);
+    const size = Math.min(base + bytes, vm.ramIpa + vm.ramBytes) - base;
+    if (clean) {
+      const before = totalWriteBacks(this.machine.caches);
+      this.cleanInvalidateRange(vm.ipaToPa(base), size);
+      this.cost.lineWriteBacks += totalWriteBacks(this.machine.caches) - before;
+    }
+    vm.p2m.map(base, vm.ipaToPa(base), size, attrs);
+    this.cost.p2mPagesWalked += size / PAGE_SIZE;
+    this.trace(`populate IPA 0x${base.toString(16)}: ${size / PAGE_SIZE} pages mapped`);
+    return true;
   }
 
   flushGuestPage(ipa: number): FlushResult {

@@ -109,6 +109,12 @@ export interface SetWayPolicy {
    * Write-Back whatever stage 1 says) instead of 0b1111 (as stage 1 combined).
    */
   readonly stage2ForcedWriteBack?: boolean;
+  /**
+   * How the hypervisor fills stage 2 for guest RAM: 'upfront' (the default: every page mapped
+   * when the VM is built, as Xen's toolstack does) or 'on-demand' (KVM: a page is mapped when the
+   * guest first touches it, so a flush of "every mapped page" visits only what was touched).
+   */
+  readonly populate?: 'upfront' | 'on-demand';
   /** Stage-2 features the policy needs of the p2m (VTCR_EL2.HA/HD for FEAT_HAFDBS dirty state). */
   readonly stage2HardwareDirty?: boolean;
   /** HCR_EL2 bits the policy sets at vCPU reset (VM is always added by the machine); `aarch64`: an AArch64 guest. */

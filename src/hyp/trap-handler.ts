@@ -101,6 +101,13 @@ function dispatch(vcpu: Vcpu, esr: number, detail: TrapDetail, regs: TrappedVcpu
         vcpu.port.observer?.restart?.(detail.far);
         return;
       }
+      // RAM populated on demand (KVM's user_mem_abort): map it and run the instruction again.
+      if (kind === 'translation' && vcpu.populate?.(ipa) === true) {
+        cost.stage2Faults++;
+        cost.el2Work(cost.model.stage2Fault);
+        vcpu.port.observer?.restart?.(detail.far);
+        return;
+      }
       // Device pages are absent from stage 2: an access to one is emulated (ISV syndrome).
       if (claimed && kind === 'translation') {
         emulateMmio(vcpu, s, ipa, regs);

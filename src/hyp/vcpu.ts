@@ -57,6 +57,8 @@ export class Vcpu implements El2Gate {
   setWayLog: SetWayRecord[] | undefined;
   /** Emulated devices behind stage-2 faults (a platform's), or null: then such faults stop the guest. */
   mmio: MmioHandler | null = null;
+  /** Map the RAM page a stage-2 translation fault hit, when RAM is populated on demand; false if it is not RAM or already mapped. */
+  populate: ((ipa: number) => boolean) | null = null;
   /** HVC/SMC handler (a platform's PSCI), or null: then HVC #0 stops the run (our ROMs' convention). */
   hypercalls: HypercallHandler | null = null;
   haltReason: string | undefined;

@@ -12,6 +12,8 @@ export class Vm {
   /** IPAs (page aligned) written since dirty tracking last started, for the 'fault' mode. */
   readonly dirtyPages = new Set<number>();
   dirtyTracking: 'off' | 'fault' | 'dbm' = 'off';
+  /** Bytes stage 2 maps per fault-in when RAM is populated on demand; null when populated up front. */
+  populateBytes: number | null = null;
 
   constructor(
     readonly vmid: number,

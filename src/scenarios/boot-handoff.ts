@@ -36,6 +36,8 @@ export interface BootHandoffOptions {
   readonly guestRamBytes?: number;
   /** Largest p2m leaf mapping guest RAM (default 1 GiB; see MachineOptions). */
   readonly p2mMaxLeafBytes?: number;
+  /** Fill stage 2 for RAM up front or on demand (default: as the policy's hypervisor does). */
+  readonly populate?: MachineOptions['populate'];
   readonly budget?: number;
   /** Vector guest exceptions through the guest's own table instead of stopping with a GuestException. */
   readonly takeExceptions?: boolean;
@@ -57,6 +59,7 @@ function prepareBootHandoff(options: BootHandoffOptions, policy: MachineOptions[
     seed: options.seed ?? 1,
     guestRamBytes: options.guestRamBytes ?? 64 * 2 ** 20,
     p2mMaxLeafBytes: options.p2mMaxLeafBytes,
+    populate: options.populate,
     trace,
   });
   const vm = machine.vms[0];

@@ -60,6 +60,8 @@ export interface FunctionRunOptions {
   readonly guestRamBytes?: number;
   /** Largest p2m leaf mapping guest RAM (default 1 GiB; see MachineOptions). */
   readonly p2mMaxLeafBytes?: number;
+  /** Fill stage 2 for RAM up front or on demand (default: as the policy's hypervisor does). */
+  readonly populate?: MachineOptions['populate'];
   /** Compare the guest's loads with the same guest on bare metal (default true; false only to measure the bare cost). */
   readonly compare?: boolean;
   /** Bare-metal runs recorded once and shared by every run of the same guest (demo, sweep). */
@@ -103,7 +105,7 @@ function prepareFunctionRun(options: FunctionRunOptions, policy: MachineOptions[
   let imageBytes = 0;
   for (const s of options.image.segments) imageBytes += s.bytes.length;
   const guestRamBytes = options.guestRamBytes ?? Math.max(64 * MIB, Math.ceil((16 * MIB + imageBytes + 2 * MIB) / (16 * MIB)) * 16 * MIB);
-  const machine = new Machine({ preset, isa, policy, migration, seed: options.seed ?? 1, guestRamBytes, p2mMaxLeafBytes: options.p2mMaxLeafBytes, trace });
+  const machine = new Machine({ preset, isa, policy, migration, seed: options.seed ?? 1, guestRamBytes, p2mMaxLeafBytes: options.p2mMaxLeafBytes, populate: options.populate, trace });
   // The buffer lies between the harness's tables and its image area; a larger one would leave RAM.
   const bufferRoom = HARNESS.imageArea - HARNESS.buffer;
   if (bytes > bufferRoom) throw new MachineConfigError(`a buffer of ${bytes / 1024} KiB does not fit the harness's ${bufferRoom / 1024} KiB buffer area (--buffer-kib)`);

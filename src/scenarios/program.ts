@@ -27,6 +27,8 @@ export interface ProgramRunOptions {
   readonly guestRamBytes?: number;
   /** Largest p2m leaf mapping guest RAM (default 1 GiB; see MachineOptions). */
   readonly p2mMaxLeafBytes?: number;
+  /** Fill stage 2 for RAM up front or on demand (default: as the policy's hypervisor does). */
+  readonly populate?: MachineOptions['populate'];
   readonly trace?: MachineOptions['trace'];
   /** Compare the guest's loads with the same guest on bare metal (default true; false only to measure the bare cost). */
   readonly compare?: boolean;
@@ -43,7 +45,7 @@ export interface ProgramRunResult extends ScenarioResult {
 function prepareProgram(options: ProgramRunOptions, policy: MachineOptions['policy'], migration: MigrationMode, trace: MachineOptions['trace']): GuestRun {
   const isa = options.image.isa === 'a64' ? 'a64' : 'a32';
   const preset = options.preset ?? (isa === 'a32' ? 'cubietruck' : 'server');
-  const machine = new Machine({ preset, isa, policy, migration, seed: options.seed ?? 1, guestRamBytes: options.guestRamBytes ?? 64 * 2 ** 20, p2mMaxLeafBytes: options.p2mMaxLeafBytes, trace });
+  const machine = new Machine({ preset, isa, policy, migration, seed: options.seed ?? 1, guestRamBytes: options.guestRamBytes ?? 64 * 2 ** 20, p2mMaxLeafBytes: options.p2mMaxLeafBytes, populate: options.populate, trace });
   const vm = machine.vms[0];
   const vcpu = vm.vcpus[0];
   // A guest exception (UNDEFINED, abort, SVC) stops the run with its kind, PC and word, unless asked to vector it.

@@ -75,6 +75,7 @@ describe('setway command line', () => {
     [['frobnicate'], 2, /unknown command/],
     [['run', 'roms/build/a32-set-way.o', '--policy', 'vmware'], 2, /unknown policy 'vmware'/],
     [['run', 'roms/build/a32-set-way.o', '--migrate', 'sometimes'], 2, /unknown migration mode/],
+    [['run', 'roms/build/a32-set-way.o', '--populate', 'sometimes'], 2, /--populate must be upfront or on-demand/],
     [['run', 'roms/build/a32-set-way.o', '--preset', 'pdp11'], 2, /no such preset/],
     [['run', 'roms/build/a32-set-way.o', '--load', '0x41000000', '--symbol', 'flush_all_the_things'], 3, /symbol .*not found/],
     [['run', '/nonexistent/image'], 3, /ENOENT|no such file/],

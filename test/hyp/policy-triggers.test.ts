@@ -46,7 +46,8 @@ const TTBR0 = mcr(0, 2, 0, 0);
 const MiB = 2 ** 20;
 
 function vcpuUnder(policy: string, options: { guestRamBytes?: number; p2mMaxLeafBytes?: number; isa?: 'a32' | 'a64' } = {}) {
-  const machine = new Machine({ preset: 'cubietruck', isa: options.isa ?? 'a32', policy, guestRamBytes: options.guestRamBytes ?? 16 * MiB, p2mMaxLeafBytes: options.p2mMaxLeafBytes });
+  // RAM mapped up front: these guests make no access that would fault it in on demand (KVM).
+  const machine = new Machine({ preset: 'cubietruck', isa: options.isa ?? 'a32', policy, guestRamBytes: options.guestRamBytes ?? 16 * MiB, p2mMaxLeafBytes: options.p2mMaxLeafBytes, populate: 'upfront' });
   const vcpu = machine.vms[0].vcpus[0];
   const regs = new Regs();
   const write = (hsr: number, value: number) => {
@@ -182,5 +183,26 @@ describe('kvm:fwb: FEAT_S2FWB, stage 2 forcing Write-Back (measured, not assumed
     expect(lostData(fwb)).toBe(false);
     expect(fwb.staleReads).toBe(0);
     expect(lostData(runBootHandoff({ ...SMALL, isa, preset: 'cubietruck', policy: 'passthrough', migration }))).toBe(true);
+  });
+});
+
+describe('kvm fills stage 2 on demand (user_mem_abort), and cleans what it maps (clean_dcache_guest_page)', () => {
+  it.each(['a32', 'a64'] as const)('%s boot handoff: RAM mapped as the guest touches it, each flush visits only that; up front every page', (isa) => {
+    const onDemand = runBootHandoff({ ...SMALL, isa, preset: 'cubietruck', policy: 'kvm', migration: { kind: 'after-setway', k: 768 } });
+    const upfront = runBootHandoff({ ...SMALL, isa, preset: 'cubietruck', policy: 'kvm', populate: 'upfront', migration: { kind: 'after-setway', k: 768 } });
+    expect([lostData(onDemand), lostData(upfront)]).toEqual([false, false]);
+    // The guest touches one 2 MiB block (code, tables, buffer): one fault maps it.
+    expect(onDemand.stage2Faults).toBeGreaterThanOrEqual(1);
+    expect(upfront.stage2Faults).toBe(0);
+    // Up front, each flush visits all 16 MiB of RAM; on demand, the touched block only.
+    expect(upfront.pagesFlushed % ((16 * MiB) / 4096)).toBe(0);
+    expect(onDemand.pagesFlushed * 8).toBe(upfront.pagesFlushed);
+    // The mapped block is cleaned to the PoC once, at its fault.
+    expect(onDemand.linesByAddress).toBe(onDemand.pagesFlushed * 64 + onDemand.stage2Faults * ((2 * MiB) / 64));
+  });
+
+  it('jailhouse populates up front: no stage-2 fault at all', () => {
+    const r = runBootHandoff({ ...SMALL, isa: 'a32', preset: 'cubietruck', policy: 'jailhouse' });
+    expect([r.stage2Faults, lostData(r)]).toEqual([0, false]);
   });
 });

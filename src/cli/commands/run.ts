@@ -50,6 +50,7 @@ const OPTIONS = {
   'take-exceptions': { type: 'boolean' },
   'guest-ram': { type: 'string' },
   'p2m-leaf': { type: 'string' },
+  populate: { type: 'string' },
   'no-cache': { type: 'boolean' },
   gdb: { type: 'string' },
 } as const;
@@ -61,7 +62,8 @@ function usage(name: string): string {
     `usage: setway ${name} <image> [--symbol NAME | --entry ADDR] [--isa a32|t32|a64] [--load ADDR]\n` +
     '         [--preset NAME] [--policy NAME[:opts]] [--migrate MODE] [--seed N] [--buffer-kib N]\n' +
     `         [--budget N] [--system-map FILE]${name === 'run' ? ' [--trace]' : ''} [--json] [--expect-no-loss]\n` +
-    '         [--take-exceptions] [--guest-ram SIZE] [--p2m-leaf 1g|2m|4k] [--no-cache] [--gdb PORT]\n\n' +
+    '         [--take-exceptions] [--guest-ram SIZE] [--p2m-leaf 1g|2m|4k] [--populate upfront|on-demand]\n' +
+    '         [--no-cache] [--gdb PORT]\n\n' +
     'Images: ELF (vmlinux, U-Boot ELF, .o), Linux ARM zImage (symbols from its kallsyms, or --system-map),\n' +
     'raw binaries (--load and --isa). A zImage is unpacked once: its Image and symbols are kept in\n' +
     '$SETWAY_CACHE_DIR, $XDG_CACHE_HOME/setway or ~/.cache/setway by the file\'s sha256 (--no-cache: not).\n' +
@@ -71,7 +73,9 @@ function usage(name: string): string {
     'A guest exception (UNDEFINED, abort, SVC) stops the run with its PC and instruction unless\n' +
     '--take-exceptions vectors it through the guest\'s own table.\n' +
     '--guest-ram sets the VM\'s RAM (e.g. 256m, 16g; sparse); --p2m-leaf the largest stage-2 block mapping\n' +
-    'it (default 1g, as Xen\'s toolstack populates RAM: policies that clean per p2m leaf pay for it).\n' +
+    'it (default 1g, as Xen\'s toolstack populates RAM: policies that clean per p2m leaf pay for it);\n' +
+    '--populate fills stage 2 for RAM when the VM is built or as the guest touches it (default: as the\n' +
+    'policy\'s hypervisor does: KVM on demand, the others up front).\n' +
     '--gdb PORT waits for a debugger on 127.0.0.1:PORT (0: any free port) before the first instruction\n' +
     'and serves the GDB remote protocol (a whole program only: not with --symbol/--entry).\n\n' +
     'migration modes: never, every:N, after-sw:K, random[:N], adversarial[:N]\n' +
@@ -108,7 +112,10 @@ function runLike(name: 'run' | 'trace'): Command {
       if (leafText !== undefined && !(leafText in P2M_LEAVES)) throw new CliError(`${name}: --p2m-leaf must be 1g, 2m or 4k`, EXIT.usage);
       const guestRamBytes = sizeFlag(name, 'guest-ram', v['guest-ram'] as string | undefined);
       const p2mMaxLeafBytes = leafText === undefined ? undefined : P2M_LEAVES[leafText];
-      const common = { image, preset: v.preset as string | undefined, policy, migration, seed, budget, trace, takeExceptions: v['take-exceptions'] === true, guestRamBytes, p2mMaxLeafBytes };
+      const populateText = v.populate as string | undefined;
+      if (populateText !== undefined && populateText !== 'upfront' && populateText !== 'on-demand') throw new CliError(`${name}: --populate must be upfront or on-demand`, EXIT.usage);
+      const populate = populateText as 'upfront' | 'on-demand' | undefined;
+      const common = { image, preset: v.preset as string | undefined, policy, migration, seed, budget, trace, takeExceptions: v['take-exceptions'] === true, guestRamBytes, p2mMaxLeafBytes, populate };
       let entry = addressFlag(name, 'entry', v.entry as string | undefined);
       let thumb = false;
       if (v.symbol !== undefined) {
