@@ -22,10 +22,22 @@ export interface ViewedAddress {
   readonly cacheable: boolean;
 }
 
+/** A VM's RAM as its hypervisor's memory map has it (not the p2m). */
+export interface GuestRam {
+  containsIpa(ipa: number): boolean;
+  ipaToPa(ipa: number): number;
+}
+
 export class GuestView {
+  /**
+   * `ramOf`: the RAM of a vCPU's VM whose stage 2 is filled on demand (KVM): RAM the guest has
+   * not touched yet is absent from stage 2 but is the guest's, and a debugger reads it through
+   * the hypervisor's memory map, as QEMU's gdbstub does under KVM.
+   */
   constructor(
     private readonly caches: CacheSystem,
     private readonly memory: PhysicalMemory,
+    private readonly ramOf?: (vcpu: Vcpu) => GuestRam | undefined,
   ) {}
 
   /** Where a data read of `va` by `vcpu` goes now, or the fault's description. */
@@ -43,8 +55,38 @@ export class GuestView {
       const t = walker.translate(va, 'read', vcpu.port.currentEl());
       return { ipa: t.ipa, pa: t.pa, cacheable: t.cacheable };
     } catch (e) {
+      const ram = vcpu.populate !== null ? this.ramOf?.(vcpu) : undefined;
+      if (e instanceof MemoryAbort && e.fault.stage === 2 && e.fault.kind === 'translation' && ram !== undefined) return this.throughMemoryMap(vcpu, va, ram);
       if (e instanceof MemoryAbort) return e.message;
       if (e instanceof PhysicalAddressError) return e.message;
+      throw e;
+    }
+  }
+
+  /**
+   * Stage 1 of the vCPU, then the VM's memory map for every IPA (its tables' and the data's).
+   * Stage 2 would only add attributes: RAM is Normal Write-Back there (which keeps stage 1's), or
+   * forced Write-Back with FEAT_S2FWB.
+   */
+  private throughMemoryMap(vcpu: Vcpu, va: number, ram: GuestRam): ViewedAddress | string {
+    const pcpu = vcpu.port.pcpu;
+    const caches = this.caches;
+    const memory = this.memory;
+    const toPa = (ipa: number): number => {
+      if (!ram.containsIpa(ipa)) throw new MemoryAbort({ kind: 'translation', stage: 2, level: 0, access: 'read', va, ipa, s1ptw: true });
+      return ram.ipaToPa(ipa);
+    };
+    const readOnly = { read32: () => 0, write32: () => {} };
+    const walker = new Translator(readOnly, new Tlb(), (ipa, cacheable) => (cacheable ? caches.peek(pcpu, toPa(ipa), 4) : memory.read32(toPa(ipa))));
+    const own = vcpu.port.translator;
+    walker.setStage2({ ...own.stage2, enabled: false });
+    walker.setStage1(own.stage1);
+    try {
+      const t = walker.translate(va, 'read', vcpu.port.currentEl());
+      const pa = toPa(t.pa);
+      return { ipa: t.pa, pa, cacheable: t.cacheable || own.stage2.fwb };
+    } catch (e) {
+      if (e instanceof MemoryAbort || e instanceof PhysicalAddressError) return e.message;
       throw e;
     }
   }

@@ -33,7 +33,7 @@ export class MachineTarget implements DebugTarget {
   ) {
     this.isa = machine.isa;
     this.threads = vcpus.map((_, i) => i + 1);
-    this.view = new GuestView(machine.caches, machine.memory);
+    this.view = new GuestView(machine.caches, machine.memory, (v) => machine.vms.find((vm) => vm.vcpus.includes(v)));
   }
 
   /** The thread of a vCPU. */

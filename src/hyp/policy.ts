@@ -111,8 +111,9 @@ export interface SetWayPolicy {
   readonly stage2ForcedWriteBack?: boolean;
   /**
    * How the hypervisor fills stage 2 for guest RAM: 'upfront' (the default: every page mapped
-   * when the VM is built, as Xen's toolstack does) or 'on-demand' (KVM: a page is mapped when the
-   * guest first touches it, so a flush of "every mapped page" visits only what was touched).
+   * when the VM is built, as Xen's toolstack does) or 'on-demand' (as KVM does: a block is mapped
+   * when the guest first touches it, so a flush of "every mapped page" visits only what was
+   * touched). MachineOptions.populate overrides it.
    */
   readonly populate?: 'upfront' | 'on-demand';
   /** Stage-2 features the policy needs of the p2m (VTCR_EL2.HA/HD for FEAT_HAFDBS dirty state). */

@@ -65,7 +65,7 @@ describe('GuestView: memory as the vCPU would read it, without side effects', ()
     const pa = GUEST_RAM_IPA + 0x1000;
     machine.memory.write32(pa, 0x1111_1111);
     machine.caches.write(0, pa, 4, 0x2222_2222);
-    const view = new GuestView(machine.caches, machine.memory);
+    const view = viewOf(machine);
     expect(view.translate(vcpu, pa)).toEqual({ ipa: pa, pa, cacheable: false });
     expect(Buffer.from(view.read(vcpu, pa, 4), 'latin1').readUInt32LE(0)).toBe(0x1111_1111);
     expect(machine.caches.peek(0, pa, 4)).toBe(0x2222_2222);
@@ -75,11 +75,23 @@ describe('GuestView: memory as the vCPU would read it, without side effects', ()
     const machine = new Machine({ preset: 'cubietruck', isa: 'a32', policy: 'kvm', guestRamBytes: 64 * 2 ** 20 });
     const vcpu = machine.vms[0].vcpus[0];
     const end = GUEST_RAM_IPA + 64 * 2 ** 20;
-    expect(view(machine).read(vcpu, end - 8, 16).length).toBe(8);
-    expect(view(machine).translate(vcpu, end)).toMatch(/stage 2 translation fault/);
+    expect(viewOf(machine).read(vcpu, end - 8, 16).length).toBe(8);
+    expect(viewOf(machine).translate(vcpu, end)).toMatch(/stage 2 translation fault/);
+  });
+
+  it('under on-demand stage 2 (as KVM fills it) reads RAM the guest has not touched through the memory map; without it, the fault', () => {
+    const machine = new Machine({ preset: 'cubietruck', isa: 'a32', policy: 'kvm', guestRamBytes: 64 * 2 ** 20, populate: 'on-demand' });
+    const vcpu = machine.vms[0].vcpus[0];
+    const pa = GUEST_RAM_IPA + 0x2000;
+    machine.memory.write32(pa, 0x3333_3333);
+    expect(new GuestView(machine.caches, machine.memory).translate(vcpu, pa)).toMatch(/stage 2 translation fault/);
+    expect(Buffer.from(viewOf(machine).read(vcpu, pa, 4), 'latin1').readUInt32LE(0)).toBe(0x3333_3333);
+    // Nothing was mapped by the read.
+    expect(machine.vms[0].p2m.lookup(pa)).toBeNull();
   });
 });
 
-function view(machine: Machine): GuestView {
-  return new GuestView(machine.caches, machine.memory);
+/** As the GDB target builds it: the VM's memory map for RAM stage 2 has not filled yet. */
+function viewOf(machine: Machine): GuestView {
+  return new GuestView(machine.caches, machine.memory, (v) => machine.vms.find((vm) => vm.vcpus.includes(v)));
 }
