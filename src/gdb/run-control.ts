@@ -11,6 +11,9 @@
 import type { Vcpu } from '../hyp/vcpu';
 import { SIGINT, SIGTRAP, type BreakpointKind, type Resume } from './dispatcher';
 
+/** One-instruction steps in a row that may retire nothing before the machine is told (its exception-loop check then applies). */
+const RETRIES_BEFORE_HANDING_BACK = 64;
+
 /** Instructions between two looks at the interrupt flag while no breakpoint is set. */
 const POLL_INSTRUCTIONS = 4096;
 
@@ -79,6 +82,10 @@ export class RunControl {
   run(vcpu: Vcpu, max: number): number {
     const cpu = vcpu.cpu;
     let done = 0;
+    // One-instruction steps that retire nothing: a fault EL2 resolved (a stage-2 fault-in, Xen's
+    // lazy re-validation) and the instruction runs again. Returning 0 would tell the machine the
+    // vCPU is idle; a guest that never retires (an exception loop) is still handed back.
+    let nothingRetired = 0;
     for (;;) {
       const signal = this.detached ? 0 : this.stopSignal(vcpu);
       if (signal !== 0) this.stop(vcpu, signal);
@@ -89,7 +96,9 @@ export class RunControl {
       if (this.resumed === vcpu) this.resumed = null;
       if (this.stepping === vcpu) this.stepTaken = true;
       // Halted, waiting for an interrupt, a S/W stop point: the machine decides what follows.
-      if (cpu.stopReason !== 'budget' || n === 0) return done;
+      if (cpu.stopReason !== 'budget') return done;
+      nothingRetired = n === 0 ? nothingRetired + 1 : 0;
+      if (nothingRetired > RETRIES_BEFORE_HANDING_BACK) return done;
     }
   }
 
