@@ -186,10 +186,10 @@ describe('kvm:fwb: FEAT_S2FWB, stage 2 forcing Write-Back (measured, not assumed
   });
 });
 
-describe('stage 2 filled on demand as KVM does (user_mem_abort), cleaning what it maps (clean_dcache_guest_page)', () => {
+describe('kvm fills stage 2 on demand (user_mem_abort), and cleans what it maps (clean_dcache_guest_page)', () => {
   it.each(['a32', 'a64'] as const)('%s boot handoff: RAM mapped as the guest touches it, each flush visits only that; up front every page', (isa) => {
-    const onDemand = runBootHandoff({ ...SMALL, isa, preset: 'cubietruck', policy: 'kvm', populate: 'on-demand', migration: { kind: 'after-setway', k: 768 } });
-    const upfront = runBootHandoff({ ...SMALL, isa, preset: 'cubietruck', policy: 'kvm', migration: { kind: 'after-setway', k: 768 } });
+    const onDemand = runBootHandoff({ ...SMALL, isa, preset: 'cubietruck', policy: 'kvm', migration: { kind: 'after-setway', k: 768 } });
+    const upfront = runBootHandoff({ ...SMALL, isa, preset: 'cubietruck', policy: 'kvm', populate: 'upfront', migration: { kind: 'after-setway', k: 768 } });
     expect([lostData(onDemand), lostData(upfront)]).toEqual([false, false]);
     // The guest touches one 2 MiB block (code, tables, buffer): one fault maps it.
     expect(onDemand.stage2Faults).toBeGreaterThanOrEqual(1);
@@ -201,7 +201,7 @@ describe('stage 2 filled on demand as KVM does (user_mem_abort), cleaning what i
     expect(onDemand.linesByAddress).toBe(onDemand.pagesFlushed * 64 + onDemand.stage2Faults * ((2 * MiB) / 64));
   });
 
-  it('by default RAM is mapped up front: jailhouse takes no stage-2 fault at all', () => {
+  it('jailhouse maps RAM up front: no stage-2 fault at all', () => {
     const r = runBootHandoff({ ...SMALL, isa: 'a32', preset: 'cubietruck', policy: 'jailhouse' });
     expect([r.stage2Faults, lostData(r)]).toEqual([0, false]);
   });

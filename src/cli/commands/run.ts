@@ -74,8 +74,8 @@ function usage(name: string): string {
     '--take-exceptions vectors it through the guest\'s own table.\n' +
     '--guest-ram sets the VM\'s RAM (e.g. 256m, 16g; sparse); --p2m-leaf the largest stage-2 block mapping\n' +
     'it (default 1g, as Xen\'s toolstack populates RAM: policies that clean per p2m leaf pay for it);\n' +
-    '--populate fills stage 2 for RAM when the VM is built (default) or as the guest touches it, as\n' +
-    'KVM does (each flush then visits only what the guest touched).\n' +
+    '--populate fills stage 2 for RAM when the VM is built or as the guest touches it (default: as the\n' +
+    'policy\'s hypervisor does: KVM on demand, the others up front).\n' +
     '--gdb PORT waits for a debugger on 127.0.0.1:PORT (0: any free port) before the first instruction\n' +
     'and serves the GDB remote protocol (a whole program only: not with --symbol/--entry).\n\n' +
     'migration modes: never, every:N, after-sw:K, random[:N], adversarial[:N]\n' +

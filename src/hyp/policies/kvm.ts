@@ -3,10 +3,8 @@
  * A S/W op while TVM is clear cleans and invalidates every mapped stage-2 page by address, then
  * sets TVM; a trapped VM-register write that turns the caches on or off flushes again; once the
  * caches are on, TVM is cleared. There is no access tracking: every flush visits every page
- * mapped. Real KVM fills stage 2 on demand (user_mem_abort: a block is mapped, and cleaned to the
- * PoC, when the guest first touches it), so that is every page the guest touched: the machine
- * option `populate: 'on-demand'` (`run --populate on-demand`) models it; the default maps RAM up
- * front, as before, until a debugger attached to an on-demand VM stops where it should.
+ * mapped, and stage 2 is filled on demand (user_mem_abort: a block is mapped, and cleaned to the
+ * PoC, when the guest first touches it), so that is every page the guest has touched.
  *
  * `kvm:fwb`, on a CPU with FEAT_S2FWB (kvm_emulate.h vcpu_reset_hcr, sys_regs.c access_dcsw,
  * pgtable.c stage-2 MemAttr): HCR_EL2.FWB instead of TVM, RAM mapped "Normal Write-Back whatever
@@ -23,6 +21,7 @@ export function kvm(options: PolicyOptions): SetWayPolicy {
     claimsSafety: true,
     summary: 'first S/W op and every cache toggle: clean+invalidate all mapped pages by VA',
     models: 'KVM/arm Linux 3.19-6.2 (mmu.c kvm_set_way_flush, kvm_toggle_cache)',
+    populate: 'on-demand',
     resetHcr: () => HCR.TSW | HCR.TVM,
     onSetWay(host) {
       if ((host.hcr & HCR.TVM) !== 0) return;
@@ -43,6 +42,7 @@ function kvmFwb(): SetWayPolicy {
     summary: 'FEAT_S2FWB: RAM forced Write-Back at stage 2 (guest caches-off accesses stay coherent), S/W ops trapped and ignored, no TVM',
     models: 'KVM/arm64 Linux 4.17+ on FEAT_S2FWB hardware (vcpu_reset_hcr, access_dcsw)',
     stage2ForcedWriteBack: true,
+    populate: 'on-demand',
     resetHcr: () => HCR.TSW,
     onSetWay: () => {},
     onCacheToggle: () => {},
