@@ -308,7 +308,7 @@ export function assembleVirt(options: VirtBootOptions): VirtAssembly {
     // bank in read-array mode reads as the memory it is mirrored into, as the VM's read-only mapping does.
     v.port.devices = {
       claims: (pa) => pa < VIRT_RAM_BASE,
-      readsAsMemory: (pa) => flash.some((bank, b) => bank.arrayMode && pa - VIRT_FLASH_BANKS[b].base < VIRT_FLASH_BANKS[b].size && pa >= VIRT_FLASH_BANKS[b].base),
+      readsAsMemory: (pa) => flash.some((bank, b) => bank.arrayMode && pa >= VIRT_FLASH_BANKS[b].base && pa < VIRT_FLASH_BANKS[b].base + VIRT_FLASH_BANKS[b].size),
       read: (pa, size) => bus.read(pa, size, i),
       write: (pa, size, value) => bus.write(pa, size, value, i),
     };

@@ -10,6 +10,7 @@
 import { HCR } from '../../exec/el2-gate';
 import type { CacheIdentification } from '../../exec/system-port';
 import type { PolicyOptions, SetWayPolicy } from '../policy';
+import { MINIMAL_CACHE_ID } from './dirty';
 import { kvm } from './kvm';
 
 /** CLIDR: Ctype1 = 0b011 (separate I and D), LoUIS = 1 [23:21], LoC = 1 [26:24], LoUU = 1 [29:27] (D17 "CLIDR_EL1"). */
@@ -21,8 +22,8 @@ export const KVM_63_CACHE_ID: CacheIdentification = {
   clidr: () => KVM_63_CLIDR,
   // CSSELR.Level = 0 (L1), InD either: the data or the instruction cache.
   ccsidr: (csselr) => (csselr >>> 1 === 0 ? ONE_LINE_CCSIDR : 0),
-  // CTR: format 0b100, DminLine = IminLine = log2(64/4) = 4, IDC = DIC = 0 (D17 "CTR_EL0").
-  ctr: () => (0b100 << 29) | (4 << 16) | 4,
+  // CTR: 64-byte lines, IDC = DIC = 0, as the minimal geometry's (D17 "CTR_EL0").
+  ctr: MINIMAL_CACHE_ID.ctr,
 };
 
 export function kvm63(options: PolicyOptions): SetWayPolicy {
