@@ -105,7 +105,9 @@ export class Machine {
   readonly isa: 'a32' | 'a64';
 
   constructor(readonly options: MachineOptions) {
-    const config = cachePreset(options.preset);
+    this.policy = typeof options.policy === 'string' ? makePolicy(options.policy) : options.policy;
+    const preset = cachePreset(options.preset);
+    const config = this.policy.machineCaches?.(preset) ?? preset;
     const vmCount = options.vms ?? 1;
     const ramBytes = options.guestRamBytes ?? 256 * 2 ** 20;
     checkRam(ramBytes, vmCount);
@@ -128,7 +130,6 @@ export class Machine {
     this.caches = new CacheSystem(config, this.memory, { seed: options.seed ?? 1 });
     this.pcpuCount = this.caches.cpus;
     this.frames = new FrameAllocator(this.memory, HYP_HEAP_BASE, HYP_HEAP_BYTES);
-    this.policy = typeof options.policy === 'string' ? makePolicy(options.policy) : options.policy;
     this.cost = new CostMeter(options.costModel ?? DEFAULT_COST_MODEL);
     this.scheduler = new Scheduler(options.migration ?? { kind: 'never' }, this.pcpuCount, options.seed ?? 1);
     for (let i = 0; i < vmCount; i++) this.createVm(i + 1, HOST_RAM_BASE + i * ramBytes, ramBytes);

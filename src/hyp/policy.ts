@@ -8,6 +8,7 @@
  */
 import type { SetWayOp } from '../exec/system-port';
 import type { CacheIdentification } from '../exec/system-port';
+import type { CacheSystemConfig } from '../cache/geometry';
 import type { CostMeter } from './cost-model';
 
 /** Which guest pages a by-address flush visits. */
@@ -138,7 +139,12 @@ export interface SetWayPolicy {
   /** The scheduler asks before moving the vCPU. */
   mayMigrate?(host: PolicyHost): boolean;
   /** Cache ID values shown to the guest when the policy sets HCR.TID2. */
-  virtualCacheId?(host: PolicyHost): CacheIdentification | undefined;
+  virtualCacheId?(): CacheIdentification | undefined;
+  /**
+   * The machine's caches instead of its preset's: only bare metal's reference for a policy that
+   * fabricates the cache ID registers has them (hardware built as the guest was told, bareMetalFor).
+   */
+  readonly machineCaches?: (preset: CacheSystemConfig) => CacheSystemConfig;
 }
 
 /** Options a user can pass to a policy by name, e.g. `passthrough:swio` or `dirty:dbm,tid2`. */

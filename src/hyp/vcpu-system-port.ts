@@ -24,7 +24,7 @@ export class VcpuSystemPort implements AddressTranslationPort {
   ) {
     // The policy's virtual geometry when it traps the ID registers (HCR.TID2), else the pCPU's own.
     const virtual = (): CacheIdentification | undefined =>
-      (vcpu.hcrValue & HCR.TID2) !== 0 ? vcpu.policy.virtualCacheId?.(vcpu.host) : undefined;
+      (vcpu.hcrValue & HCR.TID2) !== 0 ? vcpu.policy.virtualCacheId?.() : undefined;
     this.cacheId = {
       clidr: () => virtual()?.clidr() ?? caches.clidr(memory.pcpu),
       ccsidr: (csselr) => virtual()?.ccsidr(csselr) ?? caches.ccsidr(memory.pcpu, csselr),

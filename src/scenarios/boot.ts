@@ -10,7 +10,8 @@ import type { Machine } from '../hyp/machine';
 import type { MigrationMode } from '../hyp/scheduler';
 import type { Vcpu } from '../hyp/vcpu';
 import { assembleVirt, type VirtBootOptions, type VirtBootResult } from '../platform/virt-machine';
-import { BARE_METAL_POLICY, judgeInLockstep } from './lockstep/compare-with-bare-metal';
+import { bareMetalFor } from '../hyp/policies/bare-metal';
+import { judgeInLockstep } from './lockstep/compare-with-bare-metal';
 import type { GuestRun } from './lockstep/guest-run';
 import { LiveReference } from './lockstep/reference-run';
 import type { Verdict } from './lockstep/verdict';
@@ -49,7 +50,7 @@ export function runBoot(options: BootOptions): BootResult {
     }
     return { ...subject.report(failure), verdict: null, bareMetalConsole: null };
   }
-  const bare = assembleVirt({ ...options, policy: BARE_METAL_POLICY, migration: NEVER, onConsole: undefined, onProgress: undefined, onRound: undefined, trace: undefined });
+  const bare = assembleVirt({ ...options, policy: bareMetalFor(options.policy), migration: NEVER, onConsole: undefined, onProgress: undefined, onRound: undefined, trace: undefined });
   const runs = (a: typeof subject): GuestRun[] => a.vm.vcpus.map((vcpu) => ({ machine: a.machine, vm: a.vm, vcpu, budget }));
   const reference = new LiveReference(
     runs(bare),

@@ -64,7 +64,7 @@ export function runProgram(options: ProgramRunOptions): ProgramRunResult {
   const t0 = performance.now();
   const { subject, run, verdict, guestMs } = runJudged((policy, m, trace) => {
     const g = prepareProgram(options, policy, m, trace);
-    // The subject is the machine built with the caller's policy (bare metal's is BARE_METAL_POLICY).
+    // The subject is the machine built with the caller's policy (bare metal's is bareMetalFor(policy)).
     if (policy === options.policy) options.debug?.(g.machine, [g.vcpu]);
     return g;
   }, {

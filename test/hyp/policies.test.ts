@@ -156,7 +156,7 @@ describe('dirty', () => {
   it('with tid2 traps the ID registers and shows one level, one set, one way', () => {
     const { policy, host } = booted('dirty:tid2');
     expect(host.hcr & HCR.TID2).toBeTruthy();
-    const id = policy.virtualCacheId!(host)!;
+    const id = policy.virtualCacheId!()!;
     expect(id).toBe(MINIMAL_CACHE_ID);
     // CLIDR_EL1: Ctype1 [2:0] = 2 (data), LoUIS [23:21] = 1, LoC [26:24] = 1 (D17 "CLIDR_EL1").
     const clidr = id.clidr();

@@ -19,6 +19,7 @@ import type { CacheIdentification } from '../../src/exec/system-port';
 import { setWayOperands } from '../../src/hyp/set-way-sweep';
 import { formatMigrationMode, type MigrationMode } from '../../src/hyp/scheduler';
 import { makePolicy, POLICY_NAMES } from '../../src/hyp/policies/index';
+import { BARE_METAL_POLICY, bareMetalFor } from '../../src/hyp/policies/bare-metal';
 import { MINIMAL_CACHE_ID } from '../../src/hyp/policies/dirty';
 import { KVM_63_CACHE_ID } from '../../src/hyp/policies/kvm-63';
 import { loadLinuxKernel, type LinuxKernelImage } from '../../src/linux/load-kernel';
@@ -203,9 +204,13 @@ if (kernelPath === undefined && !process.env.CI) {
             if (cls === 'flush-to-poc' || routine.promise === 'poc') {
               // A walk to LoC on one pCPU, or the hypervisor's clean by address to PoC: all in memory.
               expect(r.result.linesNotAtPoC, `${routine.name} under ${policy}`).toBe(0);
-              if (routine.promise === 'pou') {
+              if (routine.promise === 'pou' && bareMetalFor(policy) === BARE_METAL_POLICY) {
                 // Bare metal leaves the lines in L2: the guest reads newer data than there (no loss).
                 expect(r.result.fresherReads, `${routine.name} under ${policy}: reads newer than bare metal`).toBeGreaterThan(0);
+              } else if (routine.promise === 'pou') {
+                // The hardware the guest is shown (TID2) has one level of one line, LoUIS = LoC: bare
+                // metal's clean to the PoU reaches memory too; only the line its invalidate discards is older there.
+                expect(r.result.fresherReads, `${routine.name} under ${policy}: reads as bare metal on the caches shown`).toBeLessThanOrEqual(64 / 4);
               }
             } else {
               // The walk cleans only to the PoU (L2 here); nothing forces L2 to memory. Memory is

@@ -11,6 +11,7 @@
 import { performance } from 'node:perf_hooks';
 import type { CacheSystem } from '../../cache/cache-system';
 import type { MachineOptions, RunResult } from '../../hyp/machine';
+import { bareMetalFor } from '../../hyp/policies/bare-metal';
 import type { MigrationMode } from '../../hyp/scheduler';
 import type { PhysicalMemory } from '../../mmu/physical-memory';
 import { guestPosition, guestRegisters } from '../guest-setup';
@@ -28,8 +29,7 @@ const SUBJECT_STEP = 4096;
 /** Steps bare metal may run past a failed subject's last load to show it fails as well. */
 const FAILURE_GRACE_STEPS = 16;
 
-/** The reference machine's policy: no stage 2 and no trapping (src/hyp/policies/passthrough.ts). */
-export const BARE_METAL_POLICY = 'passthrough:novm';
+export { BARE_METAL_POLICY } from '../../hyp/policies/bare-metal';
 
 /**
  * Judge the subject (its vCPUs `subjects`, run a step at a time by `stepSubject`, false once it
@@ -164,7 +164,10 @@ export function runJudged(
     readonly bareMetal?: { readonly runs: BareMetalRuns; readonly key: string };
   },
 ): { subject: GuestRun; run: RunResult; verdict: Verdict | null; guestMs: number } {
-  const bareMetal = () => prepare(BARE_METAL_POLICY, { kind: 'never' }, undefined);
+  // Bare metal with the caches the guest is shown (a policy that fabricates the cache IDs has its own).
+  const bareMetalPolicy = bareMetalFor(options.policy);
+  const bareMetal = () => prepare(bareMetalPolicy, { kind: 'never' }, undefined);
+  const bareMetalKey = typeof bareMetalPolicy === 'string' ? '' : ` on the caches ${typeof options.policy === 'string' ? options.policy : options.policy.name} shows`;
   // A recording serves until bare metal has to adopt newer data the guest read; then the run is
   // made again against live bare metal (a traced run goes live at once: it prints only once).
   const recorded = options.compare !== false && options.bareMetal !== undefined && options.trace === undefined;
@@ -176,7 +179,7 @@ export function runJudged(
       run = subject.machine.run(subject.vcpu, subject.budget);
       return { subject, run, verdict: null, guestMs: performance.now() - t0 };
     }
-    const reference = live ? LiveReference.single(bareMetal()) : options.bareMetal!.runs.reference(options.bareMetal!.key, bareMetal);
+    const reference = live ? LiveReference.single(bareMetal()) : options.bareMetal!.runs.reference(options.bareMetal!.key + bareMetalKey, bareMetal);
     // Steps as long as bare metal's (src/scenarios/lockstep/reference-run.ts): the subject runs
     // little ahead, so few of its loads wait in the queue.
     const steps = subject.machine.start(subject.vcpu, subject.budget, SUBJECT_STEP);
