@@ -23,6 +23,10 @@ export const COMMANDS: Record<string, CommandEntry> = {
     summary: 'like run, printing one line per trap and policy action',
     load: async () => (await import('./run')).traceCommand,
   },
+  compare: {
+    summary: 'the ROMs and a kernel\'s v7 routines under every policy and version: costs next to the oracle\'s bound',
+    load: async () => (await import('./compare')).compareCommand,
+  },
   sweep: {
     summary: 'the boot handoff (or a function of an image) over many schedules and policies, with confidence intervals',
     load: async () => (await import('./sweep')).sweepCommand,
