@@ -3,26 +3,26 @@
  * address, exceptions to EL1 through VBAR_EL1 (Arm ARM D1.10), traps to a virtual EL2 through
  * the El2Gate. The executor owns PSTATE (NZCV, DAIF, CurrentEL, SPSel), SP_EL0/SP_EL1 and the
  * exception registers ELR_EL1, SPSR_EL1, VBAR_EL1, ESR_EL1, FAR_EL1; every other system
- * register or instruction goes to the SystemInstructionHandler.
+ * register or instruction goes to the SystemInstructionHandler. Instructions run through the
+ * handler table (handlers.ts: ALU, branches, memory, system), or compiled (block-compiler.ts).
  */
 import { ExceptionLoopGuard } from '../exception-loop-error';
 import { decodeA64 } from '../../decode/a64/decode';
-import { A64Op, AddrMode, RegIndex } from '../../decode/a64/instruction';
+import { A64Op, RegIndex } from '../../decode/a64/instruction';
 import type { A64Instruction } from '../../decode/a64/instruction';
-import { sysKey } from '../../decode/system-access';
 import type { CoprocAccess, SysAccess } from '../../decode/system-access';
 import { faultStatusCode, MemoryAbort } from '../../mmu/fault';
-import { HCR } from '../el2-gate';
 import type { El2Gate } from '../el2-gate';
 import type { GuestMemory } from '../guest-memory';
 import { AccessOutcome } from '../system-instructions';
 import type { SystemAccessContext, SystemInstructionHandler } from '../system-instructions';
-import { bswap32, divS64, divU64, mulHighS64, mulHighU64, mulLow64, mulS32, mulU32, rbit32, rev16x32, wide } from './arith64';
-import { CRC32_TABLE, CRC32C_TABLE, crc32Step } from './crc32';
 import { GuestException } from './guest-exception';
 import { codePageSourceOf, type CodePageSource, type HostCodePage } from '../code-page';
 import { BlockExit, MAX_BLOCK_BUDGET, compileA64Block, type CompiledA64Block } from './block-compiler';
-import { dataAbortIss, EC, instructionAbortIss, syndrome, sysTrapSyndrome, wfxSyndrome } from './syndrome';
+import { dataAbortIss, EC, instructionAbortIss, syndrome } from './syndrome';
+import { dataAbortInfo } from './data-abort-info';
+import { HANDLERS as HANDLER_TABLE } from './handlers';
+import { toAddress } from './operands';
 
 export type StopReason = 'budget' | 'halted' | 'wfi' | 'wfe' | 'requested' | 'exception';
 export type ExceptionPolicy = 'take' | 'stop';
@@ -39,11 +39,11 @@ export const UNDEFINED_SYSTEM: SystemInstructionHandler = {
   sys: (_a: SysAccess) => AccessOutcome.Undefined,
 };
 
-const { SP, DISCARD } = RegIndex;
+const SP = RegIndex.SP;
 // Module-local copies: reading an imported binding can cost a getter call per access under
-// CommonJS interop (tsx), and the dispatch switch reads these on every instruction.
+// CommonJS interop (tsx), and the dispatch reads these on every instruction.
 const Op: typeof A64Op = { ...A64Op };
-const Mode: typeof AddrMode = { ...AddrMode };
+const HANDLERS = HANDLER_TABLE;
 const Exit: typeof BlockExit = { ...BlockExit };
 const TWO32 = 4294967296;
 /** Decode cache: direct-mapped by PC. */
@@ -101,53 +101,33 @@ class A64PageRecords {
 const HOT_ENTRIES = 16;
 const NOT_COMPILABLE = 255;
 
-/** Encodings (sysKey) of the registers the executor serves itself (D17; C5.2 for the PSTATE ones). */
-const KEY = {
-  NZCV: sysKey({ op0: 3, op1: 3, crn: 4, crm: 2, op2: 0 }),
-  DAIF: sysKey({ op0: 3, op1: 3, crn: 4, crm: 2, op2: 1 }),
-  CURRENT_EL: sysKey({ op0: 3, op1: 0, crn: 4, crm: 2, op2: 2 }),
-  SPSEL: sysKey({ op0: 3, op1: 0, crn: 4, crm: 2, op2: 0 }),
-  SP_EL0: sysKey({ op0: 3, op1: 0, crn: 4, crm: 1, op2: 0 }),
-  SP_EL1: sysKey({ op0: 3, op1: 4, crn: 4, crm: 1, op2: 0 }),
-  SPSR_EL1: sysKey({ op0: 3, op1: 0, crn: 4, crm: 0, op2: 0 }),
-  ELR_EL1: sysKey({ op0: 3, op1: 0, crn: 4, crm: 0, op2: 1 }),
-  VBAR_EL1: sysKey({ op0: 3, op1: 0, crn: 12, crm: 0, op2: 0 }),
-  ESR_EL1: sysKey({ op0: 3, op1: 0, crn: 5, crm: 2, op2: 0 }),
-  FAR_EL1: sysKey({ op0: 3, op1: 0, crn: 6, crm: 0, op2: 0 }),
-  DC_ZVA: sysKey({ op0: 1, op1: 3, crn: 7, crm: 4, op2: 1 }),
-} as const;
-
-/** The signed 64-bit value hi:lo as a number, or NaN when its magnitude is beyond 2^53 (not modelled). */
-function toAddress(lo: number, hi: number): number {
-  const h = hi | 0;
-  if (h >= 0x200000 || h < -0x200000) return NaN;
-  return h * TWO32 + (lo >>> 0);
-}
-
 export class A64Cpu implements SystemAccessContext {
   readonly memory: GuestMemory;
   readonly system: SystemInstructionHandler;
   readonly el2: El2Gate | null;
 
+  // Registers, PSTATE and the fields below that are not private are also the executor's internals,
+  // read and written by the handlers (handlers-*.ts) and by compiled blocks (block-compiler.ts).
+
   /** X0..X30, XZR (31), current SP (32), discard (33): low and high halves. */
-  private readonly lo = new Uint32Array(34);
-  private readonly hi = new Uint32Array(34);
+  readonly lo = new Uint32Array(34);
+  readonly hi = new Uint32Array(34);
   /** The stack pointer not currently selected (SP_EL0 at EL1h, SP_EL1 otherwise). */
-  private spAltLo = 0;
-  private spAltHi = 0;
+  spAltLo = 0;
+  spAltHi = 0;
 
   pc = 0;
   /** PSTATE.{N,Z,C,V}, one bit each. */
-  private n = 0;
-  private z = 0;
-  private c = 0;
-  private v = 0;
+  n = 0;
+  z = 0;
+  c = 0;
+  v = 0;
   /** PSTATE.{D,A,I,F} as SPSR bits [9:6] >> 6. */
   daif = 0xf;
-  private currentEl = 1;
-  private spSel = 1;
+  currentEl = 1;
+  spSel = 1;
   /** PSTATE.IL (illegal execution state). */
-  private illegal = 0;
+  illegal = 0;
 
   elrLo = 0;
   elrHi = 0;
@@ -172,8 +152,8 @@ export class A64Cpu implements SystemAccessContext {
   retiredBias = 0;
 
   /** Address of the instruction being executed (ELR for faults, the base for skipInstruction). */
-  private curPc = 0;
-  private curWord = 0;
+  curPc = 0;
+  curWord = 0;
   /** Address of the instruction being executed (exact in the interpreter and in a compiled block's memory accesses). */
   get instructionPc(): number {
     return this.curPc;
@@ -183,28 +163,28 @@ export class A64Cpu implements SystemAccessContext {
   get retiredNow(): number {
     return this.instructionsRetired + this.retiredBias;
   }
-  private attention = 0;
-  private retireSuppressed = false;
+  attention = 0;
+  retireSuppressed = false;
   private stopPending: StopReason | null = null;
   /** A branch target that cannot be fetched (misaligned or beyond 2^53), as halves. */
   private badPcLo = 0;
   private badPcHi = 0;
   /** Local exclusive monitor (B2.9): address and size of the open exclusive access, or -1. */
-  private exclusiveAddress = -1;
-  private exclusiveSize = 0;
+  exclusiveAddress = -1;
+  exclusiveSize = 0;
   /** The event register (WFE/SEV, D1.16). */
-  private eventRegister = 0;
+  eventRegister = 0;
   /** The IRQ and FIQ inputs: the levels an interrupt controller drives (`setInterruptLine`). */
-  private irqLine = false;
-  private fiqLine = false;
+  irqLine = false;
+  fiqLine = false;
 
   private readonly cacheTag = new Float64Array(1 << CACHE_BITS).fill(NaN);
   private readonly cacheWord = new Int32Array(1 << CACHE_BITS);
   private readonly cacheInsn: A64Instruction[] = new Array<A64Instruction>(1 << CACHE_BITS);
 
   // Operand scratch for shifted/extended operands (no allocation per instruction).
-  private opLo = 0;
-  private opHi = 0;
+  opLo = 0;
+  opHi = 0;
 
   constructor(options: A64CpuOptions) {
     this.memory = options.memory;
@@ -327,7 +307,7 @@ export class A64Cpu implements SystemAccessContext {
     return this.currentEl === 0 ? 0 : this.spSel;
   }
   private heldBank = 1;
-  private selectSp(): void {
+  selectSp(): void {
     const want = this.spBank();
     if (want === this.heldBank) return;
     const l = this.lo[SP];
@@ -378,12 +358,12 @@ export class A64Cpu implements SystemAccessContext {
     this.stop('requested');
   }
 
-  private stop(reason: StopReason): void {
+  stop(reason: StopReason): void {
     if (this.stopPending === null) this.stopPending = reason;
     this.attention |= ATTN_STOP;
   }
 
-  private updateAttention(): void {
+  updateAttention(): void {
     this.attention =
       (this.stopPending !== null ? ATTN_STOP : 0) | (this.illegal ? ATTN_ILLEGAL : 0) | (this.attention & ATTN_BAD_PC) | (this.interruptReady() ? ATTN_INTERRUPT : 0);
   }
@@ -662,7 +642,7 @@ export class A64Cpu implements SystemAccessContext {
    * (0x000 current EL with SP_EL0, 0x200 current EL with SP_ELx, 0x400 lower EL using AArch64).
    * `fault` marks an exception that means the instruction did not complete (not retired).
    */
-  private takeException(ec: number, iss: number, returnAddress: number, fault: boolean, pcFault = false): void {
+  takeException(ec: number, iss: number, returnAddress: number, fault: boolean, pcFault = false): void {
     this.noteExceptionEntry(ec);
     const esr = syndrome(ec, iss);
     if (this.exceptionPolicy === 'stop') {
@@ -725,7 +705,7 @@ export class A64Cpu implements SystemAccessContext {
   }
 
   /** Set the PC from a 64-bit value; an unfetchable one raises its fault at the next fetch. */
-  private setPcFromHalves(lo: number, hi: number): void {
+  setPcFromHalves(lo: number, hi: number): void {
     const a = toAddress(lo, hi);
     if (Number.isNaN(a) || (lo & 3) !== 0) {
       this.badPcLo = lo >>> 0;
@@ -737,13 +717,13 @@ export class A64Cpu implements SystemAccessContext {
     this.pc = a;
   }
 
-  private undefinedInstruction(): void {
+  undefinedInstruction(): void {
     this.pc = this.curPc;
     this.takeException(EC.UNKNOWN, 0, this.curPc, true);
   }
 
   /** A trap to EL2 (D1.10: the exception is taken to EL2, whose handler sets the return PC). */
-  private trapToEl2(esr: number, returnPc: number): void {
+  trapToEl2(esr: number, returnPc: number): void {
     const el2 = this.el2;
     if (el2 === null) throw new Error('A64Cpu: trap to EL2 with no EL2 present');
     this.pc = returnPc;
@@ -751,7 +731,7 @@ export class A64Cpu implements SystemAccessContext {
   }
 
   /** A MemoryAbort (or anything else thrown) while executing `insn` (null: during the fetch). */
-  private abort(e: unknown, insn: A64Instruction | null): void {
+  abort(e: unknown, insn: A64Instruction | null): void {
     if (!(e instanceof MemoryAbort)) throw e;
     const f = e.fault;
     this.pc = this.curPc;
@@ -764,7 +744,7 @@ export class A64Cpu implements SystemAccessContext {
       if (isFetch) {
         esr = syndrome(EC.IABT_LOWER, instructionAbortIss(fsc, f.s1ptw));
       } else {
-        esr = syndrome(EC.DABT_LOWER, dataAbortIss(this.abortInfo(insn, f.access === 'write', fsc, f.s1ptw, true)));
+        esr = syndrome(EC.DABT_LOWER, dataAbortIss(dataAbortInfo(insn, f.access === 'write', fsc, f.s1ptw, true)));
       }
       this.retireSuppressed = true;
       el2.takeTrap(esr, { far: f.va, hpfar: Math.floor(f.ipa / 4096) * 16 }, this);
@@ -784,237 +764,15 @@ export class A64Cpu implements SystemAccessContext {
     if (isFetch) {
       this.takeException(this.currentEl === 0 ? EC.IABT_LOWER : EC.IABT_SAME, instructionAbortIss(fsc, false), this.curPc, true);
     } else {
-      const iss = dataAbortIss(this.abortInfo(insn, f.access === 'write', fsc, false, false));
+      const iss = dataAbortIss(dataAbortInfo(insn, f.access === 'write', fsc, false, false));
       this.takeException(this.currentEl === 0 ? EC.DABT_LOWER : EC.DABT_SAME, iss, this.curPc, true);
     }
     // The aborted instruction is not retired (its step ends here); the next one must be.
     this.retireSuppressed = false;
   }
 
-  /** Data Abort syndrome fields for `insn` (D17 "ESR_EL2" ISS for a Data Abort; ISV rules). */
-  private abortInfo(insn: A64Instruction, write: boolean, dfsc: number, s1ptw: boolean, toEl2: boolean) {
-    const op = insn.op;
-    const single =
-      ((op === Op.LDR || op === Op.LDRS || op === Op.STR) && insn.variant !== Mode.PRE_INDEX && insn.variant !== Mode.POST_INDEX) ||
-      op === Op.LDR_LIT ||
-      op === Op.LDRSW_LIT ||
-      op === Op.LDAR ||
-      op === Op.STLR;
-    // CM: cache maintenance and address translation instructions; DC ZVA is neither, it faults
-    // as a store (D17 "ESR_EL2", ISS for a Data Abort, CM).
-    const cm = op === Op.SYS && sysKey(insn.sys as SysAccess) !== KEY.DC_ZVA;
-    return {
-      // ISV is reported only for stage 2 aborts on single-register accesses without writeback,
-      // not exclusives, not on a stage 1 walk (D17 "ESR_EL2", ISV); faults to EL1 report ISV = 0 (Armv8.0).
-      valid: toEl2 && single && !s1ptw,
-      size: insn.size,
-      signExtend: op === Op.LDRS || op === Op.LDRSW_LIT,
-      rt: insn.rt,
-      sixtyFour: insn.sf === 1,
-      acquireRelease: op === Op.LDAR || op === Op.STLR,
-      cacheMaintenance: cm,
-      s1ptw,
-      // Cache maintenance reports WnR = 1 (D17 "ESR_ELx" WnR).
-      write: write || cm,
-      dfsc,
-    };
-  }
-
-  /** An alignment fault for exclusive/ordered accesses (B2.5.2: these always check alignment). */
-  private checkAlignment(va: number, bytes: number, write: boolean): void {
-    if (va % bytes !== 0) {
-      throw new MemoryAbort({ kind: 'alignment', stage: 1, level: -1, access: write ? 'write' : 'read', va, ipa: 0, s1ptw: false });
-    }
-  }
-
-  // ---------------------------------------------------------------- operands
-
-  private condHolds(cond: number): boolean {
-    // ConditionHolds (J1 shared pseudocode): cond<3:1> picks the test, cond<0> inverts (except 1111).
-    let r: boolean;
-    switch (cond >>> 1) {
-      case 0:
-        r = this.z === 1;
-        break;
-      case 1:
-        r = this.c === 1;
-        break;
-      case 2:
-        r = this.n === 1;
-        break;
-      case 3:
-        r = this.v === 1;
-        break;
-      case 4:
-        r = this.c === 1 && this.z === 0;
-        break;
-      case 5:
-        r = this.n === this.v;
-        break;
-      case 6:
-        r = this.n === this.v && this.z === 0;
-        break;
-      default:
-        return true;
-    }
-    return (cond & 1) === 1 ? !r : r;
-  }
-
-  /** AddWithCarry (J1) into register slot d, setting NZCV when asked. 32-bit ops zero the high half. */
-  private addWithCarry(aLo: number, aHi: number, bLo: number, bHi: number, carry: number, sf: number, setFlags: boolean, d: number): void {
-    const l = aLo + bLo + carry;
-    const rl = l >>> 0;
-    if (sf) {
-      const h = aHi + bHi + (l > 0xffffffff ? 1 : 0);
-      const rh = h >>> 0;
-      this.lo[d] = rl;
-      this.hi[d] = rh;
-      if (setFlags) {
-        this.n = rh >>> 31;
-        this.z = (rl | rh) === 0 ? 1 : 0;
-        this.c = h > 0xffffffff ? 1 : 0;
-        this.v = ((aHi ^ rh) & (bHi ^ rh)) >>> 31;
-      }
-    } else {
-      this.lo[d] = rl;
-      this.hi[d] = 0;
-      if (setFlags) {
-        this.n = rl >>> 31;
-        this.z = rl === 0 ? 1 : 0;
-        this.c = l > 0xffffffff ? 1 : 0;
-        this.v = ((aLo ^ rl) & (bLo ^ rl)) >>> 31;
-      }
-    }
-  }
-
-  /** Shift register slot m by (type, amount) into opLo/opHi (C6.2 ShiftReg). */
-  private shiftOperand(m: number, type: number, amount: number, sf: number): void {
-    let l = this.lo[m];
-    if (!sf) {
-      if (amount !== 0) {
-        if (type === 0) l = l << amount;
-        else if (type === 1) l = l >>> amount;
-        else if (type === 2) l = (l | 0) >> amount;
-        else l = (l >>> amount) | (l << (32 - amount));
-      }
-      this.opLo = l >>> 0;
-      this.opHi = 0;
-      return;
-    }
-    let h = this.hi[m];
-    if (amount !== 0) {
-      const s = amount & 31;
-      if (type === 0) {
-        if (amount >= 32) {
-          h = l << s;
-          l = 0;
-        } else {
-          h = (h << s) | (l >>> (32 - s));
-          l = l << s;
-        }
-      } else if (type === 1) {
-        if (amount >= 32) {
-          l = h >>> s;
-          h = 0;
-        } else {
-          l = (l >>> s) | (h << (32 - s));
-          h = h >>> s;
-        }
-      } else if (type === 2) {
-        if (amount >= 32) {
-          l = (h | 0) >> s;
-          h = (h | 0) >> 31;
-        } else {
-          l = (l >>> s) | (h << (32 - s));
-          h = (h | 0) >> s;
-        }
-      } else {
-        this.shiftOperandValue(l, h, 3, amount);
-        return;
-      }
-    }
-    this.opLo = l >>> 0;
-    this.opHi = h >>> 0;
-  }
-
-  /** Extend register slot m by option then shift left by amount (C6.2 ExtendReg) into opLo/opHi. */
-  private extendOperand(m: number, option: number, amount: number): void {
-    let l = this.lo[m];
-    let h = this.hi[m];
-    switch (option) {
-      case 0:
-        l &= 0xff;
-        h = 0;
-        break;
-      case 1:
-        l &= 0xffff;
-        h = 0;
-        break;
-      case 2:
-        h = 0;
-        break;
-      case 3:
-        break;
-      case 4:
-        l = (l << 24) >> 24;
-        h = l >> 31;
-        break;
-      case 5:
-        l = (l << 16) >> 16;
-        h = l >> 31;
-        break;
-      case 6:
-        h = (l | 0) >> 31;
-        break;
-    }
-    if (amount !== 0) {
-      h = (h << amount) | (l >>> (32 - amount));
-      l = l << amount;
-    }
-    this.opLo = l >>> 0;
-    this.opHi = h >>> 0;
-  }
-
-  private setNZ(lo: number, hi: number, sf: number): void {
-    if (sf) {
-      this.n = hi >>> 31;
-      this.z = (lo | hi) === 0 ? 1 : 0;
-    } else {
-      this.n = lo >>> 31;
-      this.z = lo === 0 ? 1 : 0;
-    }
-    this.c = 0;
-    this.v = 0;
-  }
-
-  /** Base + offset for loads and stores, as a VA number; also leaves the 64-bit sum in opLo/opHi for writeback. */
-  private address(i: A64Instruction): number {
-    const n = i.xn;
-    let offLo: number;
-    let offHi: number;
-    if (i.variant === Mode.REGISTER) {
-      this.extendOperand(i.xm, i.shiftType, i.shiftAmount);
-      offLo = this.opLo;
-      offHi = this.opHi;
-    } else if (i.variant === Mode.POST_INDEX) {
-      offLo = 0;
-      offHi = 0;
-    } else {
-      offLo = i.imm >>> 0;
-      offHi = i.imm < 0 ? 0xffffffff : 0;
-    }
-    const l = this.lo[n] + offLo;
-    const lo = l >>> 0;
-    const hi = (this.hi[n] + offHi + (l > 0xffffffff ? 1 : 0)) >>> 0;
-    this.opLo = lo;
-    this.opHi = hi;
-    const va = toAddress(lo, hi);
-    if (Number.isNaN(va)) this.unrepresentable(lo, hi, i.op === Op.STR || i.op === Op.STP || i.op === Op.STXR || i.op === Op.STXP || i.op === Op.STLR);
-    return va;
-  }
-
   /** An address beyond 2^53: a stage 1 level 0 translation fault (not canonical for any regime setway models). */
-  private unrepresentable(lo: number, hi: number, write: boolean): never {
+  unrepresentable(lo: number, hi: number, write: boolean): never {
     const abort = new MemoryAbort({ kind: 'translation', stage: 1, level: 0, access: write ? 'write' : 'read', va: 0, ipa: 0, s1ptw: false });
     this.pendingFarLo = lo;
     this.pendingFarHi = hi;
@@ -1024,873 +782,18 @@ export class A64Cpu implements SystemAccessContext {
   private farOverride = false;
   private pendingFarLo = 0;
   private pendingFarHi = 0;
+  /** The base register's written-back value of a pre/post-indexed access, set before the access (handlers-memory). */
+  wbLo = 0;
+  wbHi = 0;
 
-  /** Base <- base + imm for pre/post-indexed forms, computed before the access (the base may also be a destination). */
-  private wbLo = 0;
-  private wbHi = 0;
-  private prepareWriteback(i: A64Instruction): void {
-    const n = i.xn;
-    const l = this.lo[n] + (i.imm >>> 0);
-    this.wbHi = (this.hi[n] + (i.imm < 0 ? 0xffffffff : 0) + (l > 0xffffffff ? 1 : 0)) >>> 0;
-    this.wbLo = l >>> 0;
-  }
-  /**
-   * Apply the writeback after the register writes: with Rt == Rn (CONSTRAINED UNPREDICTABLE,
-   * C6.2 "LDR (immediate)") the base gets the written-back address, as QEMU does.
-   */
-  private writeback(i: A64Instruction): void {
-    this.lo[i.xn] = this.wbLo;
-    this.hi[i.xn] = this.wbHi;
-  }
-
-  /** Load `size` (log2 bytes) from va into opLo/opHi, zero-extended. */
-  private load(va: number, size: number): void {
-    const m = this.memory;
-    switch (size) {
-      case 0:
-        this.opLo = m.read8(va);
-        this.opHi = 0;
-        return;
-      case 1:
-        this.opLo = m.read16(va);
-        this.opHi = 0;
-        return;
-      case 2:
-        this.opLo = m.read32(va) >>> 0;
-        this.opHi = 0;
-        return;
-      default: {
-        // Two 32-bit accesses, low word first (little-endian).
-        const l = m.read32(va) >>> 0;
-        this.opHi = m.read32(va + 4) >>> 0;
-        this.opLo = l;
-      }
-    }
-  }
-
-  private store(va: number, size: number, lo: number, hi: number): void {
-    const m = this.memory;
-    switch (size) {
-      case 0:
-        m.write8(va, lo & 0xff);
-        return;
-      case 1:
-        m.write16(va, lo & 0xffff);
-        return;
-      case 2:
-        m.write32(va, lo >>> 0);
-        return;
-      default:
-        m.write32(va, lo >>> 0);
-        m.write32(va + 4, hi >>> 0);
-    }
-  }
-
-  /** Sign-extend opLo/opHi from `size` into a 32- or 64-bit register value. */
-  private signExtendLoaded(size: number, sf: number): void {
-    let l = this.opLo;
-    if (size === 0) l = (l << 24) >> 24;
-    else if (size === 1) l = (l << 16) >> 16;
-    else l = l | 0;
-    this.opLo = l >>> 0;
-    this.opHi = sf ? (l >> 31) >>> 0 : 0;
-  }
-
-  // ---------------------------------------------------------------- execute
-
-  private execute(i: A64Instruction): void {
-    const lo = this.lo;
-    const hi = this.hi;
-    switch (i.op) {
-      case Op.ADD_SUB_IMM: {
-        const a = i.xn;
-        if (i.variant === 0) this.addWithCarry(lo[a], hi[a], i.imm, 0, 0, i.sf, i.setFlags, i.xd);
-        else this.addWithCarry(lo[a], hi[a], ~i.imm >>> 0, 0xffffffff, 1, i.sf, i.setFlags, i.xd);
-        return;
-      }
-      case Op.ADD_SUB_SHIFTED:
-      case Op.ADD_SUB_EXT: {
-        if (i.op === Op.ADD_SUB_SHIFTED) this.shiftOperand(i.xm, i.shiftType, i.shiftAmount, i.sf);
-        else this.extendOperand(i.xm, i.shiftType, i.shiftAmount);
-        const a = i.xn;
-        if (i.variant === 0) this.addWithCarry(lo[a], hi[a], this.opLo, this.opHi, 0, i.sf, i.setFlags, i.xd);
-        else this.addWithCarry(lo[a], hi[a], ~this.opLo >>> 0, ~this.opHi >>> 0, 1, i.sf, i.setFlags, i.xd);
-        return;
-      }
-      case Op.ADC_SBC: {
-        const a = i.xn;
-        const m = i.xm;
-        if (i.variant === 0) this.addWithCarry(lo[a], hi[a], lo[m], hi[m], this.c, i.sf, i.setFlags, i.xd);
-        else this.addWithCarry(lo[a], hi[a], ~lo[m] >>> 0, ~hi[m] >>> 0, this.c, i.sf, i.setFlags, i.xd);
-        return;
-      }
-      case Op.LOGIC_IMM:
-        this.logic(i.variant, lo[i.xn], hi[i.xn], i.imm, i.immHi, i.sf, i.xd);
-        return;
-      case Op.LOGIC_SHIFTED: {
-        this.shiftOperand(i.xm, i.shiftType, i.shiftAmount, i.sf);
-        let bl = this.opLo;
-        let bh = this.opHi;
-        if (i.imm2) {
-          bl = ~bl >>> 0;
-          bh = i.sf ? ~bh >>> 0 : 0;
-        }
-        this.logic(i.variant, lo[i.xn], hi[i.xn], bl, bh, i.sf, i.xd);
-        return;
-      }
-      case Op.MOVZ:
-      case Op.MOVN: {
-        const s = i.shiftAmount;
-        let l = s < 32 ? (i.imm << s) >>> 0 : 0;
-        let h = s >= 32 ? (i.imm << (s - 32)) >>> 0 : 0;
-        if (i.op === Op.MOVN) {
-          l = ~l >>> 0;
-          h = i.sf ? ~h >>> 0 : 0;
-        }
-        lo[i.xd] = l;
-        hi[i.xd] = h;
-        return;
-      }
-      case Op.MOVK: {
-        const s = i.shiftAmount;
-        const d = i.xd;
-        if (s < 32) lo[d] = ((lo[d] & ~(0xffff << s)) | (i.imm << s)) >>> 0;
-        else hi[d] = ((hi[d] & ~(0xffff << (s - 32))) | (i.imm << (s - 32))) >>> 0;
-        if (!i.sf) hi[d] = 0;
-        return;
-      }
-      case Op.ADR:
-        this.setXFromNumber(i.xd, this.curPc + i.imm);
-        return;
-      case Op.ADRP:
-        this.setXFromNumber(i.xd, Math.floor(this.curPc / 4096) * 4096 + i.imm);
-        return;
-      case Op.SBFM:
-      case Op.UBFM:
-      case Op.BFM:
-        this.bitfield(i);
-        return;
-      case Op.EXTR:
-        this.extract(i);
-        return;
-
-      case Op.B:
-        this.pc = this.curPc + i.imm;
-        return;
-      case Op.BL:
-        this.setXFromNumber(30, this.curPc + 4);
-        this.pc = this.curPc + i.imm;
-        return;
-      case Op.B_COND:
-        if (this.condHolds(i.cond)) this.pc = this.curPc + i.imm;
-        return;
-      case Op.CBZ:
-      case Op.CBNZ: {
-        const t = i.xd;
-        const zero = i.sf ? (lo[t] | hi[t]) === 0 : lo[t] === 0;
-        if (zero === (i.op === Op.CBZ)) this.pc = this.curPc + i.imm;
-        return;
-      }
-      case Op.TBZ:
-      case Op.TBNZ: {
-        const b = i.imm2;
-        const bit = b >= 32 ? (hi[i.xd] >>> (b - 32)) & 1 : (lo[i.xd] >>> b) & 1;
-        if ((bit === 0) === (i.op === Op.TBZ)) this.pc = this.curPc + i.imm;
-        return;
-      }
-      case Op.BR:
-      case Op.RET:
-        this.setPcFromHalves(lo[i.xn], hi[i.xn]);
-        return;
-      case Op.BLR: {
-        const tl = lo[i.xn];
-        const th = hi[i.xn];
-        this.setXFromNumber(30, this.curPc + 4);
-        this.setPcFromHalves(tl, th);
-        return;
-      }
-
-      case Op.CSEL: {
-        const d = i.xd;
-        if (this.condHolds(i.cond)) {
-          lo[d] = lo[i.xn];
-          hi[d] = i.sf ? hi[i.xn] : 0;
-          return;
-        }
-        const m = i.xm;
-        let l = lo[m];
-        let h = hi[m];
-        switch (i.variant) {
-          case 1: {
-            const s = l + 1;
-            l = s >>> 0;
-            if (s > 0xffffffff) h = (h + 1) >>> 0;
-            break;
-          }
-          case 2:
-            l = ~l >>> 0;
-            h = ~h >>> 0;
-            break;
-          case 3:
-            if (l === 0) h = -h >>> 0;
-            else {
-              l = -l >>> 0;
-              h = ~h >>> 0;
-            }
-            break;
-        }
-        lo[d] = l;
-        hi[d] = i.sf ? h : 0;
-        return;
-      }
-      case Op.CCMP_REG:
-      case Op.CCMP_IMM: {
-        if (!this.condHolds(i.cond)) {
-          this.nzcv = i.imm2;
-          return;
-        }
-        const a = i.xn;
-        const bl = i.op === Op.CCMP_IMM ? i.imm : lo[i.xm];
-        const bh = i.op === Op.CCMP_IMM ? 0 : hi[i.xm];
-        if (i.variant === 1) this.addWithCarry(lo[a], hi[a], ~bl >>> 0, ~bh >>> 0, 1, i.sf, true, DISCARD);
-        else this.addWithCarry(lo[a], hi[a], bl, bh, 0, i.sf, true, DISCARD);
-        return;
-      }
-
-      case Op.MADD:
-      case Op.MSUB: {
-        const n = i.xn;
-        const m = i.xm;
-        const a = i.xa;
-        const d = i.xd;
-        if (!i.sf) {
-          const p = Math.imul(lo[n], lo[m]);
-          lo[d] = (i.op === Op.MADD ? lo[a] + p : lo[a] - p) >>> 0;
-          hi[d] = 0;
-          return;
-        }
-        mulLow64(lo[n], hi[n], lo[m], hi[m]);
-        this.accumulate(i.op === Op.MSUB, a, d);
-        return;
-      }
-      case Op.SMADDL:
-      case Op.SMSUBL:
-        mulS32(lo[i.xn] | 0, lo[i.xm] | 0);
-        this.accumulate(i.op === Op.SMSUBL, i.xa, i.xd);
-        return;
-      case Op.UMADDL:
-      case Op.UMSUBL:
-        mulU32(lo[i.xn], lo[i.xm]);
-        this.accumulate(i.op === Op.UMSUBL, i.xa, i.xd);
-        return;
-      case Op.SMULH:
-      case Op.UMULH:
-        if (i.op === Op.SMULH) mulHighS64(lo[i.xn], hi[i.xn], lo[i.xm], hi[i.xm]);
-        else mulHighU64(lo[i.xn], hi[i.xn], lo[i.xm], hi[i.xm]);
-        lo[i.xd] = wide[0];
-        hi[i.xd] = wide[1];
-        return;
-      case Op.UDIV:
-      case Op.SDIV:
-        this.divide(i);
-        return;
-      case Op.LSLV:
-      case Op.LSRV:
-      case Op.ASRV:
-      case Op.RORV: {
-        // The shift amount is Rm modulo the data size (C6.2 "LSLV").
-        const amount = lo[i.xm] & (i.sf ? 63 : 31);
-        this.shiftOperand(i.xn, i.op - Op.LSLV, amount, i.sf);
-        lo[i.xd] = this.opLo;
-        hi[i.xd] = this.opHi;
-        return;
-      }
-      case Op.CRC32:
-      case Op.CRC32C: {
-        // Wd = CRC step of Wn with the low 2^sz bytes of Rm, zero-extended (C6.2 "CRC32B").
-        const table = i.op === Op.CRC32 ? CRC32_TABLE : CRC32C_TABLE;
-        lo[i.xd] = crc32Step(table, lo[i.xn], lo[i.xm], hi[i.xm], i.size);
-        hi[i.xd] = 0;
-        return;
-      }
-      case Op.RBIT:
-      case Op.REV16:
-      case Op.REV32:
-      case Op.REV64:
-      case Op.CLZ:
-      case Op.CLS:
-        this.dataProcessing1(i);
-        return;
-
-      case Op.LDR:
-      case Op.LDRS: {
-        const wb = i.variant === Mode.PRE_INDEX || i.variant === Mode.POST_INDEX;
-        if (wb) this.prepareWriteback(i);
-        const va = this.address(i);
-        this.load(va, i.size);
-        if (i.op === Op.LDRS) this.signExtendLoaded(i.size, i.sf);
-        lo[i.xd] = this.opLo;
-        hi[i.xd] = this.opHi;
-        if (wb) this.writeback(i);
-        return;
-      }
-      case Op.STR: {
-        const t = i.xd;
-        const tl = lo[t];
-        const th = hi[t];
-        const wb = i.variant === Mode.PRE_INDEX || i.variant === Mode.POST_INDEX;
-        if (wb) this.prepareWriteback(i);
-        const va = this.address(i);
-        this.store(va, i.size, tl, th);
-        if (wb) this.writeback(i);
-        return;
-      }
-      case Op.LDP:
-      case Op.LDPSW: {
-        const wb = i.variant === Mode.PRE_INDEX || i.variant === Mode.POST_INDEX;
-        if (wb) this.prepareWriteback(i);
-        const va = this.address(i);
-        const bytes = 1 << i.size;
-        this.load(va, i.size);
-        if (i.op === Op.LDPSW) this.signExtendLoaded(2, 1);
-        const l1 = this.opLo;
-        const h1 = this.opHi;
-        this.load(va + bytes, i.size);
-        if (i.op === Op.LDPSW) this.signExtendLoaded(2, 1);
-        lo[i.xd] = l1;
-        hi[i.xd] = h1;
-        lo[i.xa] = this.opLo;
-        hi[i.xa] = this.opHi;
-        if (wb) this.writeback(i);
-        return;
-      }
-      case Op.STP: {
-        const l1 = lo[i.xd];
-        const h1 = hi[i.xd];
-        const l2 = lo[i.xa];
-        const h2 = hi[i.xa];
-        const wb = i.variant === Mode.PRE_INDEX || i.variant === Mode.POST_INDEX;
-        if (wb) this.prepareWriteback(i);
-        const va = this.address(i);
-        this.store(va, i.size, l1, h1);
-        this.store(va + (1 << i.size), i.size, l2, h2);
-        if (wb) this.writeback(i);
-        return;
-      }
-      case Op.LDR_LIT:
-      case Op.LDRSW_LIT: {
-        this.load(this.curPc + i.imm, i.size);
-        if (i.op === Op.LDRSW_LIT) this.signExtendLoaded(2, 1);
-        lo[i.xd] = this.opLo;
-        hi[i.xd] = this.opHi;
-        return;
-      }
-      case Op.PRFM:
-      case Op.PRFM_LIT:
-      case Op.HINT:
-      case Op.DSB:
-      case Op.DMB:
-      case Op.ISB:
-        // Prefetch hints, NOP-class hints and barriers: no observable effect in this
-        // sequentially consistent, single-observer model (C6.2 "PRFM", "HINT", "DSB").
-        return;
-      case Op.LDXR:
-      case Op.LDAR:
-      case Op.STLR:
-      case Op.STXR:
-      case Op.LDXP:
-      case Op.STXP:
-        this.exclusiveOrOrdered(i);
-        return;
-      case Op.CLREX:
-        this.exclusiveAddress = -1;
-        return;
-
-      case Op.SVC:
-        this.takeException(EC.SVC64, i.imm, this.curPc + 4, false);
-        return;
-      case Op.HVC:
-        // HVC is UNDEFINED at EL0, with no EL2, or with HCR_EL2.HCD set (C6.2 "HVC").
-        if (this.currentEl === 0 || this.el2 === null || (this.el2.hcr & HCR.HCD) !== 0) this.undefinedInstruction();
-        else this.trapToEl2(syndrome(EC.HVC64, i.imm), this.curPc + 4);
-        return;
-      case Op.SMC:
-        // No EL3: SMC is UNDEFINED unless HCR_EL2.TSC traps it from EL1 to EL2 (D1.19.x, "HCR_EL2".TSC).
-        if (this.currentEl === 1 && this.el2 !== null && (this.el2.hcr & HCR.TSC) !== 0) this.trapToEl2(syndrome(EC.SMC64, i.imm), this.curPc);
-        else this.undefinedInstruction();
-        return;
-      case Op.BRK:
-        this.takeException(EC.BRK64, i.imm, this.curPc, true);
-        return;
-      case Op.ERET:
-        this.exceptionReturn();
-        return;
-      case Op.WFI:
-      case Op.WFE:
-        this.waitFor(i.op === Op.WFE);
-        return;
-      case Op.SEV:
-      case Op.SEVL:
-        this.eventRegister = 1;
-        return;
-
-      case Op.MSR_IMM:
-        this.msrImmediate(i);
-        return;
-      case Op.MRS:
-      case Op.MSR_REG:
-      case Op.SYS:
-      case Op.SYSL:
-        this.systemAccess(i);
-        return;
-
-      case Op.FPSIMD:
-        // Floating point and Advanced SIMD are not implemented (ID_AA64PFR0_EL1.FP and AdvSIMD
-        // read 0xF), so their encodings are UNDEFINED (D17 "ID_AA64PFR0_EL1"; C4.1).
-        this.undefinedInstruction();
-        return;
-      default:
-        // UNALLOCATED and UNDEFINED (C4.1: unallocated encodings are UNDEFINED).
-        this.undefinedInstruction();
-        return;
-    }
-  }
-
-  private setXFromNumber(d: number, value: number): void {
+  setXFromNumber(d: number, value: number): void {
     this.lo[d] = value >>> 0;
     this.hi[d] = Math.floor(value / TWO32) >>> 0;
   }
 
-  private logic(opc: number, al: number, ah: number, bl: number, bh: number, sf: number, d: number): void {
-    let l: number;
-    let h: number;
-    switch (opc) {
-      case 0:
-      case 3:
-        l = al & bl;
-        h = ah & bh;
-        break;
-      case 1:
-        l = al | bl;
-        h = ah | bh;
-        break;
-      default:
-        l = al ^ bl;
-        h = ah ^ bh;
-    }
-    l >>>= 0;
-    h = sf ? h >>> 0 : 0;
-    this.lo[d] = l;
-    this.hi[d] = h;
-    if (opc === 3) this.setNZ(l, h, sf);
-  }
-
-  /** Xd <- Xa +/- wide (64-bit). */
-  private accumulate(subtract: boolean, a: number, d: number): void {
-    const pl = wide[0];
-    const ph = wide[1];
-    const al = this.lo[a];
-    const ah = this.hi[a];
-    if (subtract) {
-      const l = al - pl;
-      this.lo[d] = l >>> 0;
-      this.hi[d] = (ah - ph - (l < 0 ? 1 : 0)) >>> 0;
-    } else {
-      const l = al + pl;
-      this.lo[d] = l >>> 0;
-      this.hi[d] = (ah + ph + (l > 0xffffffff ? 1 : 0)) >>> 0;
-    }
-  }
-
-  private divide(i: A64Instruction): void {
-    const n = i.xn;
-    const m = i.xm;
-    const d = i.xd;
-    if (!i.sf) {
-      const a = this.lo[n];
-      const b = this.lo[m];
-      let q: number;
-      if (b === 0) q = 0;
-      else if (i.op === Op.UDIV) q = Math.floor(a / b);
-      else q = Math.trunc((a | 0) / (b | 0));
-      this.lo[d] = q >>> 0;
-      this.hi[d] = 0;
-      return;
-    }
-    if (i.op === Op.UDIV) divU64(this.lo[n], this.hi[n], this.lo[m], this.hi[m]);
-    else divS64(this.lo[n], this.hi[n], this.lo[m], this.hi[m]);
-    this.lo[d] = wide[0];
-    this.hi[d] = wide[1];
-  }
-
-  private dataProcessing1(i: A64Instruction): void {
-    const l = this.lo[i.xn];
-    const h = this.hi[i.xn];
-    const d = i.xd;
-    let rl: number;
-    let rh = 0;
-    const sf = i.sf;
-    switch (i.op) {
-      case Op.RBIT:
-        if (sf) {
-          rl = rbit32(h);
-          rh = rbit32(l);
-        } else rl = rbit32(l);
-        break;
-      case Op.REV16:
-        rl = rev16x32(l);
-        if (sf) rh = rev16x32(h);
-        break;
-      case Op.REV32:
-        rl = bswap32(l);
-        rh = bswap32(h);
-        break;
-      case Op.REV64:
-        if (sf) {
-          rl = bswap32(h);
-          rh = bswap32(l);
-        } else rl = bswap32(l);
-        break;
-      case Op.CLZ:
-        rl = sf ? (h !== 0 ? Math.clz32(h) : 32 + Math.clz32(l)) : Math.clz32(l);
-        break;
-      default: {
-        // CLS: leading bits equal to the sign bit, not counting it (C6.2 "CLS").
-        if (sf) {
-          const neg = h >>> 31 === 1;
-          const xh = neg ? ~h >>> 0 : h;
-          const xl = neg ? ~l >>> 0 : l;
-          rl = (xh !== 0 ? Math.clz32(xh) : 32 + Math.clz32(xl)) - 1;
-        } else {
-          const x = l >>> 31 ? ~l : l;
-          rl = Math.clz32(x) - 1;
-        }
-      }
-    }
-    this.lo[d] = rl >>> 0;
-    this.hi[d] = sf ? rh >>> 0 : 0;
-  }
-
-  /** SBFM/UBFM/BFM (C6.2 "BFM" operation): bot = ROR(src, R) & wmask merged with dst; top from sign or dst. */
-  private bitfield(i: A64Instruction): void {
-    const n = i.xn;
-    const d = i.xd;
-    const r = i.imm2;
-    const sf = i.sf;
-    let sl = this.lo[n];
-    let sh = sf ? this.hi[n] : 0;
-    // ROR(src, R)
-    if (sf) {
-      this.opLo = sl;
-      this.opHi = sh;
-      if (r !== 0) {
-        this.shiftOperandValue(sl, sh, 3, r);
-      }
-    } else {
-      this.opLo = r === 0 ? sl : ((sl >>> r) | (sl << (32 - r))) >>> 0;
-      this.opHi = 0;
-    }
-    const rl = this.opLo;
-    const rh = this.opHi;
-    const isBfm = i.op === Op.BFM;
-    const dl = isBfm ? this.lo[d] : 0;
-    const dh = isBfm ? this.hi[d] : 0;
-    const botL = (dl & ~i.imm) | (rl & i.imm);
-    const botH = (dh & ~i.immHi) | (rh & i.immHi);
-    let topL: number;
-    let topH: number;
-    if (i.op === Op.SBFM) {
-      // Replicate(src<S>)
-      const s = i.shiftAmount;
-      const bit = s >= 32 ? (sh >>> (s - 32)) & 1 : (sl >>> s) & 1;
-      topL = topH = bit ? 0xffffffff : 0;
-    } else {
-      topL = dl;
-      topH = dh;
-    }
-    sl = (topL & ~i.tmaskLo) | (botL & i.tmaskLo);
-    sh = (topH & ~i.tmaskHi) | (botH & i.tmaskHi);
-    this.lo[d] = sl >>> 0;
-    this.hi[d] = sf ? sh >>> 0 : 0;
-  }
-
-  /** 64-bit rotate right of (l, h) by r (1..63) into opLo/opHi. */
-  private shiftOperandValue(l: number, h: number, _type: 3, r: number): void {
-    if (r >= 32) {
-      const t = l;
-      l = h;
-      h = t;
-    }
-    const s = r & 31;
-    if (s !== 0) {
-      const nl = (l >>> s) | (h << (32 - s));
-      h = (h >>> s) | (l << (32 - s));
-      l = nl;
-    }
-    this.opLo = l >>> 0;
-    this.opHi = h >>> 0;
-  }
-
-  /** EXTR: bits [lsb+datasize-1 : lsb] of Xn:Xm (C6.2 "EXTR"). */
-  private extract(i: A64Instruction): void {
-    const lsb = i.shiftAmount;
-    const ml = this.lo[i.xm];
-    const mh = this.hi[i.xm];
-    const nl = this.lo[i.xn];
-    const nh = this.hi[i.xn];
-    const d = i.xd;
-    if (!i.sf) {
-      this.lo[d] = lsb === 0 ? ml : ((ml >>> lsb) | (nl << (32 - lsb))) >>> 0;
-      this.hi[d] = 0;
-      return;
-    }
-    let l: number;
-    let h: number;
-    if (lsb === 0) {
-      l = ml;
-      h = mh;
-    } else if (lsb < 32) {
-      l = (ml >>> lsb) | (mh << (32 - lsb));
-      h = (mh >>> lsb) | (nl << (32 - lsb));
-    } else if (lsb === 32) {
-      l = mh;
-      h = nl;
-    } else {
-      const s = lsb - 32;
-      l = (mh >>> s) | (nl << (32 - s));
-      h = (nl >>> s) | (nh << (32 - s));
-    }
-    this.lo[d] = l >>> 0;
-    this.hi[d] = h >>> 0;
-  }
-
-  /** LDXR/STXR/LDXP/STXP/LDAXR/STLXR/LDAR/STLR with the local exclusive monitor (B2.9). */
-  private exclusiveOrOrdered(i: A64Instruction): void {
-    const lo = this.lo;
-    const hi = this.hi;
-    const pair = i.op === Op.LDXP || i.op === Op.STXP;
-    const bytes = (1 << i.size) * (pair ? 2 : 1);
-    const write = i.op === Op.STXR || i.op === Op.STXP || i.op === Op.STLR;
-    const va = this.address(i);
-    this.checkAlignment(va, bytes, write);
-    switch (i.op) {
-      case Op.LDXR:
-      case Op.LDAR: {
-        this.load(va, i.size);
-        if (i.op === Op.LDXR) {
-          this.exclusiveAddress = va;
-          this.exclusiveSize = bytes;
-        }
-        lo[i.xd] = this.opLo;
-        hi[i.xd] = this.opHi;
-        return;
-      }
-      case Op.LDXP: {
-        this.load(va, i.size);
-        const l1 = this.opLo;
-        const h1 = this.opHi;
-        this.load(va + (1 << i.size), i.size);
-        this.exclusiveAddress = va;
-        this.exclusiveSize = bytes;
-        lo[i.xd] = l1;
-        hi[i.xd] = h1;
-        lo[i.xa] = this.opLo;
-        hi[i.xa] = this.opHi;
-        return;
-      }
-      case Op.STLR:
-        this.store(va, i.size, lo[i.xd], hi[i.xd]);
-        return;
-      default: {
-        // STXR/STXP: store only if the monitor holds this address and size; Ws <- 0 on success, 1 on failure.
-        const ok = this.exclusiveAddress === va && this.exclusiveSize === bytes;
-        if (ok) {
-          this.store(va, i.size, lo[i.xd], hi[i.xd]);
-          if (pair) this.store(va + (1 << i.size), i.size, lo[i.xa], hi[i.xa]);
-        }
-        this.exclusiveAddress = -1;
-        lo[i.xm] = ok ? 0 : 1;
-        hi[i.xm] = 0;
-      }
-    }
-  }
-
-  /** WFI/WFE: trap to EL2 under HCR_EL2.TWI/TWE (D1.19.x), else wait (the run stops with 'wfi'). */
-  private waitFor(isWfe: boolean): void {
-    const el2 = this.el2;
-    if (el2 !== null && (el2.hcr & (isWfe ? HCR.TWE : HCR.TWI)) !== 0) {
-      this.trapToEl2(wfxSyndrome(isWfe), this.curPc);
-      return;
-    }
-    if (isWfe && this.eventRegister) {
-      this.eventRegister = 0;
-      return;
-    }
-    // An interrupt input already high, masked or not, is a WFI wake-up event (D1.16.2): no wait.
-    if (!isWfe && (this.irqLine || this.fiqLine)) return;
-    // WFE waits for an event: SEV on any PE, another observer's store clearing the exclusive
-    // monitor, an interrupt... Other vCPUs' events are not delivered here, so WFE ends the run as
-    // a yield ('wfe'): the runner resumes the vCPU later, a wake-up the architecture permits at
-    // any time (D1.16.1), and the waiting loop checks its condition again.
-    this.stop(isWfe ? 'wfe' : 'wfi');
-  }
-
-  /** MSR DAIFSet/DAIFClr/SPSel, #imm (C6.2 "MSR (immediate)"). */
-  private msrImmediate(i: A64Instruction): void {
-    const field = i.imm2;
-    if (field === 0b000101) {
-      if (this.currentEl === 0) return this.undefinedInstruction();
-      this.spsel = i.imm & 1;
-      return;
-    }
-    if (this.currentEl === 0) {
-      // DAIF at EL0 needs SCTLR_EL1.UMA, taken here as 0: trapped to EL1 with EC 0x18 (D17 "SCTLR_EL1".UMA).
-      this.pc = this.curPc;
-      const esr = sysTrapSyndrome({ op0: 0, op1: field >>> 3, crn: 4, crm: i.imm, op2: field & 7, rt: 31, read: false });
-      this.takeException(EC.SYS64, esr & 0x1ffffff, this.curPc, true);
-      return;
-    }
-    if (field === 0b011110) this.daif |= i.imm;
-    else {
-      this.daif &= ~i.imm & 0xf;
-      this.updateAttention();
-    }
-  }
-
-  /** MRS/MSR/SYS/SYSL: registers the executor owns first, then the system-register model. */
-  private systemAccess(i: A64Instruction): void {
-    const a = i.sys as SysAccess;
-    const key = sysKey(a);
-    const el1 = this.currentEl === 1;
-    if (i.op === Op.MRS || i.op === Op.MSR_REG) {
-      const read = a.read;
-      const t = i.xd;
-      switch (key) {
-        case KEY.NZCV:
-          if (read) this.setXFromNumber(t, this.nzcv * 0x10000000);
-          else this.nzcv = this.lo[t] >>> 28;
-          return;
-        case KEY.DAIF:
-          if (!el1) {
-            this.pc = this.curPc;
-            this.takeException(EC.SYS64, sysTrapSyndrome(a) & 0x1ffffff, this.curPc, true);
-            return;
-          }
-          if (read) this.setXFromNumber(t, this.daif << 6);
-          else {
-            this.daif = (this.lo[t] >>> 6) & 0xf;
-            this.updateAttention();
-          }
-          return;
-        case KEY.CURRENT_EL:
-          if (!el1 || !read) return this.undefinedInstruction();
-          this.setXFromNumber(t, this.currentEl << 2);
-          return;
-        case KEY.SPSEL:
-          if (!el1) return this.undefinedInstruction();
-          if (read) this.setXFromNumber(t, this.spSel);
-          else this.spsel = this.lo[t] & 1;
-          return;
-        case KEY.SP_EL0:
-          // UNDEFINED at EL0 and when SP_EL0 is the current stack pointer (C5.2 "SP_EL0").
-          if (!el1 || this.spSel === 0) return this.undefinedInstruction();
-          if (read) {
-            this.lo[t] = this.spAltLo;
-            this.hi[t] = this.spAltHi;
-          } else {
-            this.spAltLo = this.lo[t];
-            this.spAltHi = this.hi[t];
-          }
-          return;
-        case KEY.SP_EL1:
-          // Accessible from EL2 and EL3 only.
-          return this.undefinedInstruction();
-        case KEY.SPSR_EL1:
-        case KEY.ELR_EL1:
-        case KEY.VBAR_EL1:
-        case KEY.ESR_EL1:
-        case KEY.FAR_EL1:
-          this.exceptionRegister(key, a, t);
-          return;
-      }
-    }
-    this.pc = this.curPc;
-    const outcome = this.system.sys(a, this);
-    if (outcome === AccessOutcome.Done) this.pc = this.curPc + 4;
-    else if (outcome === AccessOutcome.Undefined) this.undefinedInstruction();
-  }
-
-  /** ELR_EL1, SPSR_EL1, VBAR_EL1, ESR_EL1, FAR_EL1 (EL1 only; ESR/FAR trapped by HCR_EL2.TVM/TRVM). */
-  private exceptionRegister(key: number, a: SysAccess, t: number): void {
-    if (this.currentEl === 0) return this.undefinedInstruction();
-    const read = a.read;
-    if ((key === KEY.ESR_EL1 || key === KEY.FAR_EL1) && this.el2 !== null && (this.el2.hcr & (read ? HCR.TRVM : HCR.TVM)) !== 0) {
-      this.trapToEl2(sysTrapSyndrome(a), this.curPc);
-      return;
-    }
-    const lo = this.lo;
-    const hi = this.hi;
-    switch (key) {
-      case KEY.SPSR_EL1:
-        if (read) this.setXFromNumber(t, this.spsr);
-        else this.spsr = lo[t];
-        return;
-      case KEY.ELR_EL1:
-        if (read) {
-          lo[t] = this.elrLo;
-          hi[t] = this.elrHi;
-        } else {
-          this.elrLo = lo[t];
-          this.elrHi = hi[t];
-        }
-        return;
-      case KEY.VBAR_EL1:
-        // Bits [10:0] are RES0 (D17 "VBAR_EL1").
-        if (read) {
-          lo[t] = this.vbarLo;
-          hi[t] = this.vbarHi;
-        } else {
-          this.vbarLo = (lo[t] & ~0x7ff) >>> 0;
-          this.vbarHi = hi[t];
-        }
-        return;
-      case KEY.ESR_EL1:
-        if (read) this.setXFromNumber(t, this.esr);
-        else this.esr = lo[t];
-        return;
-      default:
-        if (read) {
-          lo[t] = this.farLo;
-          hi[t] = this.farHi;
-        } else {
-          this.farLo = lo[t];
-          this.farHi = hi[t];
-        }
-    }
-  }
-
-  /**
-   * ERET from EL1 (C6.2 "ERET", D1.11): PC <- ELR_EL1, PSTATE <- SPSR_EL1. An illegal return
-   * (AArch32 target, a higher or reserved mode) keeps EL and SP and sets PSTATE.IL (D1.11.4).
-   */
-  private exceptionReturn(): void {
-    if (this.currentEl === 0) return this.undefinedInstruction();
-    const spsr = this.spsr;
-    const m = spsr & 0x1f;
-    const legal = m === 0b00000 || m === 0b00100 || m === 0b00101;
-    this.nzcv = spsr >>> 28;
-    this.daif = (spsr >>> 6) & 0xf;
-    if (legal) {
-      this.currentEl = (m >>> 2) & 1;
-      this.spSel = m & 1;
-      this.illegal = (spsr >>> 20) & 1;
-    } else {
-      this.illegal = 1;
-    }
-    this.selectSp();
-    this.exclusiveAddress = -1;
-    this.updateAttention();
-    this.setPcFromHalves(this.elrLo, this.elrHi);
+  /** Run one decoded instruction (the interpreter's step and a compiled block's generic call). */
+  execute(i: A64Instruction): void {
+    HANDLERS[i.op](this, i);
   }
 }
 
