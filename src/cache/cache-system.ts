@@ -472,6 +472,28 @@ export class CacheSystem {
   }
 
   /**
+   * Dirty lines whose address lies in [low, high), per cache: `out[i]` for `caches[i]`. A scan of
+   * every slot (no allocation, nothing kept current on the access path), for a recorder's sample.
+   */
+  countDirtyLines(low: number, high: number, out: Float64Array): void {
+    const caches = this.caches;
+    for (let i = 0; i < caches.length; i++) {
+      const { state, tags, lineBytes } = caches[i];
+      // Compare line numbers, not addresses: one division per cache instead of one product per line.
+      const first = low / lineBytes;
+      const end = high / lineBytes;
+      let n = 0;
+      for (let slot = 0; slot < state.length; slot++) {
+        if ((state[slot] & DIRTY) !== 0) {
+          const line = tags[slot];
+          if (line >= first && line < end) n++;
+        }
+      }
+      out[i] = n;
+    }
+  }
+
+  /**
    * Lines that a set/way operand issued by `cpu` would reach if the data sat in `cpu`'s own cache:
    * those held at the operand's level in the data/unified caches `cpu`'s S/W ops do not reach
    * (other CPUs' private caches, other clusters' shared ones) whose address indexes the operand's

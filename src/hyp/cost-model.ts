@@ -62,13 +62,17 @@ export class CostMeter {
   migrations = 0;
   /** Longest stretch of EL2 work between two guest instructions, in cycles (a latency figure). */
   longestEl2Cycles = 0;
+  /** The same since a reader last set it to 0 (src/report's timeline, once per window). */
+  recentLongestEl2Cycles = 0;
   private el2RunCycles = 0;
 
   constructor(readonly model: CostModel = DEFAULT_COST_MODEL) {}
 
   /** Cycles spent in EL2 since the last call to `endEl2Run`; closes a non-preemptible stretch. */
   endEl2Run(): void {
-    if (this.el2RunCycles > this.longestEl2Cycles) this.longestEl2Cycles = this.el2RunCycles;
+    const run = this.el2RunCycles;
+    if (run > this.longestEl2Cycles) this.longestEl2Cycles = run;
+    if (run > this.recentLongestEl2Cycles) this.recentLongestEl2Cycles = run;
     this.el2RunCycles = 0;
   }
 

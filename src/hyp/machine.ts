@@ -72,7 +72,24 @@ export interface MachineOptions {
    * SystemRegisters' onChange): a platform keeps the generic timers' interrupt outputs current.
    */
   readonly onSystemRegisterChange?: (vcpuId: number, id: SysRegId) => void;
-  readonly trace?: VcpuTraceSink;
+  readonly trace?: MachineTraceSink;
+}
+
+/**
+ * What a recorder of the run also hears from the machine (src/report/timeline-recorder.ts); every
+ * member is optional and each is called once per executor run or migration, never per instruction.
+ */
+export interface MachineTraceSink extends VcpuTraceSink {
+  /**
+   * Instructions `vcpu` may run before the sink wants to look (the end of its window): a slice
+   * that runs longer is run in pieces, as the lockstep comparison's chunks, so the schedule and
+   * the result do not change. Not asked by `advance` (a VM runner's pieces are its own).
+   */
+  room?(vcpu: Vcpu): number;
+  /** After an executor run the machine has accounted (cost.guestInstructions includes it). */
+  ran?(machine: Machine, vcpu: Vcpu): void;
+  /** The vCPU moved from one pCPU to another (after the count, before the policy's beforeRun). */
+  migrated?(vcpu: Vcpu, from: number, to: number): void;
 }
 
 export interface RunResult {
@@ -218,9 +235,11 @@ export class Machine {
   migrate(vcpu: Vcpu, pcpu: number): void {
     if (pcpu === vcpu.pcpu) return;
     vcpu.traceAction(`migrate vCPU ${vcpu.id}: pCPU ${vcpu.pcpu} -> pCPU ${pcpu}`);
+    const from = vcpu.pcpu;
     vcpu.pcpu = pcpu;
     vcpu.port.pcpu = pcpu;
     this.cost.migrations++;
+    this.options.trace?.migrated?.(vcpu, from, pcpu);
     this.policy.beforeRun?.(vcpu.host, pcpu);
   }
 
@@ -235,6 +254,7 @@ export class Machine {
     const n = vcpu.runInstructions(instructions);
     this.cost.guestInstructions += n;
     this.cost.endEl2Run();
+    this.options.trace?.ran?.(this, vcpu);
     if (vcpu.error) throw vcpu.error;
     const reason = vcpu.cpu.stopReason;
     return { instructions: n, halted: reason === 'halted' || reason === 'wfi' ? reason : null };
@@ -260,6 +280,7 @@ export class Machine {
     let idleSlices = 0;
     let sliceLeft = 0;
     let stopAt = Infinity;
+    const sink = this.options.trace;
     this.policy.beforeRun?.(vcpu.host, vcpu.pcpu);
     const state = () => ({ setWayOps: vcpu.setWayOps, cachesOn: vcpu.guestCachesOn, inSetWayLoop: vcpu.setWayLoopActive });
     const step = (): RunResult | null => {
@@ -269,12 +290,13 @@ export class Machine {
         stopAt = length.stopAtSetWay ?? Infinity;
       }
       vcpu.stopAtSetWay = stopAt;
-      const want = Math.min(sliceLeft, chunk, budget - executed);
+      const want = Math.min(sliceLeft, chunk, budget - executed, sink?.room?.(vcpu) ?? Infinity);
       const n = vcpu.runInstructions(want);
       executed += n;
       sliceLeft -= n;
       this.cost.guestInstructions += n;
       this.cost.endEl2Run();
+      sink?.ran?.(this, vcpu);
       if (vcpu.error) throw vcpu.error;
       const reason = vcpu.cpu.stopReason;
       if (reason === 'halted' || reason === 'wfi') return { instructions: executed, haltReason: reason };

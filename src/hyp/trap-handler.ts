@@ -189,6 +189,10 @@ function systemAccess(vcpu: Vcpu, row: SysRegRow | undefined, write: boolean, op
   }
   // Xen (the TVM_REG handlers -> p2m_toggle_cache) and KVM (access_vm_reg -> kvm_toggle_cache)
   // look at the caches after a write of any VM register, not only SCTLR: the policy decides.
-  if (write && row?.trapWrite === 'TVM') vcpu.policy.onCacheToggle(vcpu.host, wasOn, vcpu.guestCachesOn, row.key);
+  if (write && row?.trapWrite === 'TVM') {
+    const isOn = vcpu.guestCachesOn;
+    vcpu.policy.onCacheToggle(vcpu.host, wasOn, isOn, row.key);
+    if (isOn !== wasOn) vcpu.traceCachesToggled(isOn);
+  }
   regs.skipInstruction();
 }

@@ -39,6 +39,10 @@ export interface SetWayRecord {
 export interface VcpuTraceSink {
   trap(vcpu: Vcpu, esr: number, regs: TrappedVcpu): void;
   action(vcpu: Vcpu, message: string): void;
+  /** Optional, for recorders that count (src/report/timeline-recorder.ts): a S/W op ran, trapped or not. */
+  setWay?(vcpu: Vcpu, operand: number): void;
+  /** Optional: a trapped register write turned the guest's stage 1 and data cache on or off (what the policy saw). */
+  cachesToggled?(vcpu: Vcpu, on: boolean): void;
 }
 
 export class Vcpu implements El2Gate {
@@ -118,6 +122,7 @@ export class Vcpu implements El2Gate {
     this.setWayLog?.push({ op, operand: operand >>> 0, pcpu: this.pcpu, trapped });
     this.setWayOps++;
     this.cost.setWayOps++;
+    this.traceSink?.setWay?.(this, operand);
     if (trapped) this.cost.setWayOpsTrapped++;
     this.lastSetWayAt = this.cpu.instructionsRetired;
     if (this.setWayOps >= this.stopAtSetWay) this.cpu.requestStop();
@@ -146,5 +151,9 @@ export class Vcpu implements El2Gate {
 
   traceAction(message: string): void {
     this.traceSink?.action(this, message);
+  }
+
+  traceCachesToggled(on: boolean): void {
+    this.traceSink?.cachesToggled?.(this, on);
   }
 }

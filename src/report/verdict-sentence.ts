@@ -5,7 +5,13 @@ import type { ScenarioResult } from '../scenarios/result';
 const n = (x: number) => x.toLocaleString('en-US');
 const plural = (x: number, one: string, many: string) => `${n(x)} ${x === 1 ? one : many}`;
 
-export function verdictSentence(r: ScenarioResult): string {
+/** What a verdict sentence needs: a scenario's result, or a boot's verdict with its policy. */
+export type VerdictFacts = Pick<
+  ScenarioResult,
+  'policy' | 'dataLost' | 'staleReads' | 'dataDestroyed' | 'fresherReads' | 'loadsCompared' | 'controlFlowDiverged' | 'controlFlowCause' | 'guestFailure' | 'firstDivergence'
+>;
+
+export function verdictSentence(r: VerdictFacts): string {
   const compared = `${plural(r.loadsCompared, 'load', 'loads')} compared with bare metal`;
   if (!lostData(r)) {
     const newer = r.fresherReads > 0 ? `; ${plural(r.fresherReads, 'load', 'loads')} read newer data than bare metal (cleaned more than the guest asked, not a loss)` : '';

@@ -1,4 +1,4 @@
-/** One `setway demo --json --html FILE` run, as a user makes it: its JSON results and the page it wrote. */
+/** `setway <command> --json --html FILE` runs, as a user makes them: their JSON and the page they wrote. */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +8,21 @@ import type { ScenarioResult } from '../../src/scenarios/result';
 import type { BarChart } from '../../src/report/demo-charts';
 
 const BIN = fileURLToPath(new URL('../../bin/setway.js', import.meta.url));
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface ReportRun<T> {
+  readonly json: T;
+  readonly pagePath: string;
+  readonly page: string;
+}
+
+/** `setway ARGS --json --html FILE` (FILE in a fresh temporary directory, named `name`.html). */
+export function runWithReport<T>(name: string, args: readonly string[]): ReportRun<T> {
+  const pagePath = join(mkdtempSync(join(tmpdir(), 'setway-report-')), `${name}.html`);
+  const r = spawnSync(process.execPath, [BIN, ...args, '--json', '--html', pagePath], { cwd: ROOT, encoding: 'utf8', timeout: 180_000 });
+  if (r.status !== 0) throw new Error(`setway ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return { json: JSON.parse(r.stdout) as T, pagePath, page: readFileSync(pagePath, 'utf8') };
+}
 
 export interface DemoReportRun {
   readonly results: ScenarioResult[];
@@ -18,15 +32,17 @@ export interface DemoReportRun {
 
 /** A 32 KiB buffer: every policy in a few seconds, the same losses and cost shape as the default 128 KiB. */
 export function runDemoWithReport(...extra: string[]): DemoReportRun {
-  const pagePath = join(mkdtempSync(join(tmpdir(), 'setway-report-')), 'demo.html');
-  const r = spawnSync(process.execPath, [BIN, 'demo', '--json', '--buffer-kib', '32', '--html', pagePath, ...extra], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
-  if (r.status !== 0) throw new Error(`setway demo exited ${r.status}: ${r.stderr}`);
-  return { results: (JSON.parse(r.stdout) as { results: ScenarioResult[] }).results, pagePath, page: readFileSync(pagePath, 'utf8') };
+  const run = runWithReport<{ results: ScenarioResult[] }>('demo', ['demo', '--buffer-kib', '32', ...extra]);
+  return { results: run.json.results, pagePath: run.pagePath, page: run.page };
 }
 
-/** The data the page's charts draw: its `#report-data` JSON element. */
-export function chartsOfPage(page: string): BarChart[] {
+/** What the page's charts draw: its `#report-data` JSON element. */
+export function dataOfPage<T>(page: string): T {
   const m = /<script type="application\/json" id="report-data">([^<]*)<\/script>/.exec(page);
   if (m === null) throw new Error('page has no #report-data element');
-  return (JSON.parse(m[1]) as { charts: BarChart[] }).charts;
+  return JSON.parse(m[1]) as T;
+}
+
+export function chartsOfPage(page: string): BarChart[] {
+  return dataOfPage<{ charts: BarChart[] }>(page).charts;
 }

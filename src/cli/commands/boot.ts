@@ -19,6 +19,9 @@ import { lostData } from '../../scenarios/lockstep/verdict';
 import { TracePrinter } from '../trace-printer';
 import { underDebugger } from './run';
 import type { Command } from './command';
+import { openHtmlFile, writeHtmlFile } from '../html-report-file';
+import { TimelineRecorder } from '../../report/timeline-recorder';
+import { renderBootPage } from '../../report/run-page';
 
 const OPTIONS = {
   kernel: { type: 'string' },
@@ -44,13 +47,15 @@ const OPTIONS = {
   json: { type: 'boolean' },
   'no-verdict': { type: 'boolean' },
   gdb: { type: 'string' },
+  html: { type: 'string' },
 } as const;
 
 const USAGE =
   'usage: setway boot (--kernel FILE | --firmware FILE [--flash1 FILE])\n' +
   '                   [--append TEXT] [--dtb FILE] [--vcpus N] [--ram SIZE] [--input TEXT [--input-after REGEX]]\n' +
   '                   [--until REGEX] [--preset P] [--policy P] [--migrate M] [--seed N] [--budget N]\n' +
-  '                   [--unpack] [--image-link ADDR] [--no-cache] [--console] [--trace] [--json] [--no-verdict] [--gdb PORT]\n\n' +
+  '                   [--unpack] [--image-link ADDR] [--no-cache] [--console] [--trace] [--json] [--no-verdict] [--gdb PORT]\n' +
+  '                   [--html FILE]\n\n' +
   'Boots a Linux kernel on the virt platform (QEMU virt\'s memory map and devices: GICv2, PL011, PL031,\n' +
   'PL061, empty virtio-mmio slots; PSCI over HVC) under a set/way policy. --kernel takes an A32 zImage\n' +
   '(its decompressor runs in the guest; --unpack boots the unpacked Image instead), an A32 Image (placed\n' +
@@ -66,7 +71,9 @@ const USAGE =
   '(no hypervisor, no migration) beside it and the verdict compares what the guest loaded; --no-verdict\n' +
   'skips that (half the time).\n' +
   '--gdb PORT waits for a debugger on 127.0.0.1:PORT (0: any free port) before the first instruction\n' +
-  'and serves the GDB remote protocol, one thread per vCPU.\n\n' +
+  'and serves the GDB remote protocol, one thread per vCPU.\n' +
+  '--html FILE also writes the boot as one self-contained page: its timeline (S/W ops, migrations, cache\n' +
+  'toggles, traps by class, EL2 time, dirty lines per cache, the first divergence marked), verdict and cost.\n\n' +
   'exit codes: 0 ended as above, 2 usage, 3 bad kernel file, 4 the guest failed or ran out of budget\n';
 
 export const bootCommand: Command = {
@@ -96,6 +103,9 @@ export const bootCommand: Command = {
     const what = kernel?.kind ?? 'firmware';
     const live = v.console === true && !v.json;
     const progress = process.stderr.isTTY && !v.json && !tracing;
+    const html = v.html === undefined ? null : openHtmlFile('boot', v.html as string);
+    const printer = tracing ? new TracePrinter((line) => process.stdout.write(line), (pc) => kernel?.symbolizer?.nameOf(pc)) : undefined;
+    const recorder = html === null ? undefined : new TimelineRecorder({ forward: printer });
     const t0 = performance.now();
     const r = await underDebugger('boot', v.gdb as string | undefined, (debug) => runBoot({
       debug,
@@ -116,13 +126,14 @@ export const bootCommand: Command = {
       input: v.input as string | undefined,
       inputAfter,
       onConsole: live ? (c) => process.stdout.write(c) : undefined,
-      trace: tracing ? new TracePrinter((line) => process.stdout.write(line), (pc) => kernel?.symbolizer?.nameOf(pc)) : undefined,
+      trace: recorder ?? printer,
       onProgress: progress
         ? (p) => process.stderr.write(`\r  ${(p.instructions / 1e6).toFixed(0)} M instructions, ${((p.instructions / (performance.now() - t0)) * 1e3 / 1e6).toFixed(1)} M/s, ${p.consoleLines} console lines `)
         : undefined,
     }), bootExitCode);
     if (progress) process.stderr.write('\n');
     const wallMs = performance.now() - t0;
+    if (html !== null) writeHtmlFile(html, renderBootPage({ boot: bootJson(r, what, policy.name, wallMs), timeline: recorder!.finish(), commandLine: ['setway', 'boot', ...args].join(' ') }));
     if (v.json) process.stdout.write(`${JSON.stringify(bootJson(r, what, policy.name, wallMs), null, 2)}\n`);
     else process.stdout.write(bootText(r, what, policy.name, wallMs, !live));
     return bootExitCode(r);

@@ -10,8 +10,8 @@ import type { ScenarioResult } from '../../scenarios/result';
 import { BareMetalRuns } from '../../scenarios/lockstep/bare-metal-runs';
 import { count, renderTable, type Column } from '../format/table';
 import type { Command } from './command';
-import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { renderDemoPage } from '../../report/demo-page';
+import { openHtmlFile, writeHtmlFile } from '../html-report-file';
 
 /** The ROM first invalidates L1 (512 S/W ops on a Cortex-A7), then cleans L1 and L2: op 768 is mid-way through cleaning L1. */
 const MID_FLUSH_OP = 768;
@@ -56,15 +56,14 @@ export const demoCommand: Command = {
     const isa = values.isa === 'a64' ? 'a64' : 'a32';
     const seed = intFlag('demo', 'seed', values.seed as string | undefined, 1);
     const bufferBytes = intFlag('demo', 'buffer-kib', values['buffer-kib'] as string | undefined, 128) * 1024;
-    const html = values.html === undefined ? null : openHtmlFile(values.html as string);
+    const html = values.html === undefined ? null : openHtmlFile('demo', values.html as string);
     const bareMetal = new BareMetalRuns();
     const results = DEMO_POLICIES.map((policy) =>
       runBootHandoff({ isa, policy, bufferBytes, seed, migration: { kind: 'after-setway', k: MID_FLUSH_OP }, bareMetal }),
     );
     if (html !== null) {
       const migrationText = `vCPU moved to the other pCPU after S/W op ${MID_FLUSH_OP}`;
-      writeFileSync(html, renderDemoPage({ results, columns: RESULT_COLUMNS, bufferBytes, migrationText, commandLine: ['setway', 'demo', ...args].join(' ') }));
-      closeSync(html);
+      writeHtmlFile(html, renderDemoPage({ results, columns: RESULT_COLUMNS, bufferBytes, migrationText, commandLine: ['setway', 'demo', ...args].join(' ') }));
     }
     if (values.json) {
       process.stdout.write(`${JSON.stringify({ scenario: 'boot-handoff', results }, null, 2)}\n`);
@@ -88,12 +87,3 @@ export const demoCommand: Command = {
     return EXIT.ok;
   },
 };
-
-/** Opened before the runs, so a path that cannot be written fails at once. */
-function openHtmlFile(path: string): number {
-  try {
-    return openSync(path, 'w');
-  } catch (error) {
-    throw new CliError(`demo: cannot write --html ${path}: ${(error as Error).message}`, EXIT.usage);
-  }
-}

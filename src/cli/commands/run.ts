@@ -18,6 +18,9 @@ import type { ScenarioResult } from '../../scenarios/result';
 import { GdbListenError, GdbServer } from '../../gdb/server';
 import { DebuggerKill } from '../../gdb/run-control';
 import { classifyError } from '../errors';
+import { openHtmlFile, writeHtmlFile } from '../html-report-file';
+import { TimelineRecorder } from '../../report/timeline-recorder';
+import { renderRunPage } from '../../report/run-page';
 
 /** The verdict in text: what the guest saw against bare metal, then the first divergence. */
 export function verdictLines(r: ScenarioResult): string {
@@ -53,6 +56,7 @@ const OPTIONS = {
   populate: { type: 'string' },
   'no-cache': { type: 'boolean' },
   gdb: { type: 'string' },
+  html: { type: 'string' },
 } as const;
 
 const P2M_LEAVES: Record<string, number> = { '1g': 2 ** 30, '2m': 2 ** 21, '4k': 2 ** 12 };
@@ -63,7 +67,7 @@ function usage(name: string): string {
     '         [--preset NAME] [--policy NAME[:opts]] [--migrate MODE] [--seed N] [--buffer-kib N]\n' +
     `         [--budget N] [--system-map FILE]${name === 'run' ? ' [--trace]' : ''} [--json] [--expect-no-loss]\n` +
     '         [--take-exceptions] [--guest-ram SIZE] [--p2m-leaf 1g|2m|4k] [--populate upfront|on-demand]\n' +
-    '         [--no-cache] [--gdb PORT]\n\n' +
+    '         [--no-cache] [--gdb PORT] [--html FILE]\n\n' +
     'Images: ELF (vmlinux, U-Boot ELF, .o), Linux ARM zImage (symbols from its kallsyms, or --system-map),\n' +
     'raw binaries (--load and --isa). A zImage is unpacked once: its Image and symbols are kept in\n' +
     '$SETWAY_CACHE_DIR, $XDG_CACHE_HOME/setway or ~/.cache/setway by the file\'s sha256 (--no-cache: not).\n' +
@@ -77,7 +81,10 @@ function usage(name: string): string {
     '--populate fills stage 2 for RAM when the VM is built or as the guest touches it (default: as the\n' +
     'policy\'s hypervisor does: KVM on demand, the others up front).\n' +
     '--gdb PORT waits for a debugger on 127.0.0.1:PORT (0: any free port) before the first instruction\n' +
-    'and serves the GDB remote protocol (a whole program only: not with --symbol/--entry).\n\n' +
+    'and serves the GDB remote protocol (a whole program only: not with --symbol/--entry).\n' +
+    '--html FILE also writes the run as one self-contained page: its timeline (S/W ops by level,\n' +
+    'migrations, cache toggles, traps by class, EL2 time, dirty lines per cache, the first divergence\n' +
+    'from bare metal marked and explained), its verdict and what it cost.\n\n' +
     'migration modes: never, every:N, after-sw:K, random[:N], adversarial[:N]\n' +
     'exit codes: 0 ok, 1 --expect-no-loss and the guest lost data, 2 usage, 3 bad image, 4 guest failed\n'
   );
@@ -115,7 +122,9 @@ function runLike(name: 'run' | 'trace'): Command {
       const populateText = v.populate as string | undefined;
       if (populateText !== undefined && populateText !== 'upfront' && populateText !== 'on-demand') throw new CliError(`${name}: --populate must be upfront or on-demand`, EXIT.usage);
       const populate = populateText as 'upfront' | 'on-demand' | undefined;
-      const common = { image, preset: v.preset as string | undefined, policy, migration, seed, budget, trace, takeExceptions: v['take-exceptions'] === true, guestRamBytes, p2mMaxLeafBytes, populate };
+      const html = v.html === undefined ? null : openHtmlFile(name, v.html as string);
+      const recorder = html === null ? undefined : new TimelineRecorder({ forward: trace });
+      const common = { image, preset: v.preset as string | undefined, policy, migration, seed, budget, trace: recorder ?? trace, takeExceptions: v['take-exceptions'] === true, guestRamBytes, p2mMaxLeafBytes, populate };
       let entry = addressFlag(name, 'entry', v.entry as string | undefined);
       let thumb = false;
       if (v.symbol !== undefined) {
@@ -134,6 +143,10 @@ function runLike(name: 'run' | 'trace'): Command {
             : runFunction({ ...common, entry, thumb, bufferBytes: intFlag(name, 'buffer-kib', v['buffer-kib'] as string | undefined, 128) * 1024 }),
         exitCode,
       );
+      if (html !== null) {
+        const ran = v.symbol ?? (entry === undefined ? `entry 0x${image.entry.toString(16)}` : `0x${entry.toString(16)}`);
+        writeHtmlFile(html, renderRunPage({ result, timeline: recorder!.finish(), what: `${positionals[0]} ${ran}`, commandLine: ['setway', name, ...args].join(' ') }));
+      }
       if (v.json) {
         process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       } else {
