@@ -33,7 +33,7 @@
 import { A32Op, DpOpcode, Shift, type A32Instruction } from '../../decode/a32/index';
 import type { A32Cpu } from './cpu';
 import type { Handler } from './handlers-alu';
-import { blockFactoryArguments, inlineAccessPrologue, inlineAccessReload, inlineLoad, inlineStore } from '../inline-data-access';
+import { blockFactoryArguments, INLINE_ACCESS_SPILL, inlineAccessPrologue, inlineAccessReload, inlineLoad, inlineStore } from '../inline-data-access';
 
 export const BlockExit = { Leave: 0, Continue: 1, Stale: 2 } as const;
 
@@ -309,7 +309,11 @@ export function compileA32Block(
   }
   const flagsWritten = plan.some((p) => p.inline?.writesFlags === true);
   const load = [...used].map((n) => `${local(n)} = r[${n}] | 0;`).join(' ') + ' fN = cpu.flagN; fZ = cpu.flagZ; fC = cpu.flagC; fV = cpu.flagV;';
-  const store = [...written].map((n) => `r[${n}] = ${local(n)};`).join(' ') + (flagsWritten ? ' cpu.flagN = fN; cpu.flagZ = fZ; cpu.flagC = fC; cpu.flagV = fV;' : '');
+  // Leaving the block or calling out: registers, flags and the inline accesses' hit counts.
+  const store =
+    [...written].map((n) => `r[${n}] = ${local(n)};`).join(' ') +
+    (flagsWritten ? ' cpu.flagN = fN; cpu.flagZ = fZ; cpu.flagC = fC; cpu.flagV = fV;' : '') +
+    (accesses ? ` ${INLINE_ACCESS_SPILL}` : '');
   /** instructionsRetired once `k` instructions of the current pass have retired. */
   const retired = (k: number): string => (loops ? `ret + passes * ${length} + ${k}` : `ret + ${k}`);
   /** Leave the function: state written back, `k` instructions of this pass retired, PC set. */

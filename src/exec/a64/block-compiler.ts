@@ -35,7 +35,7 @@
  * request: back to the run loop) or Stale (a word changed: PC is that instruction, drop the block).
  */
 import { A64Op, AddrMode, RegIndex, type A64Instruction } from '../../decode/a64/instruction';
-import { blockFactoryArguments, inlineAccessPrologue, inlineAccessReload, inlineLoad, inlineStore } from '../inline-data-access';
+import { blockFactoryArguments, INLINE_ACCESS_SPILL, inlineAccessPrologue, inlineAccessReload, inlineLoad, inlineStore } from '../inline-data-access';
 
 export const BlockExit = { Leave: 0, Continue: 1, Stale: 2 } as const;
 
@@ -545,6 +545,8 @@ export function compileA64Block(
   const writeBack = (): string => {
     const out = [...dirty].sort((a, b) => a - b).map((r) => `lo[${r}] = l${r}; hi[${r}] = h${r};`);
     if (dirtyFlags) out.push('cpu.n = fn; cpu.z = fz; cpu.c = fc; cpu.v = fv;');
+    // The inline accesses' hit counts, before a call or an exit.
+    if (hasAccess) out.push(INLINE_ACCESS_SPILL);
     return out.join(' ');
   };
   // Retired but not yet added to cpu.instructionsRetired: `pending` inline steps of this pass, plus,
@@ -569,6 +571,7 @@ export function compileA64Block(
   const sharedTail = (): string => {
     const all = used.map((r) => `lo[${r}] = l${r}; hi[${r}] = h${r};`);
     if (flagsUsed) all.push('cpu.n = fn; cpu.z = fz; cpu.c = fc; cpu.v = fv;');
+    if (hasAccess) all.push(INLINE_ACCESS_SPILL);
     return [
       all.join(' '),
       'cpu.retiredBias = 0;',
