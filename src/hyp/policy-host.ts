@@ -14,6 +14,8 @@ import type { PhysicalMemory } from '../mmu/physical-memory';
 import type { FlushResult, FlushScope, PolicyHost, PreemptionCount } from './policy';
 import { cleanInvalidateRangeToPoC, linesInRange, totalWriteBacks } from '../cache/range-maintenance';
 import { flushPcpuBySetWay } from './set-way-sweep';
+import { lookupsAcrossHole } from './p2m-holes';
+import { preemptionPoints } from './preemption';
 import type { Vcpu } from './vcpu';
 import type { Vm } from './vm';
 
@@ -24,6 +26,9 @@ export interface MachineServices {
   readonly pcpuCount: number;
   readonly vms: readonly Vm[];
 }
+
+/** A run of pages a flush cleans, or of p2m entries it steps over (counted, not listed). */
+type FlushRun = { readonly flush: true; readonly ipa: number; readonly pa: number; size: number } | { readonly flush: false; entries: number };
 
 export class VcpuPolicyHost implements PolicyHost {
   constructor(
@@ -64,42 +69,56 @@ export class VcpuPolicyHost implements PolicyHost {
   }
 
   flushGuestMemory(scope: FlushScope, preemption: number | PreemptionCount = Infinity): FlushResult {
-    const count = typeof preemption === 'number' ? { page: 1, skipped: 0, limit: preemption } : preemption;
+    const points = preemptionPoints(preemption);
     const model = this.cost.model;
     const before = totalWriteBacks(this.machine.caches);
     let pages = 0;
     let lines = 0;
     let skipped = 0;
     let counter = 0;
-    const flush = (pa: number, size: number) => {
-      for (let at = pa; at < pa + size; ) {
-        // The hypervisor's check comes before each page: a preemption point ends the EL2 stretch.
-        if (counter >= count.limit) {
-          this.cost.endEl2Run();
-          counter = 0;
+    // End of the IPA chunk the walk is in (KVM yields between chunks); -1 before the first page.
+    let chunkEnd = -1;
+    const preemptionPoint = () => {
+      this.cost.endEl2Run();
+      counter = 0;
+    };
+    const flush = (ipa: number, pa: number, size: number) => {
+      for (let offset = 0; offset < size; ) {
+        // The hypervisor's checks come before each page: a preemption point ends the EL2 stretch.
+        if (counter >= points.limit) preemptionPoint();
+        const at = ipa + offset;
+        if (at >= chunkEnd) {
+          if (chunkEnd >= 0) preemptionPoint();
+          chunkEnd = (Math.floor(at / points.chunkBytes) + 1) * points.chunkBytes;
         }
-        const untilCheck = Math.max(1, Math.ceil((count.limit - counter) / count.page));
-        const n = Math.min((pa + size - at) / PAGE_SIZE, untilCheck);
-        lines += this.cleanInvalidateRange(at, n * PAGE_SIZE);
+        const untilCheck = Math.max(1, Math.ceil((points.limit - counter) / points.page));
+        const n = Math.min((size - offset) / PAGE_SIZE, untilCheck, (chunkEnd - at) / PAGE_SIZE);
+        lines += this.cleanInvalidateRange(pa + offset, n * PAGE_SIZE);
         this.cost.el2Work(n * model.p2mPageWalked);
         pages += n;
-        counter += n * count.page;
-        at += n * PAGE_SIZE;
+        counter += n * points.page;
+        offset += n * PAGE_SIZE;
       }
     };
-    for (const leaf of this.leavesIn(scope)) {
-      if (leaf.flush) flush(leaf.pa, leaf.size);
-      else {
-        // A leaf the scope passes over still cost a p2m lookup.
-        skipped++;
-        counter += count.skipped;
-        this.cost.el2Work(model.p2mPageWalked);
+    // Entries the walk steps over (leaves the scope passes, holes) still cost a p2m lookup each.
+    const stepOver = (entries: number) => {
+      for (let left = entries; left > 0; ) {
+        if (counter >= points.limit) preemptionPoint();
+        const n = Math.min(left, Math.max(1, Math.ceil((points.limit - counter) / points.skipped)));
+        counter += n * points.skipped;
+        this.cost.el2Work(n * model.p2mPageWalked);
+        skipped += n;
+        left -= n;
       }
+    };
+    for (const run of this.flushRuns(scope)) {
+      if (run.flush) flush(run.ipa, run.pa, run.size);
+      else stepOver(run.entries);
     }
     this.cost.pagesFlushed += pages;
     this.cost.p2mPagesWalked += pages + skipped;
     this.cost.lineWriteBacks += totalWriteBacks(this.machine.caches) - before;
-    this.trace(`flush ${scope}: ${pages} pages, ${lines} lines by address, ${skipped} leaves passed over`);
+    this.trace(`flush ${scope}: ${pages} pages, ${lines} lines by address, ${skipped} entries stepped over`);
     return { pages, lines };
   }
 
@@ -223,31 +242,47 @@ export class VcpuPolicyHost implements PolicyHost {
     this.vcpu.traceAction(message);
   }
 
-  /** Host-physical ranges (pa, bytes) a flush of `scope` visits, merged where contiguous. */
   /**
-   * The p2m's leaves in IPA order, each with whether `scope` flushes it; adjacent flushed leaves
-   * are merged. 'dirty' with fault tracking is the list of pages written, nothing passed over.
+   * What a flush of `scope` does, in IPA order: runs of pages it flushes (contiguous leaves
+   * merged) and runs of p2m entries it steps over (counted, not listed, so a flush of a mostly
+   * empty VM with 4 KiB leaves allocates little). 'dirty' with fault tracking is the list of pages
+   * written, nothing stepped over. 'valid' walks as Xen's p2m_cache_flush_range: from the lowest
+   * mapping to the highest, one lookup per leaf and one per empty block of a hole.
    */
-  private leavesIn(scope: FlushScope): { pa: number; size: number; flush: boolean }[] {
+  private flushRuns(scope: FlushScope): FlushRun[] {
     const vm = this.vm;
-    const out: { pa: number; size: number; flush: boolean }[] = [];
-    const add = (pa: number, size: number, flush: boolean) => {
+    const out: FlushRun[] = [];
+    const flush = (ipa: number, pa: number, size: number) => {
       const last = out[out.length - 1];
-      if (flush && last !== undefined && last.flush && last.pa + last.size === pa) last.size += size;
-      else out.push({ pa, size, flush });
+      if (last?.flush && last.ipa + last.size === ipa && last.pa + last.size === pa) last.size += size;
+      else out.push({ flush: true, ipa, pa, size });
+    };
+    const stepOver = (entries: number) => {
+      const last = out[out.length - 1];
+      if (last !== undefined && !last.flush) last.entries += entries;
+      else if (entries > 0) out.push({ flush: false, entries });
     };
     if (scope === 'dirty' && vm.dirtyTracking === 'fault') {
-      for (const ipa of [...vm.dirtyPages].sort((a, b) => a - b)) add(vm.ipaToPa(ipa), PAGE_SIZE, true);
+      for (const ipa of [...vm.dirtyPages].sort((a, b) => a - b)) flush(ipa, vm.ipaToPa(ipa), PAGE_SIZE);
       return out;
     }
-    vm.p2m.forEachMapped((_ipa, pa, size, attrs, _pathValid, leafValid) => {
-      // Xen (p2m_cache_flush_range): RAM whose leaf has its valid bit set, whatever the tables
-      // above say: leaves under a table not re-entered since the roots were invalidated keep
-      // their old bit and are flushed again.
-      if (scope === 'valid') add(pa, size, leafValid && vm.ownsPa(pa));
+    const startLevel = vm.p2m.geometry.startLevel;
+    let mappedEnd = -1;
+    vm.p2m.forEachMapped((ipa, pa, size, attrs, _pathValid, leafValid) => {
+      let flushed: boolean;
+      if (scope === 'valid') {
+        // Xen (p2m_cache_flush_range): RAM whose leaf has its valid bit set, whatever the tables
+        // above say: leaves under a table not re-entered since the roots were invalidated keep
+        // their old bit and are flushed again. An empty entry on the way is one lookup too.
+        if (mappedEnd >= 0 && ipa > mappedEnd) stepOver(lookupsAcrossHole(mappedEnd, ipa, startLevel));
+        mappedEnd = ipa + size;
+        flushed = leafValid && vm.ownsPa(pa);
+      }
       // DBM dirty state: write permission given back by the hardware since tracking started.
-      else if (scope === 'dirty') add(pa, size, attrs.dbm && (attrs.s2ap & 2) !== 0);
-      else add(pa, size, true);
+      else if (scope === 'dirty') flushed = attrs.dbm && (attrs.s2ap & 2) !== 0;
+      else flushed = true;
+      if (flushed) flush(ipa, pa, size);
+      else stepOver(1);
     });
     return out;
   }

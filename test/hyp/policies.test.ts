@@ -44,16 +44,16 @@ describe('kvm (kvm_set_way_flush / kvm_toggle_cache)', () => {
     const { policy, host } = booted('kvm');
     expect(host.hcr & HCR.TVM).toBeTruthy();
     policy.onCacheToggle(host, false, true, 'SCTLR');
-    expect(host.calls).toEqual(['flush mapped']);
+    expect(host.calls).toEqual(['flush mapped preempt +0/page +0/skip at Infinity']);
     expect(host.hcr & HCR.TVM).toBe(0);
     host.calls.length = 0;
     policy.onSetWay(host, 'cisw', 0x2);
     policy.onSetWay(host, 'cisw', 0x40000002);
-    expect(host.calls).toEqual(['flush mapped']);
+    expect(host.calls).toEqual(['flush mapped preempt +0/page +0/skip at Infinity']);
     expect(host.hcr & HCR.TVM).toBeTruthy();
     host.calls.length = 0;
     policy.onCacheToggle(host, true, false, 'SCTLR');
-    expect(host.calls).toEqual(['flush mapped']);
+    expect(host.calls).toEqual(['flush mapped preempt +0/page +0/skip at Infinity']);
     expect(host.hcr & HCR.TVM).toBeTruthy();
   });
   it('never runs the S/W op itself', () => {

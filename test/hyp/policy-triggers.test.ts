@@ -8,7 +8,11 @@
  * - Jailhouse clears TVM when SCTLR turns the caches on or off, flushing only on on->off; its
  *   arm64 port traps no S/W op.
  * - Xen's p2m_cache_flush_range checks for preemption when its counter reaches 512 (+10 per page
- *   flushed, +1 per leaf passed over): the longest EL2 stretch of a flush is about 52 pages.
+ *   flushed, +1 per entry stepped over): the longest EL2 stretch of a flush is about 52 pages.
+ *   It steps by the order p2m_get_entry reports: a hole costs one lookup per empty block, at the
+ *   level where the walk found the entry empty.
+ * - KVM (since Linux 5.8, stage2_apply_range_resched) may yield mmu_lock between 1 GiB chunks of
+ *   IPA space: its longest EL2 stretch is one chunk's pages.
  * - Xen's p2m_get_entry reports the leaf's own valid bit: with 4 KiB leaves, every page under a
  *   2 MiB table not re-entered since the roots were invalidated is flushed again.
  */
@@ -18,6 +22,8 @@ import { HCR, type TrappedVcpu } from '../../src/exec/el2-gate';
 import { SysReg } from '../../src/exec/sysregs/ids';
 import { Machine } from '../../src/hyp/machine';
 import { DEFAULT_COST_MODEL } from '../../src/hyp/cost-model';
+import type { VcpuPolicyHost } from '../../src/hyp/policy-host';
+import { lookupsAcrossHole } from '../../src/hyp/p2m-holes';
 import { loadElf } from '../../src/rom';
 import { runFunction } from '../../src/scenarios/function-harness';
 import { lostData } from '../../src/scenarios/lockstep/verdict';
@@ -45,9 +51,9 @@ const TTBR0 = mcr(0, 2, 0, 0);
 
 const MiB = 2 ** 20;
 
-function vcpuUnder(policy: string, options: { guestRamBytes?: number; p2mMaxLeafBytes?: number; isa?: 'a32' | 'a64' } = {}) {
-  // RAM mapped up front: these guests make no access that would fault it in on demand (KVM).
-  const machine = new Machine({ preset: 'cubietruck', isa: options.isa ?? 'a32', policy, guestRamBytes: options.guestRamBytes ?? 16 * MiB, p2mMaxLeafBytes: options.p2mMaxLeafBytes, populate: 'upfront' });
+function vcpuUnder(policy: string, options: { guestRamBytes?: number; p2mMaxLeafBytes?: number; isa?: 'a32' | 'a64'; populate?: 'upfront' | 'on-demand' } = {}) {
+  // RAM mapped up front unless asked: these guests make no access that would fault it in on demand (KVM).
+  const machine = new Machine({ preset: 'cubietruck', isa: options.isa ?? 'a32', policy, guestRamBytes: options.guestRamBytes ?? 16 * MiB, p2mMaxLeafBytes: options.p2mMaxLeafBytes, populate: options.populate ?? 'upfront' });
   const vcpu = machine.vms[0].vcpus[0];
   const regs = new Regs();
   const write = (hsr: number, value: number) => {
@@ -157,6 +163,89 @@ describe('xen flush: preemption and the leaf valid bit', () => {
   });
 });
 
+describe('xen flush: holes cost one lookup per empty block (p2m_get_entry order)', () => {
+  it('by arithmetic: pages up to the table boundary, then whole 2 MiB and 1 GiB blocks, then pages', () => {
+    const G = 2 ** 30;
+    expect(lookupsAcrossHole(G + 4096, G + 8192, 1)).toBe(1);
+    // 511 pages to the 2 MiB boundary, 29 blocks of 2 MiB, 2 pages.
+    expect(lookupsAcrossHole(G + 4096, G + 60 * MiB + 8192, 1)).toBe(511 + 29 + 2);
+    // From 1 GiB + 2 MiB to 3 GiB: 511 blocks of 2 MiB, then one of 1 GiB.
+    expect(lookupsAcrossHole(G + 2 * MiB, 3 * G, 1)).toBe(511 + 1);
+    expect(() => lookupsAcrossHole(G + 1, 2 * G, 1)).toThrow(RangeError);
+  });
+
+  it.each([
+    // [4 KiB, 60 MiB + 8 KiB): 511 pages, 29 blocks of 2 MiB, 2 pages.
+    [4096, 4096, 60 * MiB + 8192, 511 + 29 + 2],
+    // [2 MiB, 62 MiB): 30 blocks of 2 MiB.
+    [2 * MiB, 2 * MiB, 62 * MiB, 30],
+  ])('a guest with a ballooned-out hole, %i-byte leaves, hole at +%i to +%i: %i lookups cross it', (leaf, start, end, lookups) => {
+    const { machine, vcpu, write } = vcpuUnder('xen', { guestRamBytes: 64 * MiB, p2mMaxLeafBytes: leaf });
+    const vm = machine.vms[0];
+    // The guest gave RAM back (XENMEM_decrease_reservation): the range is unmapped, tables left empty freed.
+    vm.p2m.unmap(vm.ramIpa + start, end - start);
+    write(DCCISW, 0x2);
+    expect(vcpu.cost.pagesFlushed).toBe((64 * MiB - (end - start)) / 4096);
+    // Every page flushed and every lookup that stepped over the hole was one p2m walk.
+    expect(vcpu.cost.p2mPagesWalked - vcpu.cost.pagesFlushed).toBe(lookups);
+  });
+
+  it('the lookups count towards preemption: 1,052 of them between two pages are cut at 512', () => {
+    const { machine, vcpu, write } = vcpuUnder('xen', { guestRamBytes: 64 * MiB, p2mMaxLeafBytes: 4096 });
+    const vm = machine.vms[0];
+    // Only the first and the last page stay: 511 pages to the first 2 MiB boundary, 30 blocks, 511 pages.
+    vm.p2m.unmap(vm.ramIpa + 4096, 64 * MiB - 8192);
+    vcpu.cost.endEl2Run();
+    write(DCCISW, 0x2);
+    vcpu.cost.endEl2Run();
+    expect(vcpu.cost.p2mPagesWalked - vcpu.cost.pagesFlushed).toBe(511 + 30 + 511);
+    // One stretch of all 1,052 lookups would be over 31,000 cycles.
+    const model = DEFAULT_COST_MODEL;
+    const pageWork = model.p2mPageWalked + (4096 / 64) * model.lineByAddress;
+    expect(vcpu.cost.longestEl2Cycles).toBeLessThan(513 * model.p2mPageWalked + pageWork + model.trapRoundTrip + model.setWayOp);
+  });
+});
+
+describe('kvm flush: mmu_lock given up between 1 GiB chunks of IPA space (stage2_apply_range_resched)', () => {
+  const model = DEFAULT_COST_MODEL;
+  const pageWork = model.p2mPageWalked + (4096 / 64) * model.lineByAddress;
+  const GiB = 2 ** 30;
+
+  it('a 2.5 GiB guest mapped up front: the longest EL2 stretch is one 1 GiB chunk, not the whole VM', () => {
+    const { vcpu, write, cachesOn } = vcpuUnder('kvm', { guestRamBytes: 2.5 * GiB });
+    cachesOn(); // a toggle flush, and TVM cleared: the S/W op below flushes again
+    vcpu.cost.endEl2Run();
+    vcpu.cost.longestEl2Cycles = 0;
+    const before = vcpu.cost.pagesFlushed;
+    write(DCCISW, 0x2);
+    vcpu.cost.endEl2Run();
+    expect(vcpu.cost.pagesFlushed - before).toBe((2.5 * GiB) / 4096);
+    const chunkPages = GiB / 4096;
+    expect(vcpu.cost.longestEl2Cycles).toBeGreaterThanOrEqual(chunkPages * pageWork);
+    expect(vcpu.cost.longestEl2Cycles).toBeLessThan(chunkPages * pageWork + model.trapRoundTrip + model.tlbInvalidateVmid + model.setWayOp);
+  });
+
+  it('on demand: two 2 MiB blocks either side of the 2 GiB IPA boundary are two stretches of 512 pages; both in one chunk, one of 1024', () => {
+    const stretch = (ipas: number[]) => {
+      const { machine, vcpu, write, cachesOn } = vcpuUnder('kvm', { guestRamBytes: 1.5 * GiB, populate: 'on-demand' });
+      const host = vcpu.host as VcpuPolicyHost;
+      for (const ipa of ipas) expect(host.populate(ipa, machine.ramAttributes(), true)).toBe(true);
+      cachesOn();
+      const before = vcpu.cost.pagesFlushed;
+      vcpu.cost.endEl2Run();
+      vcpu.cost.longestEl2Cycles = 0;
+      write(DCCISW, 0x2);
+      vcpu.cost.endEl2Run();
+      return { pages: vcpu.cost.pagesFlushed - before, longest: vcpu.cost.longestEl2Cycles };
+    };
+    const across = stretch([2 * GiB - 2 * MiB, 2 * GiB]);
+    const within = stretch([2 * GiB - 4 * MiB, 2 * GiB - 2 * MiB]);
+    expect([across.pages, within.pages]).toEqual([1024, 1024]);
+    expect(across.longest).toBeLessThan(513 * pageWork + model.trapRoundTrip);
+    expect(within.longest).toBeGreaterThanOrEqual(1024 * pageWork);
+  });
+});
+
 describe('kvm-6.3: the cache ID registers fabricated (reset_clidr, get_ccsidr)', () => {
   const flushDcacheAll = (policy: string, isa: 'a32' | 'a64') => {
     const rom = isa === 'a32' ? 'a32-set-way.o' : 'a64-set-way.o';
@@ -199,6 +288,18 @@ describe('kvm fills stage 2 on demand (user_mem_abort), and cleans what it maps 
     expect(onDemand.pagesFlushed * 8).toBe(upfront.pagesFlushed);
     // The mapped block is cleaned to the PoC once, at its fault.
     expect(onDemand.linesByAddress).toBe(onDemand.pagesFlushed * 64 + onDemand.stage2Faults * ((2 * MiB) / 64));
+  });
+
+  it('kvm-2013 fills stage 2 on demand too (user_mem_abort since 3.9), and loses the same lines as with RAM mapped up front', () => {
+    const migration = { kind: 'after-setway' as const, k: 768 };
+    const onDemand = runBootHandoff({ ...SMALL, isa: 'a32', preset: 'cubietruck', policy: 'kvm-2013', migration });
+    const upfront = runBootHandoff({ ...SMALL, isa: 'a32', preset: 'cubietruck', policy: 'kvm-2013', populate: 'upfront', migration });
+    expect([onDemand.stage2Faults > 0, upfront.stage2Faults]).toEqual([true, 0]);
+    // Its S/W ops never clean by address: what it cleans is what it maps.
+    expect(onDemand.pagesFlushed).toBe(0);
+    expect(onDemand.linesByAddress).toBe(onDemand.stage2Faults * ((2 * MiB) / 64));
+    expect(lostData(onDemand)).toBe(true);
+    expect(onDemand.staleReads).toBe(upfront.staleReads);
   });
 
   it('jailhouse maps RAM up front: no stage-2 fault at all', () => {

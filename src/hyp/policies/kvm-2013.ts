@@ -4,6 +4,13 @@
  * other pCPU needs a full cache flush before this vCPU runs there again. Lines the guest dirtied
  * on the pCPU it just left stay there until it returns: the weakness that led KVM to flush by
  * address instead (2014-15).
+ *
+ * Stage 2 is filled on demand, as in every KVM/arm: guest RAM is the VMM's anonymous memory, and
+ * user_mem_abort maps it when the guest first touches it (3.9: one page per fault, with only the
+ * instruction cache made coherent; stage-2 huge pages from 3.11; the dcache cleaned to the PoC at
+ * fault-in for a guest with its caches off from 3.14, coherent_cache_guest_page). setway's
+ * on-demand mode maps a 2 MiB block and cleans it, which is the 3.14-3.18 behaviour; the S/W ops
+ * never flush by address here, so only the stage-2 fault count depends on the choice.
  */
 import { HCR } from '../../exec/el2-gate';
 import type { PolicyOptions, SetWayPolicy } from '../policy';
@@ -15,6 +22,7 @@ export function kvm2013(_options: PolicyOptions): SetWayPolicy {
     name: 'kvm-2013',
     summary: 'trap, run locally (ISW as CISW), flush other pCPUs when the vCPU next runs there',
     models: 'KVM/arm Linux 3.9-3.18 (S/W run on the pCPU, other pCPUs flushed on migration)',
+    populate: 'on-demand',
     resetHcr: () => HCR.TSW,
     onSetWay(host, op, operand) {
       host.setWayOnPcpu(op === 'isw' ? 'cisw' : op, operand);

@@ -6,6 +6,13 @@
  * mapped, and stage 2 is filled on demand (user_mem_abort: a block is mapped, and cleaned to the
  * PoC, when the guest first touches it), so that is every page the guest has touched.
  *
+ * The flush (stage2_flush_vm -> stage2_flush_memslot) holds mmu_lock, and since Linux 5.8
+ * ("Release kvm->mmu_lock in loop to prevent starvation"; later stage2_apply_range_resched with
+ * stage2_range_addr_end) may drop it between two chunks of IPA space the size one level-1 entry
+ * maps, 1 GiB with 4 KiB pages: the longest non-preemptible stretch is one chunk's pages, not
+ * the VM's (src/hyp/preemption.ts KVM_STAGE2_CHUNKS). Linux 3.19-5.7 held the lock for the
+ * whole flush.
+ *
  * `kvm:fwb`, on a CPU with FEAT_S2FWB (kvm_emulate.h vcpu_reset_hcr, sys_regs.c access_dcsw,
  * pgtable.c stage-2 MemAttr): HCR_EL2.FWB instead of TVM, RAM mapped "Normal Write-Back whatever
  * stage 1 says" (MemAttr 0b0110), and trapped S/W ops are ignored: a guest with its caches off
@@ -13,6 +20,7 @@
  */
 import { HCR } from '../../exec/el2-gate';
 import type { PolicyOptions, SetWayPolicy } from '../policy';
+import { KVM_STAGE2_CHUNKS } from '../preemption';
 
 export function kvm(options: PolicyOptions): SetWayPolicy {
   if (options.has('fwb')) return kvmFwb();
@@ -20,16 +28,16 @@ export function kvm(options: PolicyOptions): SetWayPolicy {
     name: 'kvm',
     claimsSafety: true,
     summary: 'first S/W op and every cache toggle: clean+invalidate all mapped pages by VA',
-    models: 'KVM/arm Linux 3.19-6.2 (mmu.c kvm_set_way_flush, kvm_toggle_cache)',
+    models: 'KVM/arm Linux 5.8-6.2 (mmu.c kvm_set_way_flush, kvm_toggle_cache, stage2_apply_range_resched; 3.19-5.7 the same without yielding)',
     populate: 'on-demand',
     resetHcr: () => HCR.TSW | HCR.TVM,
     onSetWay(host) {
       if ((host.hcr & HCR.TVM) !== 0) return;
-      host.flushGuestMemory('mapped');
+      host.flushGuestMemory('mapped', KVM_STAGE2_CHUNKS);
       host.hcr |= HCR.TVM;
     },
     onCacheToggle(host, wasOn, nowOn) {
-      if (wasOn !== nowOn) host.flushGuestMemory('mapped');
+      if (wasOn !== nowOn) host.flushGuestMemory('mapped', KVM_STAGE2_CHUNKS);
       if (nowOn) host.hcr &= ~HCR.TVM;
     },
   };
