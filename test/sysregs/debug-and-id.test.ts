@@ -232,9 +232,10 @@ describe('AArch32 view: cp14 debug registers and ID registers', () => {
     expect(mcr(s, 14, 0, 0, 2, 2, 0)).toBe(AccessOutcome.Undefined);
   });
 
-  it('ID_PFR0: A32 only (no T32, Jazelle, ThumbEE); ID_PFR1: Virtualization and Generic Timer, no Security Extensions; ID_DFR0: v7.1 CP14 debug, no PMU', () => {
+  it('ID_PFR0: A32 and T32 with Thumb-2 (State0 1, State1 3), no Jazelle, no ThumbEE; ID_PFR1: Virtualization and Generic Timer, no Security Extensions; ID_DFR0: v7.1 CP14 debug, no PMU', () => {
     const s = a32();
-    expect(mrc(s, 15, 0, 0, 1, 0)[1]).toBe(0x00000001);
+    const pfr0 = mrc(s, 15, 0, 0, 1, 0)[1];
+    expect([pfr0 & 15, (pfr0 >>> 4) & 15, (pfr0 >>> 8) & 15, (pfr0 >>> 12) & 15]).toEqual([1, 3, 0, 0]);
     const pfr1 = mrc(s, 15, 0, 0, 1, 1)[1];
     expect([pfr1 & 15, (pfr1 >>> 4) & 15, (pfr1 >>> 12) & 15, (pfr1 >>> 16) & 15]).toEqual([1, 0, 1, 1]);
     const dfr0 = mrc(s, 15, 0, 0, 1, 2)[1];

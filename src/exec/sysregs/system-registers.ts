@@ -71,7 +71,7 @@ export class SysRegError extends Error {
 
 /**
  * ID register defaults. AArch32: Cortex-A7 TRM values, reduced to what setway implements:
- * ID_PFR0 0x00000001, A32 only (no T32, no Jazelle registers, no ThumbEE); ID_PFR1 0x00011001,
+ * ID_PFR0 0x00000031, A32 and T32 with Thumb-2 (State1 0b0011), no Jazelle registers, no ThumbEE; ID_PFR1 0x00011001,
  * Virtualization and the Generic Timer but no Security Extensions the guest could use (SMC is
  * UNDEFINED); ID_DFR0 0x00000005, v7.1 Debug through CP14 only, no memory-mapped debug, no trace,
  * no PMU (G8 "ID_PFR0", "ID_PFR1", "ID_DFR0"). AArch64: a Cortex-A53 (TRM "ID_AA64*")
@@ -90,7 +90,7 @@ export class SysRegError extends Error {
  * - ID_AA64MMFR1/2_EL1 0: no hardware AF/dirty, 8-bit VMIDs, no VHE, PAN, LOR, HPDS.
  */
 const ID_DEFAULTS: Readonly<Record<string, number>> = {
-  ID_PFR0: 0x00000001,
+  ID_PFR0: 0x00000031,
   ID_PFR1: 0x00011001,
   ID_DFR0: 0x00000005,
   ID_MMFR0: 0x10101105,
