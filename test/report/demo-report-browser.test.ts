@@ -1,8 +1,10 @@
 /**
- * `setway demo --html` in a real browser: Debian's chromium, headless, opens the page from its file
+ * The `--html` pages in a real browser: Debian's chromium, headless, opens each page from its file
  * with every network request refused, and the DOM it ends with shows every chart drawn from the data
- * (one bar per policy, titled with its figure, and the oracle's bound), with no console message and
- * no error text. A screenshot goes to a temporary directory, for a person to look at.
+ * (demo: one bar per policy, titled with its figure, and the oracle's bound; run and boot: every
+ * lane of the timeline with a mark per window, event and cache; sweep: a heat-map cell per row),
+ * with no console message and no error text. Screenshots go to a temporary directory, for a person
+ * to look at.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -11,7 +13,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { oraclesAvailable, tool } from '../oracles/tools';
-import { chartsOfPage, runDemoWithReport } from './demo-report-run';
+import type { TimelineView } from '../../src/report/timeline-charts';
+import type { SweepHeatMap } from '../../src/report/sweep-page';
+import { chartsOfPage, dataOfPage, FLUSH_RUN, runDemoWithReport, runWithReport, SMALL_SWEEP, VIRT_BOOT } from './demo-report-run';
 
 const CHROMIUM = ['chromium', 'chromium-browser'];
 
@@ -41,17 +45,64 @@ function markGroup(figure: string, className: string): string {
   return m === null ? '' : m[1];
 }
 
-describe.runIf(oraclesAvailable('demo report in a browser', CHROMIUM))('setway demo --html in headless chromium', () => {
+/** The page as the browser left it: no console message, no error text, every chart drawn. */
+function loaded(pagePath: string, charts: number): string {
+  const { dom, console: messages } = chromium('--dump-dom', pathToFileURL(pagePath).href);
+  expect(messages).toEqual([]);
+  expect(dom.includes('class="chart-error"')).toBe(false);
+  expect(/<div id="errors"><\/div>/.test(dom)).toBe(true);
+  expect(/<body[^>]* data-charts-drawn="(\d+)"/.exec(dom)?.[1]).toBe(String(charts));
+  return dom;
+}
+
+function screenshot(pagePath: string, name: string, height: number): void {
+  const shot = join(mkdtempSync(join(tmpdir(), 'setway-report-screenshot-')), `${name}.png`);
+  chromium('--hide-scrollbars', `--window-size=1200,${height}`, `--screenshot=${shot}`, pathToFileURL(pagePath).href);
+  expect(readFileSync(shot).subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
+  console.log(`${name} report screenshot: ${shot}`);
+}
+
+/** How many elements `tag` the mark group `className` of the figure holds. */
+function marks(figure: string, className: string, tag: string): number {
+  return (markGroup(figure, className).match(new RegExp(`<${tag}[ >]`, 'g')) ?? []).length;
+}
+
+/** Every lane of a timeline page drawn, each with a mark per thing its data holds. */
+function expectTimelineDrawn(pagePath: string, t: TimelineView): void {
+  const dom = loaded(pagePath, t.charts.length);
+  const nonZero = (series: readonly { counts: readonly number[] }[]) => series.reduce((n, s) => n + s.counts.filter((v) => v > 0).length, 0);
+  for (const chart of t.charts) {
+    const figure = figureOf(dom, chart.id);
+    expect(figure.match(/<svg[^>]*class="[^"]*plot/g)?.length, chart.id).toBeGreaterThanOrEqual(1);
+    if (t.divergence !== null) expect(markGroup(figure, 'divergence-mark'), chart.id).toContain('<line');
+    switch (chart.kind) {
+      case 'stack':
+        expect(marks(figure, 'window-bars', 'rect'), chart.id).toBe(nonZero(chart.series));
+        break;
+      case 'migrations':
+        expect(marks(figure, 'migration-arrows', 'path')).toBe(chart.events.length);
+        expect(marks(figure, 'pcpu-line', 'path')).toBe(chart.pcpuOf.length);
+        break;
+      case 'caches':
+        expect(marks(figure, 'cache-bands', 'rect')).toBeGreaterThanOrEqual(chart.vcpus.length);
+        expect(marks(figure, 'toggle-marks', 'circle')).toBe(chart.toggles.length);
+        break;
+      case 'el2':
+        expect(marks(figure, 'el2-time', 'rect')).toBe(chart.totalUs.filter((v) => v > 0).length);
+        expect(marks(figure, 'el2-longest', 'circle')).toBe(chart.longestUs.filter((v) => v > 0).length);
+        break;
+      case 'lines':
+        expect(marks(figure, 'dirty-lines', 'path')).toBe(chart.series.length);
+        break;
+    }
+  }
+}
+
+describe.runIf(oraclesAvailable('demo report in a browser', CHROMIUM))('the --html pages in headless chromium', () => {
   it('draws every chart from its data, with no console message, and takes a screenshot', () => {
     const run = runDemoWithReport();
     const charts = chartsOfPage(run.page);
-    const url = pathToFileURL(run.pagePath).href;
-    const { dom, console: messages } = chromium('--dump-dom', url);
-
-    expect(messages).toEqual([]);
-    expect(dom.includes('class="chart-error"')).toBe(false);
-    expect(/<div id="errors"><\/div>/.test(dom)).toBe(true);
-    expect(/<body[^>]* data-charts-drawn="(\d+)"/.exec(dom)?.[1]).toBe(String(charts.length));
+    const dom = loaded(run.pagePath, charts.length);
     for (const chart of charts) {
       const figure = figureOf(dom, chart.field);
       expect(figure.match(/<svg/g), chart.field).toHaveLength(1);
@@ -68,10 +119,32 @@ describe.runIf(oraclesAvailable('demo report in a browser', CHROMIUM))('setway d
       expect(markGroup(figure, 'oracle-bound'), chart.field).toContain('<line');
     }
 
-    const dir = mkdtempSync(join(tmpdir(), 'setway-report-screenshot-'));
-    const shot = join(dir, 'demo.png');
-    chromium('--hide-scrollbars', '--window-size=1200,2400', `--screenshot=${shot}`, url);
-    expect(readFileSync(shot).subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
-    console.log(`demo report screenshot: ${shot}`);
+    screenshot(run.pagePath, 'demo', 2400);
+  });
+
+  it('run --html: every lane of the timeline drawn, the divergence marked on each (passthrough), the toggles (kvm)', () => {
+    for (const policy of ['passthrough', 'kvm']) {
+      const run = runWithReport(policy, [...FLUSH_RUN, '--policy', policy]);
+      const t = dataOfPage<{ timeline: TimelineView }>(run.page).timeline;
+      expect(t.divergence === null).toBe(policy === 'kvm');
+      expectTimelineDrawn(run.pagePath, t);
+      screenshot(run.pagePath, `run-${policy}`, 2600);
+    }
+  });
+
+  it('boot --html: every lane of a two-vCPU boot drawn', () => {
+    const run = runWithReport('boot', VIRT_BOOT);
+    expectTimelineDrawn(run.pagePath, dataOfPage<{ timeline: TimelineView }>(run.page).timeline);
+    screenshot(run.pagePath, 'boot', 2600);
+  });
+
+  it('sweep --html: a heat-map cell and a label per (policy, migration)', () => {
+    const run = runWithReport('sweep', SMALL_SWEEP);
+    const heatMap = dataOfPage<{ heatMap: SweepHeatMap }>(run.page).heatMap;
+    const figure = figureOf(loaded(run.pagePath, 1), 'losing-fraction');
+    expect(marks(figure, 'heat-cells', 'rect')).toBe(heatMap.cells.length);
+    const labels = [...markGroup(figure, 'heat-labels').matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+    expect(labels).toEqual(heatMap.cells.map((c) => `${c.losingRuns}/${c.runs}`));
+    screenshot(run.pagePath, 'sweep', 1400);
   });
 });

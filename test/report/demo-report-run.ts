@@ -10,6 +10,15 @@ import type { BarChart } from '../../src/report/demo-charts';
 const BIN = fileURLToPath(new URL('../../bin/setway.js', import.meta.url));
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
+/** A function under the boot-handoff harness, moved half-way through its L1 clean: passthrough loses, kvm does not. */
+export const FLUSH_RUN = ['run', 'roms/build/a32-set-way.o', '--load', '0x41000000', '--symbol', 'flush_dcache_all', '--buffer-kib', '32', '--migrate', 'after-sw:256'];
+
+/** Our own A64 guest booted on two vCPUs, moved at random. */
+export const VIRT_BOOT = ['boot', '--kernel', 'roms/build/a64-virt-guest.bin', '--vcpus', '2', '--policy', 'kvm', '--migrate', 'random:300', '--seed', '4'];
+
+/** A small sweep: a policy that loses, one that does not, one never moved under adversarial. */
+export const SMALL_SWEEP = ['sweep', '--policies', 'passthrough,kvm,pin', '--migrate', 'random:200,random:2000,adversarial:16', '--seeds', '3', '--buffer-kib', '4', '--jobs', '1'];
+
 export interface ReportRun<T> {
   readonly json: T;
   readonly pagePath: string;

@@ -8,9 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { ScenarioResult } from '../../src/scenarios/result';
 import type { NamedCounts, TimelineChart, TimelineView } from '../../src/report/timeline-charts';
-import { dataOfPage, ROOT, runWithReport, type ReportRun } from './demo-report-run';
+import { dataOfPage, FLUSH_RUN, ROOT, runWithReport, VIRT_BOOT, type ReportRun } from './demo-report-run';
 
-const FLUSH = ['run', 'roms/build/a32-set-way.o', '--load', '0x41000000', '--symbol', 'flush_dcache_all', '--buffer-kib', '32', '--migrate', 'after-sw:256'];
 
 const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
 const sumSeries = (series: readonly NamedCounts[]) => sum(series.map((s) => sum(s.counts)));
@@ -47,8 +46,8 @@ function expectLanesMatch(t: TimelineView, r: { instructions: number; setWayOps:
 }
 
 describe('setway run --html: the timeline of a function under the boot-handoff harness', () => {
-  const lost = runWithReport<ScenarioResult>('passthrough', [...FLUSH, '--policy', 'passthrough']);
-  const kvm = runWithReport<ScenarioResult>('kvm', [...FLUSH, '--policy', 'kvm']);
+  const lost = runWithReport<ScenarioResult>('passthrough', [...FLUSH_RUN, '--policy', 'passthrough']);
+  const kvm = runWithReport<ScenarioResult>('kvm', [...FLUSH_RUN, '--policy', 'kvm']);
 
   it("each lane's counts are the run's JSON figures", () => {
     for (const run of [lost, kvm]) {
@@ -100,7 +99,7 @@ describe('setway run --html: the timeline of a function under the boot-handoff h
   });
 
   it('recording the timeline changes nothing in the run', () => {
-    const r = spawnSync(process.execPath, [fileURLToPath(new URL('../../bin/setway.js', import.meta.url)), ...FLUSH, '--policy', 'passthrough', '--json'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(process.execPath, [fileURLToPath(new URL('../../bin/setway.js', import.meta.url)), ...FLUSH_RUN, '--policy', 'passthrough', '--json'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
     expect(r.status).toBe(0);
     const plain = JSON.parse(r.stdout) as ScenarioResult;
     const { wallMs: _w, guestMs: _g, ...recorded } = lost.json;
@@ -120,7 +119,7 @@ interface BootJson {
 }
 
 describe('setway boot --html: the timeline of a two-vCPU boot', () => {
-  const boot = runWithReport<BootJson>('boot', ['boot', '--kernel', 'roms/build/a64-virt-guest.bin', '--vcpus', '2', '--policy', 'kvm', '--migrate', 'random:300', '--seed', '4']);
+  const boot = runWithReport<BootJson>('boot', VIRT_BOOT);
 
   it("each lane's counts are the boot's JSON figures, traps class by class", () => {
     const t = timelineOf(boot);

@@ -16,7 +16,9 @@ import { loadGuestImage } from '../../scenarios/load-image';
 import type { ScenarioResult } from '../../scenarios/result';
 import { DEFAULT_SWEEP_MIGRATIONS, shardIndices, summarisePolicies, sweepRows, sweepSchedules, type SweepFunction } from '../../scenarios/sweep';
 import { defaultJobs, runSweepSchedulesOnCores } from '../../scenarios/sweep-parallel';
-import { renderSweepReport, sweepJson, type SweepConfig } from '../format/sweep-report';
+import { renderSweepReport, replayLine, sweepJson, type SweepConfig } from '../format/sweep-report';
+import { openHtmlFile, writeHtmlFile } from '../html-report-file';
+import { renderSweepPage } from '../../report/sweep-page';
 import { verdictLines } from './run';
 import type { Command } from './command';
 
@@ -44,12 +46,14 @@ const OPTIONS = {
   'no-cache': { type: 'boolean' },
   shard: { type: 'string' },
   json: { type: 'boolean' },
+  html: { type: 'string' },
 } as const;
 
 const USAGE =
   'usage: setway sweep [<image> --symbol NAME [--load ADDR] [--isa a32|t32|a64] [--system-map FILE] [--no-cache]]\n' +
   '                    [--isa a32|a64] [--preset NAME] [--policies all|p1,p2] [--migrate m1,m2]\n' +
-  '                    [--seeds N | --seed S] [--buffer-kib N] [--jobs N] [--shard K/N] [--json]\n\n' +
+  '                    [--seeds N | --seed S] [--buffer-kib N] [--jobs N] [--shard K/N] [--json]\n' +
+  '                    [--html FILE]\n\n' +
   'Runs the boot-handoff ROM (or, with an image, the function NAME under the boot-handoff harness, as\n' +
   "'setway run' does) for seeds 1..N under every (policy, migration) pair, judges every run against bare\n" +
   'metal, and reports per pair and per policy (all its schedules pooled) the fraction of runs that lost\n' +
@@ -57,7 +61,9 @@ const USAGE =
   `--seed S runs seed S alone (and prints its verdict when only one run results).\n` +
   '--jobs N runs schedules on N threads (default: one per core; 1 runs them all in this thread); the\n' +
   'results and their order do not depend on it. --shard K/N runs the K-th of N slices of the schedules\n' +
-  "and writes them as JSON; 'setway merge' combines the N files into the report of the whole sweep.\n\n" +
+  "and writes them as JSON; 'setway merge' combines the N files into the report of the whole sweep.\n" +
+  '--html FILE also writes the sweep as one self-contained page: the losing fraction per policy and\n' +
+  'migration mode as a heat map, and every losing seed kept with the command line replaying it.\n\n' +
   `Defaults: all policies; --migrate ${DEFAULT_SWEEP_MIGRATIONS.map(formatMigrationMode).join(',')}\n` +
   `(random slices log-spaced over 50..50,000 instructions, and adversarial); ${DEFAULT_SWEEP_SEEDS} seeds;\n` +
   `${DEFAULT_BUFFER_KIB} KiB buffer. migration modes: never, every:N, after-sw:K, random[:N], adversarial[:N]\n`;
@@ -121,6 +127,8 @@ export const sweepCommand: Command = {
     const jobs = intFlag('sweep', 'jobs', v.jobs as string | undefined, defaultJobs());
     if (jobs < 1) throw new CliError('sweep: --jobs must be at least 1 (1 runs every schedule in this thread)', EXIT.usage);
     const shard = v.shard === undefined ? undefined : parseShard('sweep', v.shard as string);
+    if (shard !== undefined && v.html !== undefined) throw new CliError('sweep: --html draws a whole sweep, not a shard: run without --shard', EXIT.usage);
+    const html = v.html === undefined ? null : openHtmlFile('sweep', v.html as string);
 
     let fn: SweepFunction | undefined;
     if (imagePath !== undefined && symbol !== undefined) {
@@ -185,6 +193,11 @@ export const sweepCommand: Command = {
     }
     const rows = sweepRows({ policies, migrations, seeds, firstSeed }, records);
     const summary = summarisePolicies(rows);
+    if (html !== null) {
+      const what = `${fn === undefined ? `boot-handoff ROM (${romIsa})` : `${imagePath} ${symbol} (${fn.image.isa})`} on ${preset}, ${bufferKib} KiB buffer`;
+      const seedText = seeds === 1 ? `seed ${firstSeed}` : `${firstSeed}..${firstSeed + seeds - 1}`;
+      writeHtmlFile(html, renderSweepPage({ what, rows, summary, seeds: seedText, replay: (p, m, seed) => replayLine(config, p, m, seed), commandLine: ['setway', 'sweep', ...args].join(' ') }));
+    }
     if (v.json) {
       process.stdout.write(sweepJson(config, rows, summary));
       return EXIT.ok;

@@ -41,7 +41,7 @@ const fraction = (r: LosingFraction): string => `${r.losingFraction.toFixed(3)} 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
 /** How to replay one schedule: `run` takes a schedule for an image; `demo` cannot, so the ROM replays through `sweep --seed`. */
-function replayLine(c: SweepConfig, policy: string, migration: string, seed: number): string {
+export function replayLine(c: SweepConfig, policy: string, migration: string, seed: number): string {
   const common = [...(c.presetFlag === undefined ? [] : ['--preset', c.presetFlag]), '--buffer-kib', String(c.bufferKib)];
   const image = c.image;
   const words =
