@@ -11,6 +11,7 @@ import { benchCache } from './cache';
 import { benchInterpreter, loopRegisterFold } from './interpreter';
 import { benchMmu } from './mmu';
 import { benchLockstep } from './lockstep';
+import { benchReport } from './report';
 import { benchFlushPerPolicy, benchScaling, benchTrapPath } from './policies';
 import { benchStartup } from './startup';
 import { benchSweep } from './sweep';
@@ -88,6 +89,13 @@ add('boot handoff xen, live bare-metal run in lockstep', lockstep.liveMs, 'ms');
 add('boot handoff xen, recorded bare-metal run replayed', lockstep.replayedMs, 'ms');
 add('lockstep cost, live (a single run)', lockstep.liveMs / lockstep.bareMs, 'ratio', '<= 1.5', lockstep.liveMs / lockstep.bareMs <= 1.5);
 add('lockstep cost, replayed (demo, sweep)', lockstep.replayedMs / lockstep.bareMs, 'ratio', '<= 1.5', lockstep.replayedMs / lockstep.bareMs <= 1.5);
+
+process.stderr.write('run --html: the timeline recorder and page (boot-handoff ROM as a program, passthrough, 1 MiB)...\n');
+const report = benchReport();
+add('run without a report', report.plainMs, 'ms');
+add('run with the timeline recorded and the page rendered', report.reportMs, 'ms');
+add('run --html page size', report.pageBytes / 1024, 'KiB');
+add('report cost (a single run)', report.reportMs / report.plainMs, 'ratio', '< 1.3', report.reportMs / report.plainMs < 1.3);
 
 process.stderr.write('memory system...\n');
 for (const r of benchMmu()) add(r.name, r.value, r.unit);
