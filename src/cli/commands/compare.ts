@@ -19,6 +19,7 @@ const COLUMNS: readonly Column<CompareRow>[] = [
   { header: 'traps', value: (r) => r.traps },
   { header: 'lines by VA', value: (r) => r.linesByAddress },
   { header: 'pages flushed', value: (r) => r.pagesFlushed },
+  { header: 's2 faults', value: (r) => r.stage2Faults },
   { header: 'max EL2 us', value: (r) => Math.round(r.longestEl2Us) },
   { header: 'sim time us', value: (r) => Math.round(r.simulatedUs) },
   { header: 'x bound', value: (r) => r.timeOverBound.toFixed(1) },
