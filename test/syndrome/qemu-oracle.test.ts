@@ -2,7 +2,7 @@
  * Syndromes against QEMU, which nobody here wrote: a bare-metal image starts at EL2 in
  * qemu-system-aarch64 (virt, virtualization=on), sets HCR_EL2 trap bits, and drops to EL1 in
  * AArch64, then A32, then T32. Each trapped instruction reaches a tiny EL2 handler that prints
- * ESR_EL2 on the UART and skips the instruction. The same EL1 code (the same assembled words)
+ * ESR_EL2 on the UART and skips the instruction (the image and the handler: qemu-el2.ts). The same EL1 code (the same assembled words)
  * runs in setway's executors, A64Cpu and then A32Cpu over the system-register model with the same
  * HCR_EL2 trap bits, and every syndrome their trap path hands EL2 is compared with QEMU's, all
  * fields (EC, IL, ISS). The encoder's answer for each access, looked up by name in our register
@@ -13,26 +13,19 @@
  * AArch32 instruction that passed its condition, QEMU reports COND=0b1110 while setway reports
  * the instruction's condition (both allowed, ESR_EL2 ISS "COND").
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LD_LLD, LLVM_MC, LLVM_OBJCOPY, QEMU_SYSTEM_AARCH64, oraclesAvailable, tool } from '../oracles/tools';
 import type { CoprocAccess, SysAccess } from '../../src/decode/system-access';
 import { HCR } from '../../src/exec/el2-gate';
 import { AArch32Mode, encodeCoprocTrap, encodeHvc, encodeSysTrap } from '../../src/exec/syndrome/encode';
 import { formatSyndrome } from '../../src/exec/syndrome/format';
 import { allCoprocEntries, allSysEntries } from '../../src/exec/sysregs/table';
-import { A32Cpu } from '../../src/exec/a32';
-import { A64Cpu } from '../../src/exec/a64';
-import type { El2Gate, TrapDetail, TrappedVcpu } from '../../src/exec/el2-gate';
-import { FlatMemory } from '../../src/exec/flat-memory';
-import { SystemRegisters } from '../../src/exec/sysregs/system-registers';
-import { assembleWords } from '../oracles/llvm-mc';
-import { RecordingPort } from '../sysregs/fakes';
+import { qemuEl2Available, runQemuEl2 } from './qemu-el2';
+import { flatRecords } from './setway-el1';
 
-const haveTools = oraclesAvailable('syndromes vs QEMU', LLVM_MC, LD_LLD, QEMU_SYSTEM_AARCH64, LLVM_OBJCOPY);
+const haveTools = qemuEl2Available('syndromes vs QEMU');
 
 /** TSW TVM TRVM TID1 TID2 TID3 TACR TPC TPU TTLB. */
 const TRAPS = HCR.TSW | HCR.TVM | HCR.TRVM | HCR.TID1 | HCR.TID2 | HCR.TID3 | HCR.TAC | HCR.TPC | HCR.TPU | HCR.TTLB;
@@ -150,137 +143,12 @@ function a32Lines(c: A32Case, thumb: boolean): string[] {
   return [...setup, ...(thumb && c.cond ? [`it ${c.cond}`] : []), insn];
 }
 
-const EL2_SOURCE = (hcrA64: number, hcrA32: number, a64Body: string) => `
-    .section .text.boot, "ax"
-    .global _start
-_start:
-    ldr x0, =0x40100000
-    mov sp, x0
-    adr x0, vectors
-    msr vbar_el2, x0
-    ldr x0, =${hcrA64}
-    msr hcr_el2, x0
-    mov x0, #0x3c5          // EL1h, DAIF masked
-    msr spsr_el2, x0
-    adr x0, el1_a64
-    msr elr_el2, x0
-    isb
-    eret
-el1_a64:
-${a64Body}
-    hvc #1
-handler:
-    mrs x0, esr_el2
-    bl puthex
-    lsr x1, x0, #26
-    cmp x1, #0x16
-    b.eq to_aarch32
-    cmp x1, #0x12
-    b.eq finish
-    mrs x1, elr_el2         // skip the trapped instruction (all are 32-bit)
-    add x1, x1, #4
-    msr elr_el2, x1
-    mrs x2, spsr_el2        // leave the one-instruction IT block
-    ldr x3, =~((3 << 25) | (0x3f << 10))
-    and x2, x2, x3
-    msr spsr_el2, x2
-    eret
-to_aarch32:
-    ldr x0, =${hcrA32}
-    msr hcr_el2, x0
-    mov x0, #0x1d3          // AArch32 SVC mode, AIF masked
-    msr spsr_el2, x0
-    adr x0, el1_a32
-    msr elr_el2, x0
-    isb
-    eret
-finish:
-    ldr x2, =0x20026        // semihosting SYS_EXIT: block {ADP_Stopped_ApplicationExit, 0}
-    stp x2, xzr, [sp, #-16]!
-    mov x1, sp
-    mov x0, #0x18
-    hlt #0xf000
-puthex:                     // x0 as 8 hex digits and a newline on the PL011 UART
-    ldr x4, =0x09000000
-    mov x5, #28
-1:  lsr x6, x0, x5
-    and x6, x6, #15
-    cmp x6, #10
-    add x7, x6, #'0'
-    add x8, x6, #('a' - 10)
-    csel x6, x7, x8, lo
-    str w6, [x4]
-    subs x5, x5, #4
-    b.ge 1b
-    mov x6, #10
-    str w6, [x4]
-    ret
-    .balign 4
-el1_a32:
-    .incbin "el1.bin"
-    .balign 2048
-vectors:
-    .org vectors + 0x400
-    b handler
-    .org vectors + 0x600
-    b handler
-    .org vectors + 0x800
-`;
-
-/** EL2 as the QEMU image's handler is: note ESR_EL2, skip the instruction, stop at an HVC. */
-class SyndromeLog implements El2Gate {
-  readonly esr: number[] = [];
-  readonly hcrHigh = 0;
-  constructor(readonly hcr: number) {}
-  takeTrap(esr: number, _detail: TrapDetail, vcpu: TrappedVcpu): void {
-    this.esr.push(esr);
-    const ec = esr >>> 26;
-    if (ec === 0x16 || ec === 0x12) vcpu.halt('hvc');
-    else vcpu.skipInstruction();
-  }
-}
-
-const EL1_BASE = 0x40080000;
-
-/**
- * The syndromes setway's executors raise for the EL1 code: the A64 body (EL1h) to its HVC, then
- * the A32/T32 code (SVC mode, EL2 in AArch64 as in the QEMU image) to its HVC.
- */
-function setwaySyndromes(a64: Uint32Array, a32: Uint8Array): number[] {
-  const load = (bytes: Uint8Array): FlatMemory => {
-    const memory = new FlatMemory();
-    memory.load(EL1_BASE, bytes);
-    return memory;
-  };
-  const gate64 = new SyndromeLog(TRAPS | HCR.RW);
-  const cpu64 = new A64Cpu({ memory: load(new Uint8Array(a64.buffer, a64.byteOffset, a64.byteLength)), el2: gate64, system: new SystemRegisters({ port: new RecordingPort(), el2: gate64, aarch64: true }) });
-  cpu64.el = 1;
-  cpu64.pc = EL1_BASE;
-  cpu64.run(1000);
-  expect(cpu64.stopReason, 'A64 EL1 code ends at its HVC').toBe('halted');
-  const gate32 = new SyndromeLog(TRAPS);
-  const cpu32 = new A32Cpu({ memory: load(a32), el2: gate32, system: new SystemRegisters({ port: new RecordingPort(), el2: gate32, aarch64: false, el2AArch64: true }) });
-  cpu32.cpsr = 0x1d3; // SVC mode, A, I and F masked, as the image's SPSR_EL2
-  cpu32.pc = EL1_BASE;
-  cpu32.run(1000);
-  expect(cpu32.stopReason, 'A32/T32 EL1 code ends at its HVC').toBe('halted');
-  return [...gate64.esr, ...gate32.esr];
-}
-
-function run(cmd: string, args: string[], cwd: string, timeout = 60_000): string {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
-  return r.stdout;
-}
 
 describe.skipIf(!haveTools)('syndromes vs QEMU (EL2 trap handler printing ESR_EL2)', () => {
   it('agrees on every trapped AArch64, A32 and T32 access', () => {
     const dir = mkdtempSync(join(tmpdir(), 'setway-qemu-esr-'));
     try {
-      const a32Body = [
-        '.syntax unified',
-        '.arm',
-        '.section .text.a32, "ax"',
+      const a32Source = [
         ...A32_CASES.flatMap((c) => a32Lines(c, false)),
         'adr r0, t32',
         'orr r0, r0, #1',
@@ -289,31 +157,12 @@ describe.skipIf(!haveTools)('syndromes vs QEMU (EL2 trap handler printing ESR_EL
         '.thumb_func',
         't32:',
         ...T32_CASES.flatMap((c) => a32Lines(c, true)),
-        'hvc #2',
       ].join('\n');
-      writeFileSync(join(dir, 'el1.s'), a32Body + '\n');
-      const a64Lines = A64_CASES.map((c) => `    ${a64Line(c)}`).join('\n');
-      const a64Body = `${a64Lines}\n    hvc #1\n`;
-      writeFileSync(join(dir, 'el2.s'), EL2_SOURCE(TRAPS | HCR.RW, TRAPS, a64Lines));
-      writeFileSync(join(dir, 'link.ld'), 'ENTRY(_start)\nSECTIONS { . = 0x40000000; .text : { *(.text.boot) *(.text*) } }\n');
-      const mc = tool(LLVM_MC);
-      run(mc, ['-triple=armv7a', '-mattr=+virtualization', '-filetype=obj', '-o', 'el1.o', 'el1.s'], dir);
-      run(tool(LLVM_OBJCOPY), ['-O', 'binary', '-j', '.text.a32', 'el1.o', 'el1.bin'], dir);
-      run(mc, ['-triple=aarch64', '-filetype=obj', '-o', 'el2.o', 'el2.s'], dir);
-      run(tool(LD_LLD), ['-T', 'link.ld', '-o', 'img.elf', 'el2.o'], dir);
-      const out = run(
-        tool(QEMU_SYSTEM_AARCH64),
-        ['-M', 'virt,virtualization=on', '-cpu', 'cortex-a57', '-nographic', '-semihosting', '-monitor', 'none', '-kernel', 'img.elf'],
-        dir,
-        30_000,
-      );
-      const got = out
-        .split('\n')
-        .map((l) => l.trim())
-        .filter((l) => /^[0-9a-f]{8}$/.test(l))
-        .map((l) => Number.parseInt(l, 16));
+      const a64Source = A64_CASES.map((c) => `    ${a64Line(c)}`).join('\n');
+      const qemu = runQemuEl2(dir, { hcrA64: TRAPS | HCR.RW, hcrA32: TRAPS, a64Source, a32Source });
+      const got = qemu.records.map((r) => r.esr);
 
-      const ours = setwaySyndromes(assembleWords(a64Body, 'a64'), new Uint8Array(readFileSync(join(dir, 'el1.bin'))));
+      const ours = flatRecords(qemu.a64, qemu.a32, TRAPS | HCR.RW, TRAPS).map((r) => r.esr);
 
       // What each trap is, the encoder's syndrome for it, and the condition of a conditional AArch32 one.
       const traps: { what: string; encoder: number; cond?: number }[] = [];

@@ -728,6 +728,8 @@ export class A64Cpu implements SystemAccessContext {
     if (el2 === null) throw new Error('A64Cpu: trap to EL2 with no EL2 present');
     this.pc = returnPc;
     el2.takeTrap(esr, { far: 0, hpfar: 0 }, this);
+    // EL2's exception return sets the event register (D1.16.1).
+    this.eventRegister = 1;
   }
 
   /** A MemoryAbort (or anything else thrown) while executing `insn` (null: during the fetch). */
@@ -748,6 +750,7 @@ export class A64Cpu implements SystemAccessContext {
       }
       this.retireSuppressed = true;
       el2.takeTrap(esr, { far: f.va, hpfar: Math.floor(f.ipa / 4096) * 16 }, this);
+      this.eventRegister = 1; // EL2's exception return (D1.16.1)
       // The handler retries the access (PC unchanged) or emulates and skips it (retired).
       this.retireSuppressed = false;
       if (this.pc === this.curPc + 4) this.instructionsRetired++;

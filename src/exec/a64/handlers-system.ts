@@ -84,20 +84,27 @@ const exceptionReturn: Handler = (cpu) => {
   }
   cpu.selectSp();
   cpu.exclusiveAddress = -1;
+  // An exception return sets the event register (D1.16.1 "The Event Register").
+  cpu.eventRegister = 1;
   cpu.updateAttention();
   cpu.setPcFromHalves(cpu.elrLo, cpu.elrHi);
 };
 
-/** WFI/WFE: trap to EL2 under HCR_EL2.TWI/TWE (D1.19.x), else wait (the run stops with 'wfi'). */
+/**
+ * WFI/WFE: trap to EL2 under HCR_EL2.TWI/TWE, else wait (the run stops with 'wfi'). A WFE that
+ * finds the event register set clears it and completes: it would not enter a low-power state,
+ * so TWE does not trap it (C6.2 "WFE" pseudocode: the WFx trap checks run only when
+ * !IsEventRegisterSet(); D17 "HCR_EL2".TWE).
+ */
 const waitFor: Handler = (cpu, i) => {
   const isWfe = i.op === Op.WFE;
+  if (isWfe && cpu.eventRegister) {
+    cpu.eventRegister = 0;
+    return;
+  }
   const el2 = cpu.el2;
   if (el2 !== null && (el2.hcr & (isWfe ? HCR.TWE : HCR.TWI)) !== 0) {
     cpu.trapToEl2(wfxSyndrome(isWfe), cpu.curPc);
-    return;
-  }
-  if (isWfe && cpu.eventRegister) {
-    cpu.eventRegister = 0;
     return;
   }
   // An interrupt input already high, masked or not, is a WFI wake-up event (D1.16.2): no wait.
@@ -250,6 +257,8 @@ const systemAccess: Handler = (cpu, i) => {
   const outcome = cpu.system.sys(a, cpu);
   if (outcome === AccessOutcome.Done) cpu.pc = cpu.curPc + 4;
   else if (outcome === AccessOutcome.Undefined) cpu.undefinedInstruction();
+  // Trapped: EL2 ran and returned, an exception return (D1.16.1: it sets the event register).
+  else cpu.eventRegister = 1;
 };
 
 export const systemHandlers: Record<number, Handler> = {
