@@ -9,7 +9,9 @@ import { A64Cpu } from '../../src/exec/a64';
 import { FlatMemory } from '../../src/exec/flat-memory';
 import { SystemRegisters } from '../../src/exec/sysregs/system-registers';
 import { RecordingPort } from '../sysregs/fakes';
-import { EL1_BASE, El2Double, type El2Record } from './qemu-el2';
+import { GUEST_RAM_IPA, Machine } from '../../src/hyp/machine';
+import { S2_NORMAL_RW, S2AP } from '../../src/mmu/stage2-descriptor';
+import { EL1_BASE, El2Double, STAGE2, type El2Record } from './qemu-el2';
 
 /**
  * Records of the A64 part (EL1h, from EL1_BASE to its `hvc #1`) then of the A32 part (SVC mode,
@@ -34,4 +36,45 @@ export function flatRecords(a64: Uint8Array, a32: Uint8Array, hcrA64: number, hc
   cpu32.run(10_000);
   expect(cpu32.stopReason, 'A32/T32 EL1 code ends at its HVC').toBe('halted');
   return [...gate64.records, ...gate32.records];
+}
+
+/**
+ * Records of one part run on setway's Machine: the VM's p2m rebuilt to the image's `STAGE2`
+ * layout (real stage-2 descriptors, walked by the translator), HCR.VM and DC set as the image does
+ * (DC: stage 1 off reads as Normal Write-Back, so DC ZVA is not an Alignment fault), the EL1
+ * bytes at EL1_BASE, and the El2Double in place of the vCPU's trap handler. AArch32 runs under
+ * setway's AArch32 EL2 (the Machine's model for an A32 guest), so its syndromes are HSRs.
+ */
+export function stage2Records(bytes: Uint8Array, isa: 'a64' | 'a32', hcr: number): El2Record[] {
+  const machine = new Machine({ preset: isa === 'a64' ? 'qemu-cortex-a53' : 'qemu-cortex-a15', isa, policy: 'passthrough', guestRamBytes: 8 * 2 ** 20 });
+  const vm = machine.vms[0];
+  const vcpu = vm.vcpus[0];
+  const p2m = vm.p2m;
+  p2m.unmap(GUEST_RAM_IPA, 8 * 2 ** 20);
+  const readOnly = { ...S2_NORMAL_RW, s2ap: S2AP.READ_ONLY };
+  for (const [range, attrs] of [
+    [STAGE2.code, S2_NORMAL_RW],
+    [STAGE2.dataPage, S2_NORMAL_RW],
+    [STAGE2.readOnlyPage, readOnly],
+    [STAGE2.readOnlyBlock, readOnly],
+  ] as const) {
+    p2m.map(range.ipa, vm.ipaToPa(range.ipa), range.size, attrs);
+  }
+  machine.memory.writeBytes(vm.ipaToPa(EL1_BASE), bytes);
+  const cpu = vcpu.cpu as A64Cpu | A32Cpu;
+  const gate = new El2Double(hcr, () => {
+    cpu.pc = cpu instanceof A64Cpu ? cpu.x(30) : cpu.r[14];
+  });
+  vcpu.takeTrap = (esr, detail, regs) => gate.takeTrap(esr, detail, regs);
+  vcpu.setHcr(hcr);
+  if (cpu instanceof A64Cpu) {
+    cpu.el = 1;
+    cpu.daif = 0xf;
+  } else {
+    cpu.cpsr = 0x1d3;
+  }
+  cpu.pc = EL1_BASE;
+  cpu.run(100_000);
+  expect(cpu.stopReason, `${isa} EL1 code ends at its HVC`).toBe('halted');
+  return gate.records;
 }
