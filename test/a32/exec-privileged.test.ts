@@ -338,13 +338,24 @@ describe.skipIf(!hasLlvm)('A32 traps to EL2', () => {
     }
   });
 
-  it('WFI/WFE trap with HCR.TWI/TWE: EC 0x01, CV 1, COND, TI (G8 "HSR", ISS for WFI/WFE)', () => {
+  it('WFI/WFE trap with HCR.TWI/TWE: EC 0x01, CV 1, COND, TI (G8 "HSR", ISS for WFI/WFE); a WFE that finds the event register set completes untrapped', () => {
     const el2 = new RecordingEl2();
     el2.hcr = HCR.TWI | HCR.TWE;
-    const { cpu } = fixture('wfi\nwfe\nmovs r0, #0\nwfieq', { el2 });
-    cpu.run(4);
-    expect(el2.traps.map((t) => t.esr >>> 0)).toEqual([0x07e00000, 0x07e00001, 0x07000000]);
+    // The event register is clear at reset: the first WFE traps. EL2's return sets it (G1.19.1), so
+    // the second WFE clears it and completes without the trap check; the third traps again.
+    const { cpu } = fixture('wfe\nwfe\nwfe\nwfi\nmovs r0, #0\nwfieq', { el2 });
+    cpu.run(6);
+    expect(el2.traps.map((t) => t.esr >>> 0)).toEqual([0x07e00001, 0x07e00001, 0x07e00000, 0x07000000]);
+    expect(cpu.eventRegister).toBe(1);
     expect(cpu.stopReason).toBe('budget');
+  });
+
+  it('SEV and SEVL set the event register: a WFE after each completes without trapping', () => {
+    const el2 = new RecordingEl2();
+    el2.hcr = HCR.TWE;
+    const { cpu } = fixture('sev\nwfe\n.inst 0xe320f005\nwfe\nwfe', { el2 }); // 0xe320f005: SEVL (hint #5, Armv8)
+    cpu.run(5);
+    expect(el2.traps.map((t) => t.esr >>> 0)).toEqual([0x07e00001]);
   });
 
   it('WFI without TWI stops the run with stopReason wfi; the next run resumes after it', () => {

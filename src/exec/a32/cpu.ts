@@ -149,6 +149,8 @@ export class A32Cpu implements SystemAccessContext {
   psrRest: number = Mode.SVC | Psr.A | Psr.I | Psr.F;
   /** Set by a handler that wrote the PC. */
   branched = false;
+  /** The event register (WFE/SEV, G1.19.1 "Wait For Event"): set by SEV, SEVL and exception returns. */
+  eventRegister = 0;
   /** Address of the instruction executing (or that last executed). */
   current = 0;
 
@@ -739,6 +741,8 @@ export class A32Cpu implements SystemAccessContext {
    * G1.10), then branch to `address` in the state the new CPSR selects.
    */
   exceptionReturn(address: number, spsr: number): void {
+    // An exception return sets the event register, legal or not (AArch32.ExceptionReturn: SendEventLocal).
+    this.eventRegister = 1;
     const mode = spsr & Psr.M_MASK;
     // Returning to a mode the guest cannot enter, or from PL0, or to a higher PL, is illegal:
     // PSTATE.IL is set, the mode and T are unchanged (G1.10 "Illegal exception returns from AArch32 state").
@@ -844,6 +848,7 @@ export class A32Cpu implements SystemAccessContext {
     // ITSTATE stays that of the trapped instruction unless the handler skips it (skipInstruction).
     this.itStateWritten = true;
     el2.takeTrap(esr, { far, hpfar }, this);
+    this.eventRegister = 1; // EL2's exception return (G1.19.1)
   }
 
   private handleAbort(e: MemoryAbort): void {
@@ -858,6 +863,7 @@ export class A32Cpu implements SystemAccessContext {
       const syndrome = abortSyndrome(fault, fault.access === 'fetch' ? null : accessSyndromeOf(this.currentInsn), maintenance);
       this.skippedByEl2 = false;
       this.el2.takeTrap(syndrome, { far: fault.va >>> 0, hpfar: Math.floor(fault.ipa / 4096) * 16 }, this);
+      this.eventRegister = 1; // EL2's exception return (G1.19.1)
       // Emulated and skipped (MMIO) it has retired, as the same access does on bare metal: guest
       // time (retired instructions) then runs alike with and without a hypervisor. Retried, not yet.
       if (this.skippedByEl2) this.instructionsRetired++;

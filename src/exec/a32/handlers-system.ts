@@ -131,18 +131,30 @@ const moveToBanked: Handler = (cpu, i) => {
 // ---- hints, barriers ----
 
 const hint: Handler = (cpu, i) => {
+  // SEV and SEVL set the event register (G1.19.1); other PEs' events are not delivered.
+  if (i.sub === HintOp.SEV || i.sub === HintOp.SEVL) {
+    cpu.eventRegister = 1;
+    return;
+  }
   if (i.sub === HintOp.WFI || i.sub === HintOp.WFE) {
     const wfe = i.sub === HintOp.WFE;
+    // A WFE that finds the event register set clears it and completes: the Hyp trap checks run
+    // only when it would wait (WFE pseudocode: IsEventRegisterSet() first; G8 "HCR".TWE).
+    if (wfe && cpu.eventRegister !== 0) {
+      cpu.eventRegister = 0;
+      return;
+    }
     const el2 = cpu.el2;
     // HCR.TWI/TWE trap WFI/WFE from PL0 and PL1 to Hyp mode (Arm ARM G1 "Traps to Hyp mode of WFI and WFE"), EC 0x01.
     if (el2 !== undefined && (el2.hcr & (wfe ? HCR.TWE : HCR.TWI)) !== 0) {
       cpu.trapToEl2(wfxSyndrome(i.cond, wfe, cpu.is16bit));
       return;
     }
-    // WFI stops the run (no interrupt model); WFE completes at once (no event model: the event register is treated as set).
+    // WFI stops the run; WFE completes at once, a wake-up the architecture permits at any time
+    // (G1.19.1), so a waiting loop checks its condition again.
     if (!wfe) cpu.waitForInterrupt();
   }
-  // NOP, YIELD, SEV, SEVL, CSDB, DBG and reserved hints: no effect here.
+  // NOP, YIELD, CSDB, DBG and reserved hints: no effect here.
 };
 
 const nothing: Handler = () => {};
