@@ -42,7 +42,8 @@ export interface El2Record {
 
 export function run(cmd: string, args: string[], cwd: string, timeout = 60_000): string {
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout });
-  if (r.status !== 0) throw new OracleError(cmd, `${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  // QEMU exits 0 on the SIGTERM of a timeout: the error says it was stopped.
+  if (r.error !== undefined || r.status !== 0) throw new OracleError(cmd, `${args.join(' ')} failed (${r.error?.message ?? r.status}): ${r.stderr}`);
   return r.stdout;
 }
 
