@@ -14,7 +14,7 @@ import type { ScratchMemory } from '../oracles/scratch-memory';
 import { LD_LLD, LLVM_MC, QEMU_ARM, oraclesAvailable } from '../oracles/tools';
 import { rowOfWord } from './a32-row-words';
 import { A32_SEQUENCE_EXCLUSIONS, A32_SEQUENCE_ROWS, randomA32Case } from './a32-sequences';
-import { a32LinuxFault } from './a32-faults';
+import { a32LinuxFault, DataAbortRecorder } from './a32-faults';
 import { formatExecReport, mismatchGroups, runExecDiff, type OurRun } from './exec-diff';
 
 const SEQUENCES = 2500;
@@ -26,7 +26,8 @@ const have = oraclesAvailable('A32 execution differential test', LLVM_MC, LD_LLD
 const USER_MODE = 0x10;
 
 function runOurs(c: ExecCase, codeAddress: number, memory: ScratchMemory): OurRun {
-  const cpu = new A32Cpu({ memory });
+  const aborts = new DataAbortRecorder();
+  const cpu = new A32Cpu({ memory, onGuestAbort: aborts.onGuestAbort });
   cpu.exceptionPolicy = 'stop';
   cpu.cpsr = ((c.initial.flags & FLAG_MASK.a32) | USER_MODE) >>> 0;
   for (let r = 0; r < 15; r++) cpu.r[r] = c.initial.regs[r];
@@ -36,7 +37,7 @@ function runOurs(c: ExecCase, codeAddress: number, memory: ScratchMemory): OurRu
     try {
       cpu.stepHandlingAborts();
     } catch (e) {
-      return a32LinuxFault(e, memory);
+      return a32LinuxFault(e, memory, aborts);
     }
     if (cpu.pc !== codeAddress + 4 * (i + 1)) return { kind: 'fault', detail: `PC 0x${cpu.pc.toString(16)} after instruction ${i}` };
     lastLogs[i] = memory.log.slice();
@@ -75,6 +76,8 @@ describe.skipIf(!have)('A32 executor vs QEMU user mode', () => {
     expect(report.sequences).toBeGreaterThanOrEqual(2000);
     // Every row a sequence may hold was compared at least once (REV, SEL, SDIV... included).
     expect(A32_SEQUENCE_ROWS.filter((r) => !report.coverage.has(r.label)).map((r) => `${r.label} ${r.row.pattern}`)).toEqual([]);
+    // Alignment faults (SIGBUS) are compared on their address too: DFAR against si_addr (Arm ARM G8 "DFAR").
+    expect(report.faultAddressesCompared.get('SIGBUS') ?? 0).toBe(report.faultSignals.get('both SIGBUS') ?? 0);
     expect(mismatchGroups(report)).toEqual([]);
     expect(report.agreed).toBe(report.sequences);
   });

@@ -56,6 +56,8 @@ export interface ExecDiffReport {
   readonly listed: ReadonlyMap<string, number>;
   /** Cases where both sides faulted, by QEMU's signal. */
   readonly faultSignals: ReadonlyMap<string, number>;
+  /** Of those, the cases whose fault address (si_addr) both sides reported and were compared on, by signal. */
+  readonly faultAddressesCompared: ReadonlyMap<string, number>;
   readonly agreed: number;
   /** Mismatch groups: key (first differing item + instruction(s)) -> count and one example. */
   readonly mismatches: ReadonlyMap<string, { count: number; example: string }>;
@@ -132,6 +134,7 @@ export function runExecDiff(o: ExecDiffOptions): ExecDiffReport {
   const coverage = new Map<string, number>();
   const listed = new Map<string, number>();
   const listedSignals = new Map<string, number>();
+  const addressesCompared = new Map<string, number>();
   const note = (key: string, example: string, c: ExecCase): void => {
     const g = mismatches.get(key);
     if (g) g.count++;
@@ -154,6 +157,7 @@ export function runExecDiff(o: ExecDiffOptions): ExecDiffReport {
       if (q.kind === 'crashed' && ours.kind === 'fault') {
         const kind = `both ${signalName(q.signal)}`;
         listedSignals.set(kind, (listedSignals.get(kind) ?? 0) + 1);
+        if (ours.address !== undefined && q.faultAddress !== null) addressesCompared.set(signalName(q.signal), (addressesCompared.get(signalName(q.signal)) ?? 0) + 1);
         const d = faultDifference(ours, q);
         if (d === LISTED_BEYOND_QEMU) listed.set(d, (listed.get(d) ?? 0) + 1);
         if (d === null || d === LISTED_BEYOND_QEMU) agreed++;
@@ -174,7 +178,7 @@ export function runExecDiff(o: ExecDiffOptions): ExecDiffReport {
     const culprit = c.code.length === 1 ? o.describe(c.code[0]).split(/\s/)[0] : 'sequence';
     note(`${what}: ${culprit}`, `${diffs.map((d) => `${d.what} ours ${d.ours} qemu ${d.qemu}`).slice(0, 3).join(', ')} after: ${listing}`, c);
   });
-  return { sequences: cases.length, instructions, rejected, listed, faultSignals: listedSignals, agreed, mismatches, singleMismatchMnemonics: singles, coverage, faultCases, cases };
+  return { sequences: cases.length, instructions, rejected, listed, faultSignals: listedSignals, faultAddressesCompared: addressesCompared, agreed, mismatches, singleMismatchMnemonics: singles, coverage, faultCases, cases };
 }
 
 const signalName = (s: number): string => SIGNAL_NAMES[s] ?? `signal ${s}`;
@@ -211,7 +215,7 @@ export function formatExecReport(title: string, r: ExecDiffReport, maxGroups = 3
   const lines = [
     `${title}: ${r.sequences} sequences (${r.instructions} instructions), agreement ${((100 * r.agreed) / r.sequences).toFixed(2)}% (${r.agreed}/${r.sequences})`,
   ];
-  lines.push(`  ${r.coverage.size} coverage buckets compared; ${r.faultCases} sequences compared on a fault (${[...r.faultSignals].map(([k, n]) => `${k} ${n}`).join(', ')})`);
+  lines.push(`  ${r.coverage.size} coverage buckets compared; ${r.faultCases} sequences compared on a fault (${[...r.faultSignals].map(([k, n]) => `${k} ${n}`).join(', ')}; with the address: ${[...r.faultAddressesCompared].map(([k, n]) => `${k} ${n}`).join(', ')})`);
   const top = [...r.coverage.entries()].sort((a, b) => a[0].localeCompare(b[0]));
   if (top.length <= 200) lines.push(`  run: ${top.map(([m, n]) => `${m} ${n}`).join(', ')}`);
   for (const [why, n] of r.listed) lines.push(`  agreed with a listed difference ${String(n).padStart(4)}: ${why}`);

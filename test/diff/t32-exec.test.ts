@@ -14,7 +14,7 @@ import { runInQemuT32, t32CodeBytes, T32ScratchMemory } from '../oracles/exec-ha
 import { Prng, testSeed } from '../oracles/prng';
 import type { ScratchMemory } from '../oracles/scratch-memory';
 import { LD_LLD, LLVM_MC, QEMU_ARM, oraclesAvailable } from '../oracles/tools';
-import { a32LinuxFault } from './a32-faults';
+import { a32LinuxFault, DataAbortRecorder } from './a32-faults';
 import { formatExecReport, mismatchGroups, runExecDiff, type OurRun } from './exec-diff';
 import { A32_SEQUENCE_OPS } from './a32-sequences';
 import { T32_SEQUENCE_EXCLUSIONS, randomT32Case } from './t32-sequences';
@@ -32,7 +32,8 @@ const T32_SEQUENCE_MNEMONICS = [...new Set([...rows16, ...rows32].filter((r) => 
 const lastLogs: { address: number; size: number }[][] = [];
 
 function runOurs(c: ExecCase, codeAddress: number, memory: ScratchMemory): OurRun {
-  const cpu = new A32Cpu({ memory });
+  const aborts = new DataAbortRecorder();
+  const cpu = new A32Cpu({ memory, onGuestAbort: aborts.onGuestAbort });
   cpu.exceptionPolicy = 'stop';
   cpu.cpsr = ((c.initial.flags & FLAG_MASK.a32) | USER_THUMB) >>> 0;
   for (let r = 0; r < 15; r++) cpu.r[r] = c.initial.regs[r];
@@ -43,7 +44,7 @@ function runOurs(c: ExecCase, codeAddress: number, memory: ScratchMemory): OurRu
     try {
       cpu.stepHandlingAborts();
     } catch (e) {
-      return a32LinuxFault(e, memory);
+      return a32LinuxFault(e, memory, aborts);
     }
     lastLogs[i] = memory.log.slice();
   }
@@ -83,6 +84,8 @@ describe.skipIf(!have)('T32 executor vs QEMU user mode', () => {
     expect(report.sequences).toBe(SEQUENCES);
     // Every row mnemonic a sequence may hold was compared at least once.
     expect(T32_SEQUENCE_MNEMONICS.filter((m) => !report.coverage.has(m))).toEqual([]);
+    // Alignment faults (SIGBUS) are compared on their address too: DFAR against si_addr (Arm ARM G8 "DFAR").
+    expect(report.faultAddressesCompared.get('SIGBUS') ?? 0).toBe(report.faultSignals.get('both SIGBUS') ?? 0);
     expect(mismatchGroups(report)).toEqual([]);
     expect(report.agreed).toBe(report.sequences);
   }, 300_000);
