@@ -271,3 +271,58 @@ function a32Rows(): SourceRow[] {
 
 export const A64_ROWS: readonly SourceRow[] = a64Rows();
 export const A32_ROWS: readonly SourceRow[] = a32Rows();
+
+// ---------------------------------------------------------------- stage 1 walks (S1PTW)
+
+/** VAs whose stage 1 table lies at an IPA stage 2 leaves unmapped: at level 3 (0x40202000) and at level 1 (0x80001000). */
+export const WALK_VA = { toL3: 0x80000010, toL1: 0xc0000020 } as const;
+
+/**
+ * EL1 turns its stage 1 on (HCR.DC must be 0 for that): a level 1 table in the read/write data
+ * page with 1 GiB entries: [1] an identity block over 0x40000000 (the code and data), [2] a table
+ * at IPA 0x40202000 and [3] a table at IPA 0x80001000, both unmapped at stage 2, so a walk for a
+ * VA in 2 GiB..4 GiB takes a stage 2 fault on its stage 1 table walk (S1PTW). TCR_EL1: T0SZ 32,
+ * Write-Back walks, EPD1; MAIR_EL1 Attr0 Normal Write-Back.
+ */
+export const WALK_PROLOGUE: readonly string[] = [
+  ...setX(0, STAGE2.dataPage.ipa),
+  'str xzr, [x0]',
+  ...setX(1, 0x40000701),
+  'str x1, [x0, #8]',
+  ...setX(1, STAGE2.unmappedLevel3 + 3),
+  'str x1, [x0, #16]',
+  ...setX(1, STAGE2.unmappedLevel1 + 0x1000 + 3),
+  'str x1, [x0, #24]',
+  'mov x1, #0xff',
+  'msr mair_el1, x1',
+  ...setX(1, 0x803520),
+  'msr tcr_el1, x1',
+  'msr ttbr0_el1, x0',
+  'isb',
+  'mrs x1, sctlr_el1',
+  'orr x1, x1, #1',
+  'msr sctlr_el1, x1',
+  'isb',
+];
+
+function walkRows(): SourceRow[] {
+  const rows: SourceRow[] = [];
+  const add = (cls: string, what: string, setup: string[]): void => void rows.push(a64(cls, what, setup));
+  for (const [level, va] of [
+    ['L3', WALK_VA.toL3],
+    ['L1', WALK_VA.toL1],
+  ] as const) {
+    add(`walk ${level}`, 'ldr x1, [x2]', setX(2, va));
+    add(`walk ${level}`, 'strh w3, [x4]', setX(4, va));
+    add(`walk ${level}`, 'ldp x5, x6, [x7]', setX(7, va));
+    add(`walk ${level}`, 'ldar w8, [x9]', setX(9, va));
+    add(`walk ${level}`, 'dc civac, x10', setX(10, va));
+    add(`walk ${level}`, 'dc zva, x11', setX(11, va));
+    add(`walk ${level}`, 'at s1e1r, x12', setX(12, va));
+    add(`walk ${level}`, 'at s1e1w, x13', setX(13, va));
+    add(`walk fetch ${level}`, 'blr x14', setX(14, va));
+  }
+  return rows;
+}
+
+export const A64_WALK_ROWS: readonly SourceRow[] = walkRows();
