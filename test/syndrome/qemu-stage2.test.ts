@@ -16,7 +16,7 @@ import { HCR } from '../../src/exec/el2-gate';
 import { qemuEl2Available, recordsByRow, rowMark, runQemuEl2 } from './qemu-el2';
 import { compareRows, perRecord, summary, type ListedDifference } from './row-compare';
 import { stage2Records } from './setway-el1';
-import { A32_ROWS, A64_ROWS, A64_WALK_ROWS, WALK_PROLOGUE, type SourceRow } from './stage2-rows';
+import { A32_ROWS, A32_WALK_PROLOGUE, A32_WALK_ROWS, A64_ROWS, A64_WALK_ROWS, WALK_PROLOGUE, type SourceRow } from './stage2-rows';
 
 const haveTools = qemuEl2Available('stage-2 abort syndromes vs QEMU');
 
@@ -122,6 +122,29 @@ describe.skipIf(!haveTools)('stage-2 abort syndromes vs QEMU', () => {
         expect(ourRows[k].map((o) => [(o.esr & S1PTW) !== 0, (o.esr >>> 24) & 1, o.esr & FSC]), `${r.what} (${r.cls})`).toEqual([[true, 0, 0b000100 + level]]);
       });
       expect(Object.fromEntries([...c.applied].map(([k, v]) => [k, v.length]))).toEqual({ [WALK_LISTED[0].name]: 16, [LISTED[0].name]: 2 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('agrees on stage 2 faults on a stage 1 table walk (S1PTW) in A32 (long descriptors)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'setway-qemu-s1ptw32-'));
+    try {
+      const a32Source = [...A32_WALK_PROLOGUE.map((l) => `    ${l}`), rowLines(A32_WALK_ROWS, 0)].join('\n');
+      const qemu = runQemuEl2(dir, { hcrA64: HCR.VM | HCR.RW, hcrA32: HCR.VM, stage2: true, a64Source: '', a32Source });
+      const ours = [...stage2Records(qemu.a64, 'a64', HCR.VM | HCR.RW), ...stage2Records(qemu.a32, 'a32', HCR.VM)];
+      const ourRows = recordsByRow(ours, A32_WALK_ROWS.length);
+      const c = compareRows(A32_WALK_ROWS, recordsByRow(qemu.records, A32_WALK_ROWS.length), ourRows, WALK_LISTED);
+      console.log(summary('AArch32 stage-1 walks vs QEMU', c, WALK_LISTED));
+      expect(c.ours, 'setway against QEMU, row by row').toEqual(c.qemu);
+      // setway's own: S1PTW=1, ISV=0, the stage 2 level, WnR of the instruction (stores, AT, maintenance: 1).
+      A32_WALK_ROWS.forEach((r, k) => {
+        const level = r.cls.endsWith('L3') ? 3 : 1;
+        const write = /^(str|stl|mcr)/.test(r.what);
+        const fields = (o: { esr: number }) => [(o.esr & S1PTW) !== 0, (o.esr >>> 24) & 1, (o.esr & WNR) !== 0, o.esr & FSC];
+        expect(ourRows[k].map(fields), `${r.what} (${r.cls})`).toEqual([r.cls.startsWith('walk fetch') ? [true, 0, false, 0b000100 + level] : [true, 0, write, 0b000100 + level]]);
+      });
+      expect(Object.fromEntries([...c.applied].map(([k, v]) => [k, v.length]))).toEqual({ [WALK_LISTED[0].name]: 14, [LISTED[0].name]: 2 });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

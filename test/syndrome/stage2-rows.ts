@@ -326,3 +326,52 @@ function walkRows(): SourceRow[] {
 }
 
 export const A64_WALK_ROWS: readonly SourceRow[] = walkRows();
+
+/**
+ * The same walks from AArch32 with the long-descriptor format (TTBCR.EAE): the same level 1
+ * table (4 x 1 GiB, T0SZ 0), MAIR0 Attr0 Normal Write-Back, TTBR0 by MCRR, SCTLR.M on.
+ */
+export const A32_WALK_PROLOGUE: readonly string[] = [
+  ...setR(0, STAGE2.dataPage.ipa),
+  'mov r3, #0',
+  'mov r2, #0',
+  'strd r2, r3, [r0]',
+  ...setR(2, 0x40000701),
+  'strd r2, r3, [r0, #8]',
+  ...setR(2, STAGE2.unmappedLevel3 + 3),
+  'strd r2, r3, [r0, #16]',
+  ...setR(2, STAGE2.unmappedLevel1 + 0x1000 + 3),
+  'strd r2, r3, [r0, #24]',
+  'mov r1, #0xff',
+  'mcr p15, 0, r1, c10, c2, 0',
+  ...setR(1, 0x80803500),
+  'mcr p15, 0, r1, c2, c0, 2',
+  'mov r1, #0',
+  'mcrr p15, 0, r0, r1, c2',
+  'isb',
+  'mrc p15, 0, r1, c1, c0, 0',
+  'orr r1, r1, #1',
+  'mcr p15, 0, r1, c1, c0, 0',
+  'isb',
+];
+
+function a32WalkRows(): SourceRow[] {
+  const rows: SourceRow[] = [];
+  const add = (cls: string, what: string, setup: string[]): void => void rows.push(a32(cls, what, setup));
+  for (const [level, va] of [
+    ['L3', WALK_VA.toL3],
+    ['L1', WALK_VA.toL1],
+  ] as const) {
+    add(`walk ${level}`, 'ldr r1, [r2]', setR(2, va));
+    add(`walk ${level}`, 'strh r3, [r4]', setR(4, va));
+    add(`walk ${level}`, 'ldm r5, {r6, r7}', setR(5, va));
+    add(`walk ${level}`, 'stl r8, [r9]', setR(9, va));
+    add(`walk ${level}`, 'mcr p15, 0, r10, c7, c14, 1', setR(10, va)); // DCCIMVAC
+    add(`walk ${level}`, 'mcr p15, 0, r11, c7, c8, 0', setR(11, va)); // ATS1CPR
+    add(`walk ${level}`, 'mcr p15, 0, r12, c7, c8, 1', setR(12, va)); // ATS1CPW
+    add(`walk fetch ${level}`, 'blx r9', setR(9, va));
+  }
+  return rows;
+}
+
+export const A32_WALK_ROWS: readonly SourceRow[] = a32WalkRows();

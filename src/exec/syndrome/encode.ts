@@ -240,8 +240,8 @@ const SAS_OF_SIZE: Readonly<Record<number, number>> = { 1: 0, 2: 1, 4: 2, 8: 3 }
 /**
  * The syndrome for a fault the memory system reported (src/mmu/fault.ts). `transfer` gives the
  * instruction syndrome for a single-register load/store (ISV=1); omit it for anything else
- * (ISV=0). A stage-2 fault on a stage-1 walk reports S1PTW=1 and no instruction syndrome; a cache
- * maintenance instruction reports CM=1 and WnR=1 (ESR_EL2 ISS: CM, WnR).
+ * (ISV=0). A stage-2 fault on a stage-1 walk reports S1PTW=1, no instruction syndrome and the
+ * access's WnR; a cache maintenance instruction reports CM=1 and WnR=1 (ESR_EL2 ISS: CM, WnR).
  */
 export function abortSyndrome(fault: FaultInfo, sameEl: boolean, transfer?: AbortTransfer, cacheMaintenance = false): number {
   const fsc = faultStatusCode(fault);
@@ -263,7 +263,10 @@ export function abortSyndrome(fault: FaultInfo, sameEl: boolean, transfer?: Abor
     ea,
     cm: cacheMaintenance,
     s1ptw: fault.s1ptw,
-    wnr: cacheMaintenance || (fault.access === 'write' && !fault.s1ptw),
+    // A stage 2 fault on a stage 1 walk reports the instruction's direction, not the walk's read
+    // (WnR: "an instruction writing to a memory location"; the stage 2 walk of a stage 1 table
+    // takes the access's iswrite, AArch64.SecondStageWalk), as the A64 path does.
+    wnr: cacheMaintenance || fault.access === 'write',
     dfsc: fsc,
   });
 }
