@@ -59,6 +59,12 @@ export class CacheArray {
   readonly state: Uint8Array;
   /** Last-use stamp of each slot for LRU. */
   readonly stamps: Float64Array;
+  /**
+   * The slot of each set stamped last (-1: none). A use of that slot again leaves its stamp and
+   * the clock alone: it already holds the set's newest stamp, so LRU order (all a victim choice
+   * reads) is the same, and a loop over one line stores no stamp per access.
+   */
+  readonly mru: Int32Array;
   readonly data: Uint8Array;
   /** The same bytes as 32-bit words, for whole-line copies (host byte order). */
   readonly words: Uint32Array;
@@ -104,6 +110,7 @@ export class CacheArray {
     this.tags = new Float64Array(slots);
     this.state = new Uint8Array(slots);
     this.stamps = new Float64Array(slots);
+    this.mru = new Int32Array(g.sets).fill(-1);
     this.data = new Uint8Array(slots * g.lineBytes);
     this.words = new Uint32Array(this.data.buffer);
     this.halves = new Uint16Array(this.data.buffer);
@@ -147,7 +154,11 @@ export class CacheArray {
     return best;
   }
 
+  /** A use of `slot` for LRU: a new stamp unless it is its set's most recent already. */
   touch(slot: number): void {
+    const set = Math.floor(slot / this.ways);
+    if (this.mru[set] === slot) return;
+    this.mru[set] = slot;
     this.stamps[slot] = ++this.tick;
   }
 

@@ -224,7 +224,7 @@ export class CacheSystem {
     let slot = l1.find(line);
     if (slot < 0) slot = this.fill(cpu, line);
     else this.counts[this.l1Hits[cpu]]++;
-    l1.stamps[slot] = ++l1.tick;
+    l1.touch(slot);
     const d = l1.data;
     const o = slot * lb + offset;
     if (size === 4) return (d[o] | (d[o + 1] << 8) | (d[o + 2] << 16) | (d[o + 3] << 24)) >>> 0;
@@ -250,7 +250,7 @@ export class CacheSystem {
     if (slot >= 0 && (l1.state[slot] & EXCLUSIVE) !== 0) this.counts[this.l1Hits[cpu]]++;
     else slot = this.takeOwnership(cpu, line, slot);
     l1.state[slot] = VALID | DIRTY | EXCLUSIVE;
-    l1.stamps[slot] = ++l1.tick;
+    l1.touch(slot);
     const d = l1.data;
     const o = slot * lb + offset;
     d[o] = value;
@@ -605,7 +605,7 @@ export class CacheSystem {
       const s = c.find(line);
       if (s >= 0) {
         this.counts[eventIndex(cpu, c.level, EV_HITS)]++;
-        c.stamps[s] = ++c.tick;
+        c.touch(s);
         if (source === null) {
           source = c;
           sourceSlot = s;
@@ -661,7 +661,7 @@ export class CacheSystem {
     if ((c.state[slot] & DIRTY) !== 0) this.pushDown(cpu, k, slot, false);
     c.state[slot] = 0;
     c.tags[slot] = line;
-    c.stamps[slot] = ++c.tick;
+    c.touch(slot);
     return slot;
   }
 
@@ -683,7 +683,7 @@ export class CacheSystem {
       next.copyFrom(s, c, slot);
       // The copy below stays the only one only if this one leaves.
       next.state[s] = VALID | DIRTY | (!keep && (st & EXCLUSIVE) !== 0 ? EXCLUSIVE : 0);
-      next.stamps[s] = ++next.tick;
+      next.touch(s);
       c.state[slot] = keep ? VALID : 0;
     } else {
       this.writeLineToMemory(line * this.lineBytes, c, slot);

@@ -100,7 +100,7 @@ export function inlineAccessPrologue(memory: string, bigEndian: string | null): 
     `const DA = ${memory}.inlineAccess ?? NO_INLINE_DATA_ACCESS;`,
     'const DT = DA.tags, DP = DA.linePage, DF = DA.flags, DTR = DA.translator;',
     'let TK = 0, NH = 0, NT = 0;',
-    'let dR = 0, dW = 0, DL = DA.l1, DC = DA.counts, DH = DA.hitIndex, DWY = DA.ways, DS = DA.lineShift, DM = DA.lineMask, DSM = DA.setMask, DLT = null, DLS = null, DLD = null, DLW = null, DLH = null, DLP = null, DLI = null;',
+    'let dR = 0, dW = 0, DL = DA.l1, DC = DA.counts, DH = DA.hitIndex, DWY = DA.ways, DS = DA.lineShift, DM = DA.lineMask, DSM = DA.setMask, DLT = null, DLS = null, DLD = null, DLW = null, DLH = null, DLP = null, DLM = null, DLI = null;',
     inlineAccessReload(bigEndian),
   ].join(' ');
 }
@@ -108,7 +108,7 @@ export function inlineAccessPrologue(memory: string, bigEndian: string | null): 
 /** Re-read what a call may have changed (EL, endianness, the physical CPU). */
 export function inlineAccessReload(bigEndian: string | null): string {
   const banks = bigEndian === null ? 'dR = DA.bank(0); dW = DA.bank(1);' : `if (${bigEndian}) { dR = ${EMPTY_BANK}; dW = dR; } else { dR = DA.bank(0); dW = DA.bank(1); }`;
-  return `${banks} DL = DA.l1; DC = DA.counts; DH = DA.hitIndex; DWY = DA.ways; DS = DA.lineShift; DM = DA.lineMask; DSM = DA.setMask; if (DL !== null) { DLT = DL.tags; DLS = DL.state; DLD = DL.data; DLW = DL.words; DLH = DL.halves; DLP = DL.stamps; DLI = DL.wayHint; TK = DL.tick; }`;
+  return `${banks} DL = DA.l1; DC = DA.counts; DH = DA.hitIndex; DWY = DA.ways; DS = DA.lineShift; DM = DA.lineMask; DSM = DA.setMask; if (DL !== null) { DLT = DL.tags; DLS = DL.state; DLD = DL.data; DLW = DL.words; DLH = DL.halves; DLP = DL.stamps; DLM = DL.mru; DLI = DL.wayHint; TK = DL.tick; }`;
 }
 
 /**
@@ -136,24 +136,24 @@ function probe(va: string, bytes: number, store: boolean, vaIsUint32: boolean): 
   const page = vaIsUint32 ? '_a >>> 12' : '(_a - _o) * 0.000244140625';
   const lineOk = store ? `(_S[_i] & ${EXCLUSIVE}) !== 0` : '_S[_i] !== 0';
   return [
-    `const _a = ${va}, _o = _a & 4095, _p = ${page}, _q = ${store ? 'dW' : 'dR'} + (_p & 255); let _w = -1;`,
+    `const _a = ${va}, _o = _a & 4095, _p = ${page}, _q = ${store ? 'dW' : 'dR'} + (_p & 255); let _w = -1, _s = 0;`,
     `if (DT[_q] === _p && (DF[_q] & ${CACHEABLE}) !== 0${bytes > 1 ? ` && (_o & ${bytes - 1}) === 0` : ''}) {`,
     // The slot this line was last found in first (a hint, checked); else search its set and remember.
-    `const _ln = DP[_q] + (_o >>> DS), _T = DLT, _S = DLS, _h = _ln & ${WAY_HINTS - 1}, _i0 = DLI[_h];`,
+    `const _ln = DP[_q] + (_o >>> DS), _T = DLT, _S = DLS, _h = _ln & ${WAY_HINTS - 1}, _i0 = DLI[_h]; _s = _ln & DSM;`,
     `if (_T[_i0] === _ln && ${lineOk.replaceAll('_i', '_i0')}) _w = _i0;`,
-    `else { const _b = (_ln & DSM) * DWY; for (let _i = _b; _i < _b + DWY; _i++) if (_T[_i] === _ln && ${lineOk}) { _w = _i; DLI[_h] = _i; break; } } }`,
+    `else { const _b = _s * DWY; for (let _i = _b; _i < _b + DWY; _i++) if (_T[_i] === _ln && ${lineOk}) { _w = _i; DLI[_h] = _i; break; } } }`,
   ].join(' ');
 }
 
 /**
  * What a hit counts: `n` accesses' worth (an 8-byte access is two 32-bit ones on the full path),
- * each a Translator TLB hit when the slot says so, an L1 hit and an LRU touch.
+ * each a Translator TLB hit when the slot says so and an L1 hit, and the LRU use CacheArray.touch
+ * makes (once: the second half finds the line its set's most recent).
  */
 function countHit(n: number): string {
   const hits = n === 1 ? 'NT++' : `NT += ${n}`;
   const counts = n === 1 ? 'NH++' : `NH += ${n}`;
-  const tick = n === 1 ? '++TK' : `(TK += ${n})`;
-  return `if ((DF[_q] & ${COUNTS_TLB_HIT}) !== 0) ${hits}; ${counts}; DLP[_w] = ${tick};`;
+  return `if ((DF[_q] & ${COUNTS_TLB_HIT}) !== 0) ${hits}; ${counts}; if (DLM[_s] !== _w) { DLM[_s] = _w; DLP[_w] = ++TK; }`;
 }
 
 /**
