@@ -18,7 +18,7 @@ import { SysReg } from '../exec/sysregs/ids';
 import { Machine, type MachineOptions } from '../hyp/machine';
 import { MachineConfigError } from '../hyp/machine-config-error';
 import type { MmioHandler } from '../hyp/mmio';
-import { Psci } from '../hyp/psci';
+import { Psci, type PsciTarget } from '../hyp/psci';
 import type { MigrationMode } from '../hyp/scheduler';
 import { VmRunner, type VmPlatform, type VmRunResult } from '../hyp/vm-runner';
 import type { Vm } from '../hyp/vm';
@@ -82,6 +82,14 @@ export interface VirtBootOptions {
   readonly onProgress?: (p: { readonly instructions: number; readonly timeNs: number; readonly consoleLines: number }) => void;
   /** Called after every round of the vCPUs (a scenario watching for a moment: a jump, a flush's end). */
   readonly onRound?: (machine: Machine, vm: Vm) => void;
+  /**
+   * Add a second VM of plain RAM (`machine.vms[1]`, as large as this one's, no devices) that never
+   * runs: another guest whose lines share the pCPUs' caches. Off by default; not with firmware
+   * (flash windows are for a one-VM machine).
+   */
+  readonly secondVm?: boolean;
+  /** PSCI CPU_ON is about to start vCPU `index` of the VM (it has not run an instruction yet). */
+  readonly beforeCpuOn?: (machine: Machine, vm: Vm, index: number) => void;
 }
 
 export interface VirtBootResult extends VmRunResult {
@@ -170,6 +178,7 @@ export function assembleVirt(options: VirtBootOptions): VirtAssembly {
     seed: options.seed ?? 1,
     guestRamBytes: ramBytes,
     vcpusPerVm: vcpus,
+    vms: options.secondVm === true ? 2 : 1,
     trace: options.trace,
     counterFrequency: VIRT_CNTFRQ_HZ,
     readCounter: (id) => Math.floor((clock.runner?.nowNs(id) ?? 0) / NS_PER_TICK),
@@ -302,7 +311,8 @@ export function assembleVirt(options: VirtBootOptions): VirtAssembly {
   };
   const runner = new VmRunner(machine, vm, platform, { budget: options.budget ?? 2_000_000_000, migration: options.migration, seed: options.seed });
   clock.runner = runner;
-  const psci = new Psci(runner, isa === 'a64');
+  const beforeCpuOn = options.beforeCpuOn;
+  const psci = new Psci(beforeCpuOn === undefined ? runner : withCpuOnHook(runner, (i) => beforeCpuOn(machine, vm, i)), isa === 'a64');
   vm.vcpus.forEach((v, i) => {
     // Without stage 2 (bare metal) the same devices answer directly, by physical address; a flash
     // bank in read-array mode reads as the memory it is mirrored into, as the VM's read-only mapping does.
@@ -325,4 +335,19 @@ export function assembleVirt(options: VirtBootOptions): VirtAssembly {
     return { ...result, end: failure === null ? result.end : 'guest failed', failure, console, machine, unmapped, deviceAccesses, psciCalls: psci.calls };
   };
   return { machine, vm, runner, report };
+}
+
+/** The runner as PSCI's target, with `before` called as CPU_ON starts a vCPU. */
+function withCpuOnHook(runner: VmRunner, before: (index: number) => void): PsciTarget {
+  return {
+    vcpuOfMpidr: (mpidr) => runner.vcpuOfMpidr(mpidr),
+    powerState: (index) => runner.powerState(index),
+    cpuOn: (index, entry, entryHigh, context, contextHigh) => {
+      before(index);
+      runner.cpuOn(index, entry, entryHigh, context, contextHigh);
+    },
+    cpuOff: (index) => runner.cpuOff(index),
+    systemOff: () => runner.systemOff(),
+    systemReset: () => runner.systemReset(),
+  };
 }

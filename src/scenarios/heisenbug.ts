@@ -10,9 +10,10 @@
 import type { CacheSystem } from '../cache/cache-system';
 import { cachePreset } from '../cache/presets';
 import type { KernelSymbolizer } from '../linux/kernel-symbolizer';
+import type { MachineTraceSink } from '../hyp/machine';
 import type { Vm } from '../hyp/vm';
 import { runBoot, type BootOptions } from './boot';
-import { dataLost, lostData } from './lockstep/verdict';
+import { dataLost, lostData, type Divergence } from './lockstep/verdict';
 
 export interface HeisenbugOptions {
   /** Debian's U-Boot for qemu_arm (u-boot.bin). */
@@ -30,7 +31,10 @@ export interface HeisenbugOptions {
   readonly bootargs?: string;
   /** Names kernel addresses (from the zImage's kallsyms), for a failure inside the kernel. */
   readonly symbolizer?: KernelSymbolizer;
-  readonly onRow?: (row: HeisenbugRow) => void;
+  /** The first divergence as the verdict has it (where on the timeline), beside the row. */
+  readonly onRow?: (row: HeisenbugRow, divergence: Divergence | null) => void;
+  /** A trace sink for one row's run (a timeline recorder), asked before it starts. */
+  readonly traceFor?: (policy: string, migration: string) => MachineTraceSink | undefined;
 }
 
 export type HeisenbugOutcome = 'boots' | 'early-boot abort' | 'hangs' | 'panics';
@@ -106,9 +110,9 @@ export function runHeisenbug(o: HeisenbugOptions): HeisenbugReport {
   const rows: HeisenbugRow[] = [];
   for (const k of at) {
     for (const policy of o.policies) {
-      const row = runRow(o, base, policy, k, jumpAt + (o.compareAfterJump ?? 5_000_000), opsAtStart + passOps, fdt);
+      const { row, divergence } = runRow(o, base, policy, k, jumpAt + (o.compareAfterJump ?? 5_000_000), opsAtStart + passOps, fdt);
       rows.push(row);
-      o.onRow?.(row);
+      o.onRow?.(row, divergence);
     }
   }
   return { flushStartsAfter: opsAtStart, l1Ops, jumpAt, kernelAt: KERNEL_ADDR, rows };
@@ -116,7 +120,7 @@ export function runHeisenbug(o: HeisenbugOptions): HeisenbugReport {
 
 type ChainBase = Omit<BootOptions, 'policy' | 'migration'>;
 
-function runRow(o: HeisenbugOptions, base: ChainBase, policy: string, k: number, compareInstructions: number, cleanPassEnds: number, fdt: [number, number] | null): HeisenbugRow {
+function runRow(o: HeisenbugOptions, base: ChainBase, policy: string, k: number, compareInstructions: number, cleanPassEnds: number, fdt: [number, number] | null): { row: HeisenbugRow; divergence: Divergence | null } {
   let stranded = '';
   let strandedLines = 0;
   let guest: Vm | undefined;
@@ -126,6 +130,7 @@ function runRow(o: HeisenbugOptions, base: ChainBase, policy: string, k: number,
     ...base,
     policy,
     migration: { kind: 'after-setway', k },
+    trace: o.traceFor?.(policy, `after-sw:${k}`),
     budget: o.budget ?? 2_300_000_000,
     until: BANNER,
     compareInstructions,
@@ -150,7 +155,7 @@ function runRow(o: HeisenbugOptions, base: ChainBase, policy: string, k: number,
   }
   const v = r.verdict!;
   const outcome: HeisenbugOutcome = BANNER.test(r.console) ? 'boots' : r.end.startsWith('panic') ? 'panics' : r.failure !== null && !/BudgetExceeded/.test(r.failure) ? 'early-boot abort' : 'hangs';
-  return {
+  const row: HeisenbugRow = {
     policy,
     migration: `after-sw:${k}`,
     outcome,
@@ -167,6 +172,7 @@ function runRow(o: HeisenbugOptions, base: ChainBase, policy: string, k: number,
     wallMs: performance.now() - t0,
     console: r.console,
   };
+  return { row, divergence: v.firstDivergence };
 }
 
 /** U-Boot prints where the device tree it hands over lies: "Using Device Tree in place at X, end Y". */

@@ -2,7 +2,9 @@
  * The `--html` pages in a real browser: Debian's chromium, headless, opens each page from its file
  * with every network request refused, and the DOM it ends with shows every chart drawn from the data
  * (demo: one bar per policy, titled with its figure, and the oracle's bound; run and boot: every
- * lane of the timeline with a mark per window, event and cache; sweep: a heat-map cell per row),
+ * lane of the timeline with a mark per window, event and cache; sweep: a heat-map cell per row;
+ * heisenbug, when Debian's U-Boot and zImage can be fetched: its table and the timeline of the first
+ * passthrough abort),
  * with no console message and no error text. Screenshots go to a temporary directory, for a person
  * to look at.
  */
@@ -10,14 +12,25 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { oraclesAvailable, tool } from '../oracles/tools';
 import type { TimelineView } from '../../src/report/timeline-charts';
 import type { SweepHeatMap } from '../../src/report/sweep-page';
-import { chartsOfPage, dataOfPage, FLUSH_RUN, runDemoWithReport, runWithReport, SMALL_SWEEP, VIRT_BOOT } from './demo-report-run';
+import type { HeisenbugPageData } from '../../src/report/heisenbug-page';
+import type { HeisenbugReport } from '../../src/scenarios/heisenbug';
+import { chartsOfPage, dataOfPage, FLUSH_RUN, ROOT, runDemoWithReport, runWithReport, SMALL_SWEEP, VIRT_BOOT } from './demo-report-run';
 
 const CHROMIUM = ['chromium', 'chromium-browser'];
+
+/** Debian's qemu_arm U-Boot and armmp zImage, fetched as test/platform/heisenbug.test.ts fetches them. */
+const fetched = (script: string, arg: string) => {
+  const r = spawnSync('bash', [join(ROOT, 'scripts', script), arg], { encoding: 'utf8', timeout: 300_000 });
+  return r.status === 0 ? r.stdout.trim().split('\n').pop()! : undefined;
+};
+const uboot = fetched('fetch-uboot.sh', 'qemu_arm');
+const zImage = fetched('fetch-linux-kernel.sh', 'armmp');
+const noHeisenbug = (uboot === undefined || zImage === undefined) && !process.env.CI;
 
 // No network at all: the charts must draw from the file alone.
 const OFFLINE = ['--proxy-server=127.0.0.1:9', '--host-resolver-rules=MAP * ~NOTFOUND'];
@@ -137,6 +150,26 @@ describe.runIf(oraclesAvailable('demo report in a browser', CHROMIUM))('the --ht
     expectTimelineDrawn(run.pagePath, dataOfPage<{ timeline: TimelineView }>(run.page).timeline);
     screenshot(run.pagePath, 'boot', 2600);
   });
+
+  it.skipIf(noHeisenbug)(`heisenbug --html: the table, and every lane of the first passthrough abort's timeline${noHeisenbug ? ' (skipped: fetch-uboot.sh qemu_arm or fetch-linux-kernel.sh armmp failed)' : ''}`, () => {
+    expect([uboot, zImage], 'fetch-uboot.sh qemu_arm, fetch-linux-kernel.sh armmp').not.toContain(undefined);
+    // runWithReport's 3-minute limit is too short for U-Boot's run to the jump plus a row on a busy machine.
+    const pagePath = join(mkdtempSync(join(tmpdir(), 'setway-report-')), 'heisenbug.html');
+    const bin = fileURLToPath(new URL('../../bin/setway.js', import.meta.url));
+    const r = spawnSync(process.execPath, [bin, 'heisenbug', '--firmware', uboot!, '--kernel', zImage!, '--policies', 'passthrough', '--points', '1', '--json', '--html', pagePath], { cwd: ROOT, encoding: 'utf8', timeout: 1_100_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as HeisenbugReport;
+    const data = dataOfPage<HeisenbugPageData>(readFileSync(pagePath, 'utf8'));
+    expect(report.rows.map((row) => row.outcome)).toEqual(['early-boot abort']);
+    expect(data.rows.map((row) => [row.policy, row.migration, row.outcome, row.firstDivergence])).toEqual(report.rows.map((row) => [row.policy, row.migration, row.outcome, row.firstDivergence]));
+    expect(data.timelineOf).toEqual({ policy: 'passthrough', migration: report.rows[0].migration });
+    const t = data.timeline!;
+    expectTimelineDrawn(pagePath, t);
+    // The one migration, after S/W op K of U-Boot's flush, is an arrow on the migrations lane.
+    const moves = t.charts.find((c) => c.kind === 'migrations');
+    expect(moves?.kind === 'migrations' && moves.events.map((m) => `after-sw:${m.setWayOps}`)).toEqual([report.rows[0].migration]);
+    screenshot(pagePath, 'heisenbug', 2800);
+  }, 1_200_000);
 
   it('sweep --html: a heat-map cell and a label per (policy, migration)', () => {
     const run = runWithReport('sweep', SMALL_SWEEP);
