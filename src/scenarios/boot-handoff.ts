@@ -20,6 +20,7 @@ import { summarise, type ScenarioResult } from './result';
 import { runJudged } from './lockstep/compare-with-bare-metal';
 import type { BareMetalRuns } from './lockstep/bare-metal-runs';
 import type { GuestRun } from './lockstep/guest-run';
+import { defaultPreset } from './default-preset';
 
 export type HandoffFlush = 'all' | 'louis' | 'none';
 
@@ -50,7 +51,7 @@ export interface BootHandoffOptions {
 
 function prepareBootHandoff(options: BootHandoffOptions, policy: MachineOptions['policy'], migration: MigrationMode, trace: MachineOptions['trace']): GuestRun {
   const isa = options.isa ?? 'a32';
-  const preset = options.preset ?? (isa === 'a32' ? 'cubietruck' : 'server');
+  const preset = options.preset ?? defaultPreset(isa);
   const machine = new Machine({
     preset,
     isa,
@@ -89,7 +90,7 @@ function bareMetalKey(o: BootHandoffOptions): string {
 
 export function runBootHandoff(options: BootHandoffOptions): ScenarioResult & { readonly guestMismatchedWords: number } {
   const isa = options.isa ?? 'a32';
-  const preset = options.preset ?? (isa === 'a32' ? 'cubietruck' : 'server');
+  const preset = options.preset ?? defaultPreset(isa);
   const migration = options.migration ?? { kind: 'never' };
   const seed = options.seed ?? 1;
   const bytes = options.bufferBytes ?? HANDOFF.bufferBytes;

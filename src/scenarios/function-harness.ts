@@ -20,6 +20,7 @@ import { runJudged } from './lockstep/compare-with-bare-metal';
 import type { BareMetalRuns } from './lockstep/bare-metal-runs';
 import type { GuestRun } from './lockstep/guest-run';
 import { installA64Tables, installShortDescriptorTables, type ExtraWindow } from './stage1-identity';
+import { defaultPreset } from './default-preset';
 
 /** Harness layout in guest RAM (IPA = VA): stub, stack, tables, buffer; images from 16 MiB up. */
 export const HARNESS = {
@@ -100,7 +101,7 @@ function placeImage(image: LoadedImage, isa: 'a32' | 'a64', ramEnd: number): { w
 /** Build the machine and load the guest for one run of `options` (subject or bare-metal reference). */
 function prepareFunctionRun(options: FunctionRunOptions, policy: MachineOptions['policy'], migration: MigrationMode, trace: MachineOptions['trace']): GuestRun {
   const isa = options.image.isa === 'a64' ? 'a64' : 'a32';
-  const preset = options.preset ?? (isa === 'a32' ? 'cubietruck' : 'server');
+  const preset = options.preset ?? defaultPreset(isa);
   const bytes = options.bufferBytes ?? 128 * 1024;
   let imageBytes = 0;
   for (const s of options.image.segments) imageBytes += s.bytes.length;
@@ -142,7 +143,7 @@ function bareMetalKey(o: FunctionRunOptions): string {
 
 export function runFunction(options: FunctionRunOptions): FunctionRunResult {
   const isa = options.image.isa === 'a64' ? 'a64' : 'a32';
-  const preset = options.preset ?? (isa === 'a32' ? 'cubietruck' : 'server');
+  const preset = options.preset ?? defaultPreset(isa);
   const migration = options.migration ?? { kind: 'never' };
   const seed = options.seed ?? 1;
   const bytes = options.bufferBytes ?? 128 * 1024;

@@ -11,6 +11,7 @@ import { summarise, type ScenarioResult } from './result';
 import { runJudged } from './lockstep/compare-with-bare-metal';
 import type { GuestRun } from './lockstep/guest-run';
 import type { Vcpu } from '../hyp/vcpu';
+import { defaultPreset } from './default-preset';
 
 export interface ProgramRunOptions {
   readonly image: LoadedImage;
@@ -44,7 +45,7 @@ export interface ProgramRunResult extends ScenarioResult {
 
 function prepareProgram(options: ProgramRunOptions, policy: MachineOptions['policy'], migration: MigrationMode, trace: MachineOptions['trace']): GuestRun {
   const isa = options.image.isa === 'a64' ? 'a64' : 'a32';
-  const preset = options.preset ?? (isa === 'a32' ? 'cubietruck' : 'server');
+  const preset = options.preset ?? defaultPreset(isa);
   const machine = new Machine({ preset, isa, policy, migration, seed: options.seed ?? 1, guestRamBytes: options.guestRamBytes ?? 64 * 2 ** 20, p2mMaxLeafBytes: options.p2mMaxLeafBytes, populate: options.populate, trace });
   const vm = machine.vms[0];
   const vcpu = vm.vcpus[0];
@@ -58,7 +59,7 @@ function prepareProgram(options: ProgramRunOptions, policy: MachineOptions['poli
 
 export function runProgram(options: ProgramRunOptions): ProgramRunResult {
   const isa = options.image.isa === 'a64' ? 'a64' : 'a32';
-  const preset = options.preset ?? (isa === 'a32' ? 'cubietruck' : 'server');
+  const preset = options.preset ?? defaultPreset(isa);
   const migration = options.migration ?? { kind: 'never' };
   const seed = options.seed ?? 1;
   const t0 = performance.now();

@@ -65,7 +65,7 @@ describe('setway compare', () => {
     const r = setway('compare', '--buffer-kib', '4', '--migrate', 'never');
     expect(r.code).toBe(0);
     expect(r.out).toContain('boot-handoff ROM (a32): A32 on the cubietruck preset, migration never');
-    expect(r.out).toContain('a64-set-way.o flush_dcache_all: A64 on the server preset, migration never');
+    expect(r.out).toContain('a64-set-way.o flush_dcache_all: A64 on the qemu-cortex-a53 preset, migration never');
     expect(r.out.match(/^oracle \(bound\)/gm)).toHaveLength(4);
     expect(r.out).toMatch(/^policy +models +data lost +traps +lines by VA +pages flushed +s2 faults +max EL2 us +sim time us +x bound$/m);
   });

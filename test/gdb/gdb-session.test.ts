@@ -12,6 +12,8 @@ import { describe, expect, it } from 'vitest';
 import { oraclesAvailable, tool } from '../oracles/tools';
 import { HANDOFF } from '../../src/scenarios/rom-images';
 import { firstCleanBySetWay, ROOT, setwaySync, setwayWithGdb, withoutWallTime, type Finished } from './helpers';
+import { cachePreset } from '../../src/cache/presets';
+import { defaultPreset } from '../../src/scenarios/default-preset';
 
 const GDB_MULTIARCH = ['gdb-multiarch'];
 const haveGdb = oraclesAvailable('GDB remote stub sessions with gdb-multiarch', GDB_MULTIARCH);
@@ -33,15 +35,19 @@ const hex = (n: number) => `0x${n.toString(16)}`;
 interface Case {
   readonly rom: string;
   readonly architecture: string;
-  /** L1 data cache of the ROM's default preset (src/cache/presets.ts): cubietruck for A32, server for A64. */
+  /** L1 data cache of the ROM's default preset (src/scenarios/default-preset.ts). */
   readonly l1: { readonly ways: number; readonly sets: number; readonly lineBytes: number };
   readonly register: (n: number) => string;
   readonly examine: string;
 }
 
+function l1Of(isa: 'a32' | 'a64'): Case['l1'] {
+  return cachePreset(defaultPreset(isa)).levels.find((l) => l.level === 1 && l.kind === 'data')!;
+}
+
 const CASES: readonly Case[] = [
-  { rom: 'a32-boot-handoff.elf', architecture: 'arm', l1: { ways: 4, sets: 128, lineBytes: 64 }, register: (n) => `r${n}`, examine: 'x/4wx' },
-  { rom: 'a64-boot-handoff.elf', architecture: 'aarch64', l1: { ways: 4, sets: 256, lineBytes: 64 }, register: (n) => `x${n}`, examine: 'x/4wx' },
+  { rom: 'a32-boot-handoff.elf', architecture: 'arm', l1: l1Of('a32'), register: (n) => `r${n}`, examine: 'x/4wx' },
+  { rom: 'a64-boot-handoff.elf', architecture: 'aarch64', l1: l1Of('a64'), register: (n) => `x${n}`, examine: 'x/4wx' },
 ];
 
 describe('gdb-multiarch drives setway run --gdb', () => {

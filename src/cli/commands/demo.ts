@@ -46,7 +46,7 @@ export const demoCommand: Command = {
       process.stdout.write(
         'usage: setway demo [--isa a32|a64] [--buffer-kib N] [--seed N] [--json] [--html FILE]\n\n' +
           'Runs the boot-handoff ROM (write with caches on, flush by set/way, caches off, read back)\n' +
-          `on the cubietruck preset (a32) or server preset (a64), moving the vCPU to the other pCPU after\n` +
+          `on the cubietruck preset (a32) or qemu-cortex-a53 preset (a64), moving the vCPU to the other pCPU after\n` +
           `S/W op ${MID_FLUSH_OP}, under every policy, and prints one row per policy.\n` +
           '--html FILE also writes the policies side by side as one self-contained page (charts, verdicts, table).\n',
       );

@@ -21,12 +21,13 @@ import { openHtmlFile, writeHtmlFile } from '../html-report-file';
 import { renderSweepPage } from '../../report/sweep-page';
 import { verdictLines } from './run';
 import type { Command } from './command';
+import { defaultPreset } from '../../scenarios/default-preset';
 
 /**
  * Seeds per (policy, migration) by default: 9 policies x 8 migrations x 20 seeds = 1,440 runs of
  * the A32 ROM with a 16 KiB buffer, measured at 31-34 s with --jobs 1 on the 2-core
  * machines here; 160 schedules per policy put the 95% upper bound of a policy that never loses at 2.3%.
- * The A64 ROM on the server preset is about 5x slower per run.
+ * The A64 ROM is slower per run (about 5x on the server preset).
  */
 export const DEFAULT_SWEEP_SEEDS = 20;
 const DEFAULT_BUFFER_KIB = 16;
@@ -138,7 +139,7 @@ export const sweepCommand: Command = {
     }
     const romIsa = (isaText ?? 'a32') as 'a32' | 'a64';
     const isa = fn === undefined ? romIsa : fn.image.isa === 'a64' ? 'a64' : 'a32';
-    const preset = presetName ?? (isa === 'a32' ? 'cubietruck' : 'server');
+    const preset = presetName ?? defaultPreset(isa);
     const scenario = fn === undefined ? 'boot-handoff' : 'function';
 
     const config: SweepConfig = {
