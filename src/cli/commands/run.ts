@@ -30,6 +30,8 @@ export function verdictLines(r: ScenarioResult): string {
     `${r.controlFlowDiverged ? `, control flow diverged (${r.controlFlowCause})` : ''} (${r.loadsCompared.toLocaleString('en-US')} loads compared` +
     `${r.fresherReads > 0 ? `, ${r.fresherReads} read newer data than bare metal` : ''})\n`;
   if (r.guestFailure !== null) out += `  the guest failed where bare metal finished: ${r.guestFailure}\n`;
+  // "No loss" with the vCPU never moved says nothing about the policy's handling of a migration.
+  if (!lostData(r) && r.migrations === 0) out += '  the vCPU never moved in this run: --migrate after-sw:K or random:N (or sweep) puts the policy to the test\n';
   if (r.firstDivergence !== null) out += `  first divergence: ${r.firstDivergence.text}\n`;
   if (r.bufferLines > 0) out += `  buffer lines not at PoC after the run: ${r.linesNotAtPoC} of ${r.bufferLines} (informative)\n`;
   return out;
