@@ -17,9 +17,11 @@ export default {
     'test/{a32,a64,t32,syndrome,diff,fast-path,exec-irq,sysregs}/**/*.test.ts',
     'test/oracles/{exec-harness,llvm-mc}.test.ts',
   ],
-  // Module-level code (tables built at load) is covered by every test; run those mutants against
-  // all selected tests rather than skipping them.
-  ignoreStatic: false,
+  // Static mutants (module-level code: `const Dp = {}` for `{ ...DpOpcode }`) ran all 310 related
+  // tests each (minutes apiece) and all 7 in handlers-alu.ts "survived", yet by hand `Dp = {}` fails
+  // the A32 differential (57.5% agreement): the vitest runner does not re-evaluate the modules, so
+  // they are never activated. Skipped, reported as ignored.
+  ignoreStatic: true,
   timeoutMS: 60_000,
   timeoutFactor: 2,
   reporters: ['clear-text', 'progress', 'html', 'json'],

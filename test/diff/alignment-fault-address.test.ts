@@ -8,15 +8,13 @@
  * both equal the address worked out here.
  */
 import { describe, expect, it } from 'vitest';
-import { A32Cpu } from '../../src/exec/a32';
-import { runInQemu, SCRATCH_ADDRESS, SCRATCH_SIZE, type ExecCase } from '../oracles/exec-harness';
-import { runInQemuT32, T32ScratchMemory } from '../oracles/exec-harness-t32';
-import { assemble, type Target } from '../oracles/llvm-mc';
+import { runInQemu, SCRATCH_ADDRESS, type ExecCase } from '../oracles/exec-harness';
+import { runInQemuT32 } from '../oracles/exec-harness-t32';
+import type { Target } from '../oracles/llvm-mc';
 import { T32_TARGET } from '../oracles/llvm-mc-t32';
-import { ScratchMemory } from '../oracles/scratch-memory';
 import { LD_LLD, LLVM_MC, QEMU_ARM, oraclesAvailable } from '../oracles/tools';
-import { a32LinuxFault, DataAbortRecorder } from './a32-faults';
-import { SIGBUS, type OurRun } from './exec-diff';
+import { handCase, runOne } from './aarch32-hand-cases';
+import { SIGBUS } from './exec-diff';
 
 const have = oraclesAvailable('alignment fault address test', LLVM_MC, LD_LLD, QEMU_ARM);
 
@@ -71,36 +69,8 @@ const T32_CASES: readonly AlignmentCase[] = [
   { source: 'strex r4, r1, [r0]', base: BASE, dfar: BASE, qemuCompletes: QEMU_STREX_NO_ALIGNMENT_CHECK },
 ];
 
-/** The instruction's code words as the harnesses take them: A32 words; T32 halfwords, or hw1 << 16 | hw2. */
-function codeOf(source: string, target: Target | 'a32'): Uint32Array {
-  const b = assemble(`.syntax unified\n${target === 'a32' ? '.arm' : '.thumb'}\n${source}\n`, target);
-  const h = (i: number): number => b[i] | (b[i + 1] << 8);
-  if (target === 'a32') return Uint32Array.of((h(0) | (h(2) << 16)) >>> 0);
-  return Uint32Array.of(b.length === 2 ? h(0) : ((h(0) << 16) | h(2)) >>> 0);
-}
-
 function caseOf(c: AlignmentCase, target: Target | 'a32'): ExecCase {
-  const regs = new Uint32Array(15);
-  for (let r = 1; r < 15; r++) regs[r] = r;
-  regs[0] = c.base;
-  return { code: codeOf(c.source, target), initial: { regs, flags: 0, scratch: new Uint8Array(SCRATCH_SIZE) } };
-}
-
-/** One instruction in our executor, in User mode (T32 state for `thumb`), as under qemu-arm. */
-function runOurs(c: ExecCase, codeAddress: number, thumb: boolean): OurRun {
-  const memory = thumb ? new T32ScratchMemory(c.initial.scratch, codeAddress, c.code) : new ScratchMemory(c.initial.scratch, codeAddress, c.code);
-  const aborts = new DataAbortRecorder();
-  const cpu = new A32Cpu({ memory, onGuestAbort: aborts.onGuestAbort });
-  cpu.exceptionPolicy = 'stop';
-  cpu.cpsr = thumb ? 0x30 : 0x10;
-  for (let r = 0; r < 15; r++) cpu.r[r] = c.initial.regs[r];
-  cpu.pc = codeAddress;
-  try {
-    cpu.stepHandlingAborts();
-  } catch (e) {
-    return a32LinuxFault(e, memory, aborts);
-  }
-  return { kind: 'done', final: { regs: cpu.r.slice(0, 15), flags: cpu.cpsr, scratch: memory.scratch.slice() } };
+  return handCase(c.source, target, [c.base]);
 }
 
 /** Per case: `source: ours <address> at <pc>, qemu ..., arm ...`, or QEMU's listed difference. */
@@ -109,7 +79,7 @@ function faultAddresses(cases: readonly AlignmentCase[], target: Target | 'a32')
   const qemu = target === 'a32' ? runInQemu('a32', execCases) : runInQemuT32(execCases);
   return cases.map((c, i) => {
     const q = qemu[i];
-    const ours = runOurs(execCases[i], q.codeAddress, target !== 'a32');
+    const ours = runOne(execCases[i], q.codeAddress, target !== 'a32');
     const oursText = ours.kind === 'fault' && ours.signal === SIGBUS ? `0x${ours.address?.toString(16)} at 0x${ours.pc?.toString(16)}` : `no SIGBUS (${ours.kind === 'fault' ? ours.detail : 'completed'})`;
     const qemuText =
       q.kind === 'crashed' && q.signal === SIGBUS
