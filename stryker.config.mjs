@@ -14,7 +14,7 @@ export default {
   // Tests of the executors, decoders and syndromes, with their oracles (llvm-mc, qemu-arm,
   // qemu-aarch64, QEMU's EL2). Not the boots (minutes per run, under every mutant that they cover).
   testFiles: [
-    'test/{a32,a64,t32,syndrome,diff,fast-path,exec-irq,sysregs}/**/*.test.ts',
+    'test/{a32,a64,t32,syndrome,exec-syndrome,diff,fast-path,exec-irq,sysregs}/**/*.test.ts',
     'test/oracles/{exec-harness,llvm-mc}.test.ts',
   ],
   // Static mutants (module-level code: `const Dp = {}` for `{ ...DpOpcode }`) ran all 310 related
