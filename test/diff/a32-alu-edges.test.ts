@@ -26,6 +26,9 @@ interface EdgeCase {
 }
 
 const CASES: readonly EdgeCase[] = [
+  // SMLA<x><y>: R[d] = SInt(Rn half) * SInt(Rm half) + SInt(R[a]); Q on signed overflow of the sum.
+  { source: 'smlabb r0, r1, r2, r3', regs: [0, 0x8000, 0x8000, 0x7fffffff], rd: 0xbfffffff, q: true, why: 'SMLA<x><y> overflow sets Q' },
+  { source: 'smlatt r0, r1, r2, r3', regs: [0, 0x80000000, 0x00010000, 3], rd: (-0x8000 + 3) >>> 0, q: false, why: 'SMLA<x><y> in range leaves Q clear' },
   // SMLAWB: R[d] = (R[n] * SInt(R[m]<15:0>))<47:16> + R[a]; Q when the sum is not a 32-bit signed value.
   { source: 'smlawb r0, r1, r2, r3', regs: [0, 0x7fffffff, 0x7fff, 0x7fffffff], rd: (0x3fff7fff + 0x7fffffff) >>> 0, q: true, why: 'SMLAW<y> overflow sets Q' },
   { source: 'smlawt r0, r1, r2, r3', regs: [0, 0x10000, 0x80000000, 5], rd: (-0x8000 + 5) >>> 0, q: false, why: 'SMLAW<y> in range leaves Q clear' },
@@ -46,7 +49,7 @@ const CASES: readonly EdgeCase[] = [
 ];
 
 describe.skipIf(!have)('A32 ALU edge cases vs QEMU user mode and the Arm ARM pseudocode', () => {
-  it(`agree on ${CASES.length} cases: SMLAW<y> Q, 32-bit bitfields, REVSH/REV16/RBIT, division by zero`, () => {
+  it(`agree on ${CASES.length} cases: SMLA<x><y> and SMLAW<y> Q, 32-bit bitfields, REVSH/REV16/RBIT, division by zero`, () => {
     const execCases = CASES.map((c) => handCase(c.source, 'a32', c.regs));
     const qemu = runInQemu('a32', execCases);
     const problems: string[] = [];
