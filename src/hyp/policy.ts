@@ -25,13 +25,16 @@ export type FlushScope =
 
 /**
  * When a long flush lets the scheduler in: the work counter grows by `page` per page flushed and
- * `skipped` per leaf passed over, and reaching `limit` before the next page is a preemption point
- * (Xen's p2m_cache_flush_range: 10, 1, 512). A number N means N pages per preemption point.
+ * `skipped` per entry the walk steps over (a hole, a non-RAM or invalid leaf), and reaching `limit`
+ * before the next page is a preemption point (Xen's p2m_cache_flush_range: 10, 1, 512); with
+ * `chunkBytes`, every boundary of that IPA alignment the walk crosses is one too (KVM's 1 GiB
+ * chunks, src/hyp/preemption.ts). A number N means N pages per preemption point.
  */
 export interface PreemptionCount {
   readonly page: number;
   readonly skipped: number;
   readonly limit: number;
+  readonly chunkBytes?: number;
 }
 
 export interface FlushResult {

@@ -10,11 +10,6 @@
  */
 import type { PreemptionCount } from './policy';
 
-/** A counter as Xen's, and a preemption point at every `chunkBytes`-aligned IPA boundary the walk crosses. */
-export interface ChunkedPreemption extends PreemptionCount {
-  readonly chunkBytes: number;
-}
-
 /** What a flush checks: the counter's weights and limit, and the IPA chunk (Infinity: none). */
 export interface PreemptionPoints {
   readonly page: number;
@@ -26,12 +21,11 @@ export interface PreemptionPoints {
 /** A number N: a preemption point every N pages. */
 export function preemptionPoints(preemption: number | PreemptionCount): PreemptionPoints {
   if (typeof preemption === 'number') return { page: 1, skipped: 0, limit: preemption, chunkBytes: Infinity };
-  const chunkBytes = 'chunkBytes' in preemption ? (preemption as ChunkedPreemption).chunkBytes : Infinity;
-  return { page: preemption.page, skipped: preemption.skipped, limit: preemption.limit, chunkBytes };
+  return { page: preemption.page, skipped: preemption.skipped, limit: preemption.limit, chunkBytes: preemption.chunkBytes ?? Infinity };
 }
 
 /** KVM/arm64 since Linux 5.8: no counter, a chance to yield between two 1 GiB chunks of IPA space. */
-export const KVM_STAGE2_CHUNKS: ChunkedPreemption = { page: 0, skipped: 0, limit: Infinity, chunkBytes: 2 ** 30 };
+export const KVM_STAGE2_CHUNKS: PreemptionCount = { page: 0, skipped: 0, limit: Infinity, chunkBytes: 2 ** 30 };
 
 /** Xen 4.12+ p2m_cache_flush_range: +10 per page flushed, +1 per entry stepped over, a check at 512. */
 export const XEN_PREEMPTION: PreemptionCount = { page: 10, skipped: 1, limit: 512 };
