@@ -37,6 +37,8 @@ describe('syndrome decoding by exception class', () => {
 
   it('an unallocated EC is named by its value; an allocated one not decoded further is "other"', () => {
     expect(decodeSyndrome(((0x3f << 26) | IL) >>> 0)).toMatchObject({ ec: 0x3f, kind: 'unallocated', className: 'unallocated EC 0x3f' });
+    // Two hex digits, zero-padded.
+    expect(decodeSyndrome(((0x0b << 26) | IL) >>> 0)).toMatchObject({ ec: 0x0b, kind: 'unallocated', className: 'unallocated EC 0x0b' });
     expect(decodeSyndrome(((0x3c << 26) | IL) >>> 0)).toMatchObject({ ec: 0x3c, kind: 'other' });
   });
 
