@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build the guest ROMs from roms/a32 and roms/a64 into roms/build (or the directory given as $1).
+# Build the guest ROMs from roms/a32, roms/a64 and roms/t32 into roms/build (or the directory given as $1).
 # Reproducible: no build ID, no timestamps, no .comment; the same sources and tools give the
 # same bytes. Paths handed to the tools are relative to roms/, so file symbols never name the
 # machine's directories.
@@ -29,7 +29,7 @@ LOAD_ADDRESS=0x40000000   # CODE_BASE in include/layout.inc and link.ld
 
 assemble() { # isa source object
   local triple
-  case "$1" in a32) triple=armv7a-none-eabi ;; a64) triple=aarch64-none-elf ;; esac
+  case "$1" in a32) triple=armv7a-none-eabi ;; t32) triple=thumbv7a-none-eabi ;; a64) triple=aarch64-none-elf ;; esac
   "$MC" -triple="$triple" -I include -filetype=obj "$2" -o "$3"
 }
 
@@ -60,6 +60,12 @@ for isa in a32 a64; do
   done
 done
 
+# Thumb-2 (T32): the set/way routines and the boot handoff of a32/, written for Thumb state.
+assemble t32 t32/cache-set-way.s "$out/t32-set-way.o"
+assemble t32 t32/boot-handoff.s "$work/t32-boot-handoff.o"
+link "$out/t32-boot-handoff.elf" "$work/t32-boot-handoff.o" "$out/t32-set-way.o"
+"$OBJCOPY" -O binary "$out/t32-boot-handoff.elf" "$out/t32-boot-handoff.bin"
+
 # What each image is, for tools and tests: raw binaries load at LOAD_ADDRESS and start at their first byte.
 cat > "$out/manifest.json" <<JSON
 {
@@ -69,6 +75,8 @@ cat > "$out/manifest.json" <<JSON
     { "name": "a32-set-way", "object": "a32-set-way.o", "isa": "a32", "symbols": ["flush_dcache_all", "flush_dcache_louis", "invalidate_l1"] },
     { "name": "a32-set-way-selftest", "elf": "a32-set-way-selftest.elf", "bin": "a32-set-way-selftest.bin", "isa": "a32", "entry": "$LOAD_ADDRESS" },
     { "name": "a32-boot-handoff", "elf": "a32-boot-handoff.elf", "bin": "a32-boot-handoff.bin", "isa": "a32", "entry": "$LOAD_ADDRESS" },
+    { "name": "t32-set-way", "object": "t32-set-way.o", "isa": "t32", "symbols": ["flush_dcache_all", "flush_dcache_louis", "invalidate_l1"] },
+    { "name": "t32-boot-handoff", "elf": "t32-boot-handoff.elf", "bin": "t32-boot-handoff.bin", "isa": "t32", "entry": "$LOAD_ADDRESS" },
     { "name": "a64-set-way", "object": "a64-set-way.o", "isa": "a64", "symbols": ["flush_dcache_all", "flush_dcache_louis", "invalidate_l1"] },
     { "name": "a64-set-way-selftest", "elf": "a64-set-way-selftest.elf", "bin": "a64-set-way-selftest.bin", "isa": "a64", "entry": "$LOAD_ADDRESS" },
     { "name": "a64-boot-handoff", "elf": "a64-boot-handoff.elf", "bin": "a64-boot-handoff.bin", "isa": "a64", "entry": "$LOAD_ADDRESS" },

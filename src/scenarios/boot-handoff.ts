@@ -4,9 +4,10 @@
  * still in some cache (on the pCPU the vCPU left, or in a system cache S/W cannot reach) reads
  * back stale: that line is lost.
  *
- * The guest is our boot-handoff ROM (roms/a32|a64/boot-handoff.s), which builds its own stage-1
- * tables, enables the MMU and caches, writes, flushes, disables and checks, then stops with
- * HVC #0 and its own count of mismatched words in r0/x0.
+ * The guest is our boot-handoff ROM (roms/a32|t32|a64/boot-handoff.s; t32 is the A32 program
+ * written for Thumb state, run on the same AArch32 vCPU), which builds its own stage-1 tables,
+ * enables the MMU and caches, writes, flushes, disables and checks, then stops with HVC #0 and
+ * its own count of mismatched words in r0/x0.
  */
 import { performance } from 'node:perf_hooks';
 import { Machine, type MachineOptions } from '../hyp/machine';
@@ -25,7 +26,8 @@ import { defaultPreset } from './default-preset';
 export type HandoffFlush = 'all' | 'louis' | 'none';
 
 export interface BootHandoffOptions {
-  readonly isa?: 'a32' | 'a64';
+  /** The ROM (default a32); t32 runs on an AArch32 vCPU entered in Thumb state. */
+  readonly isa?: 'a32' | 't32' | 'a64';
   readonly preset?: string;
   readonly policy: MachineOptions['policy'];
   readonly migration?: MigrationMode;
@@ -49,12 +51,17 @@ export interface BootHandoffOptions {
   readonly bareMetal?: BareMetalRuns;
 }
 
+/** The vCPU's execution state for the ROM: T32 code runs in AArch32. */
+function machineIsa(isa: BootHandoffOptions['isa']): 'a32' | 'a64' {
+  return isa === 'a64' ? 'a64' : 'a32';
+}
+
 function prepareBootHandoff(options: BootHandoffOptions, policy: MachineOptions['policy'], migration: MigrationMode, trace: MachineOptions['trace']): GuestRun {
   const isa = options.isa ?? 'a32';
-  const preset = options.preset ?? defaultPreset(isa);
+  const preset = options.preset ?? defaultPreset(machineIsa(isa));
   const machine = new Machine({
     preset,
-    isa,
+    isa: machineIsa(isa),
     policy,
     migration,
     seed: options.seed ?? 1,
@@ -79,7 +86,8 @@ function prepareBootHandoff(options: BootHandoffOptions, policy: MachineOptions[
   const param = (offset: number) => vm.ipaToPa(HANDOFF.paramBlock + offset);
   machine.memory.write32(param(HANDOFF.offsets.size), bufferBytes);
   machine.memory.write32(param(HANDOFF.offsets.flush), HANDOFF.flushRoutine[options.flush ?? 'all']);
-  enterEl1(vcpu, image.entry, HANDOFF.stackTop);
+  // The T32 ROM's ELF entry has bit 0 set (AAELF32 e_entry): the loader reports its ISA as t32.
+  enterEl1(vcpu, image.entry, HANDOFF.stackTop, image.isa === 't32');
   return { machine, vm, vcpu, budget: options.budget ?? 200_000_000 };
 }
 
@@ -90,7 +98,7 @@ function bareMetalKey(o: BootHandoffOptions): string {
 
 export function runBootHandoff(options: BootHandoffOptions): ScenarioResult & { readonly guestMismatchedWords: number } {
   const isa = options.isa ?? 'a32';
-  const preset = options.preset ?? defaultPreset(isa);
+  const preset = options.preset ?? defaultPreset(machineIsa(isa));
   const migration = options.migration ?? { kind: 'never' };
   const seed = options.seed ?? 1;
   const bytes = options.bufferBytes ?? HANDOFF.bufferBytes;

@@ -8,7 +8,7 @@ import type { ControlFlowCause, Divergence, Verdict } from './lockstep/verdict';
 export interface ScenarioResult {
   readonly scenario: string;
   readonly policy: string;
-  readonly isa: 'a32' | 'a64';
+  readonly isa: 'a32' | 't32' | 'a64';
   readonly preset: string;
   readonly migration: string;
   readonly seed: number;

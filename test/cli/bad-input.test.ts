@@ -52,8 +52,8 @@ const ROWS: readonly (readonly [string, readonly string[], number, RegExp])[] = 
   ['--load -1', ['run', 'roms/build/a32-set-way.o', '--symbol', 'flush_dcache_all', '--load', '-1'], 2, /^run: --load wants an address such as 0x40000000, not '-1'$/],
   ['demo --seed -1', ['demo', '--seed', '-1'], 2, /^demo: --seed wants a non-negative integer, not '-1'$/],
   // Values a command used to take for something else, or run with.
-  ['demo --isa foo', ['demo', '--isa', 'foo'], 2, /^demo: --isa must be a32 or a64, not 'foo'$/],
-  ['demo --isa t32', ['demo', '--isa', 't32'], 2, /^demo: --isa must be a32 or a64, not 't32'$/],
+  ['demo --isa foo', ['demo', '--isa', 'foo'], 2, /^demo: --isa must be a32, t32 or a64, not 'foo'$/],
+  ['demo --isa thumb', ['demo', '--isa', 'thumb'], 2, /^demo: --isa must be a32, t32 or a64, not 'thumb'$/],
   ['sweep --seeds 0', ['sweep', '--seeds', '0'], 2, /^sweep: --seeds must be at least 1$/],
   // Sizes and addresses the machine cannot honour: a bad command line (2), not a guest failure (4).
   ['--buffer-kib 99999999', ['run', ...A32_OBJECT, '--buffer-kib', '99999999'], 2, /^a buffer of 99999999 KiB does not fit the harness's 15360 KiB buffer area \(--buffer-kib\)$/],
@@ -83,7 +83,7 @@ describe('setway refuses what it cannot run, in one line and its documented exit
   it.each([
     ['run a missing file', ['run', '/nonexistent/image.bin', '--json'], { kind: 'input', message: 'cannot read image /nonexistent/image.bin: no such file', exitCode: 3 }],
     ['run --seed -1', ['run', ...A32_OBJECT, '--seed', '-1', '--json'], { kind: 'usage', message: "run: --seed wants a non-negative integer, not '-1'", exitCode: 2 }],
-    ['demo --isa t32', ['demo', '--isa', 't32', '--json'], { kind: 'usage', message: "demo: --isa must be a32 or a64, not 't32'", exitCode: 2 }],
+    ['demo --isa thumb', ['demo', '--isa', 'thumb', '--json'], { kind: 'usage', message: "demo: --isa must be a32, t32 or a64, not 'thumb'", exitCode: 2 }],
     ['run past the budget', ['run', 'roms/build/a32-boot-handoff.elf', '--budget', '1000', '--json'], { kind: 'guest', exitCode: 4 }],
   ] as const)('under --json the error is JSON on stdout: %s', (_what, args, error) => {
     const r = setway(args);

@@ -44,16 +44,16 @@ export const demoCommand: Command = {
     });
     if (help) {
       process.stdout.write(
-        'usage: setway demo [--isa a32|a64] [--buffer-kib N] [--seed N] [--json] [--html FILE]\n\n' +
+        'usage: setway demo [--isa a32|t32|a64] [--buffer-kib N] [--seed N] [--json] [--html FILE]\n\n' +
           'Runs the boot-handoff ROM (write with caches on, flush by set/way, caches off, read back)\n' +
-          `on the cubietruck preset (a32) or qemu-cortex-a53 preset (a64), moving the vCPU to the other pCPU after\n` +
+          `on the cubietruck preset (a32, or t32: the same ROM in Thumb-2) or qemu-cortex-a53 preset (a64), moving the vCPU to the other pCPU after\n` +
           `S/W op ${MID_FLUSH_OP}, under every policy, and prints one row per policy.\n` +
           '--html FILE also writes the policies side by side as one self-contained page (charts, verdicts, table).\n',
       );
       return EXIT.ok;
     }
-    if (values.isa !== undefined && values.isa !== 'a32' && values.isa !== 'a64') throw new CliError(`demo: --isa must be a32 or a64, not '${values.isa as string}'`, EXIT.usage);
-    const isa = values.isa === 'a64' ? 'a64' : 'a32';
+    const isa = (values.isa ?? 'a32') as string;
+    if (isa !== 'a32' && isa !== 't32' && isa !== 'a64') throw new CliError(`demo: --isa must be a32, t32 or a64, not '${isa}'`, EXIT.usage);
     const seed = intFlag('demo', 'seed', values.seed as string | undefined, 1);
     const bufferBytes = intFlag('demo', 'buffer-kib', values['buffer-kib'] as string | undefined, 128) * 1024;
     const html = values.html === undefined ? null : openHtmlFile('demo', values.html as string);
