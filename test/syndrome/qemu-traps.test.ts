@@ -23,6 +23,11 @@ interface SourceRow extends Row {
   readonly setup?: readonly string[];
   /** WFE traps the Arm ARM requires of the row (its setup included). */
   readonly wfeTraps?: number;
+  /**
+   * T32 in an IT block: the condition ITSTATE[7:4] gives the trapped instruction, which setway's
+   * syndrome carries with CV = 1 (D17 "ESR_EL2", ISS CV/COND: for T32, the condition from ITSTATE).
+   */
+  readonly itCond?: number;
 }
 
 const A64_ROWS: SourceRow[] = [
@@ -87,6 +92,16 @@ const T32_ROWS: SourceRow[] = [
   { isa: 'T32', cls: 'MCRR/MRRC', what: 'mcrr p15, 0, r2, r3, c2' },
   { isa: 'T32', cls: 'MCRR/MRRC', what: 'mrrc p15, 1, r14, r4, c2' },
   { isa: 'T32', cls: 'TIDCP', what: 'mrc p15, 1, r3, c9, c0, 2' },
+  // Inside IT blocks, 16- and 32-bit, each the last of its block (the EL2 handler returns past it
+  // and out of the block), at every position, with a condition other than the block's first.
+  { isa: 'T32', cls: 'WFx', what: 'wfieq.w', setup: ['movs r0, #0', 'it eq'], itCond: 0x0 },
+  { isa: 'T32', cls: 'WFx', what: 'wfieq', setup: ['movs r0, #0', 'itte ne', 'movne r1, r1', 'movne r2, r2'], itCond: 0x0 },
+  // SMC's EC 0x13 holds no condition: trapped after it passed, CCKNOWNPASS = 0 and CV, COND RES0.
+  { isa: 'T32', cls: 'SMC', what: 'smceq #5', setup: ['movs r0, #0', 'it eq'] },
+  { isa: 'T32', cls: 'MCRR/MRRC', what: 'mrrcne p15, 1, r6, r7, c2', setup: ['movs r0, #1', 'it ne'], itCond: 0x1 },
+  { isa: 'T32', cls: 'MCRR/MRRC', what: 'mrrceq p15, 0, r8, r9, c2', setup: ['movs r0, #0', 'ite ne', 'movne r1, r1'], itCond: 0x0 },
+  { isa: 'T32', cls: 'MCRR/MRRC', what: 'mcrrpl p15, 0, r4, r5, c2', setup: ['movs r0, #1', 'itttt pl', 'movpl r1, r1', 'movpl r2, r2', 'movpl r3, r3'], itCond: 0x5 },
+  { isa: 'T32', cls: 'TIDCP', what: 'mrcne p15, 1, r3, c9, c0, 3', setup: ['movs r0, #1', 'itet ne', 'movne r1, r1', 'moveq r2, r2'], itCond: 0x1 },
 ];
 
 const ROWS: readonly SourceRow[] = [...A64_ROWS, ...A32_ROWS, ...T32_ROWS];
@@ -155,14 +170,21 @@ describe.skipIf(!haveTools)('WFI/WFE, HVC, SMC, MCRR/MRRC and DC ZVA syndromes v
       ROWS.forEach((r, k) => {
         if (r.wfeTraps !== undefined) expect(oursByRow[k].filter(isWfe).length, `A64 ${r.setup?.join('; ') ?? ''} ${r.what}`).toBe(r.wfeTraps);
       });
+      // COND from ITSTATE, as the Arm ARM defines it, for every T32 row inside an IT block.
+      ROWS.forEach((r, k) => {
+        if (r.itCond === undefined) return;
+        expect(oursByRow[k].map((e) => [(e.esr >>> 24) & 1, (e.esr & COND) >>> 20]), `T32 ${r.setup?.join('; ') ?? ''} ${r.what}`).toEqual([[1, r.itCond]]);
+      });
       const c = compareRows(ROWS, recordsByRow(qemu.records, ROWS.length), oursByRow, LISTED);
       console.log(summary('trap syndromes vs QEMU', c, LISTED));
       expect(c.ours, 'setway against QEMU, row by row').toEqual(c.qemu);
-      // Each listed difference where it was expected, no more: the conditional rows and the rows
-      // whose second WFE must trap. (A32Cpu trapped every WFE, 6 rows, until it kept an event register.)
+      // Each listed difference where it was expected, no more: the passed conditional rows (QEMU
+      // reports COND 0xE for 3 A32 and 6 T32 ones, the T32 rows inside IT blocks), the TIDCP rows
+      // and the rows whose second WFE must trap. (A32Cpu trapped every WFE, 6 rows, until it kept
+      // an event register.)
       expect(Object.fromEntries([...c.applied].map(([k, v]) => [k, v.length]))).toEqual({
-        'COND of a passed conditional AArch32 instruction': 4,
-        'QEMU 7.2 has no HCR_EL2.TIDCP': 7,
+        'COND of a passed conditional AArch32 instruction': 9,
+        'QEMU 7.2 has no HCR_EL2.TIDCP': 8,
         'QEMU never traps WFE': 4,
       });
     } finally {
