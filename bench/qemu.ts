@@ -31,8 +31,13 @@ export interface BenchLoop {
   readonly name: string;
   readonly isa: Isa;
   readonly source: readonly string[];
-  /** The body as little-endian instruction words (checked against llvm-mc in test/oracles). */
+  /**
+   * The body as little-endian instruction words (checked against llvm-mc in test/oracles); for a
+   * T32 loop one entry per instruction as llvm-objdump prints it (a 32-bit one first halfword high).
+   */
   readonly words: Uint32Array;
+  /** The loop runs in T32 state (isa 'a32': the AArch32 programs and CPUs). */
+  readonly thumb?: boolean;
   /** Iterations for the timed run. */
   readonly iterations: number;
 }
@@ -71,10 +76,38 @@ export const QEMU_BENCH_LOOPS: readonly BenchLoop[] = [
   },
 ];
 
+/**
+ * The a32-alu loop in T32 (Thumb-2, llvm-mc --triple=thumbv7a chooses the 16-bit forms where they
+ * exist): the same operations on the same registers; the conditional ADD needs an IT, so a pass is
+ * 13 instructions. Checked against llvm-mc in test/t32/bench-loop.test.ts.
+ */
+export const T32_ALU_LOOP: BenchLoop = {
+  name: 't32-alu',
+  isa: 'a32',
+  thumb: true,
+  source: ['1: add r2, r2, r0', 'eor.w r3, r3, r2, lsl #3', 'orr.w r4, r4, r3, lsr #1', 'and r5, r4, #0xff00', 'sub.w r6, r6, r5, ror #7', 'bic.w r7, r6, r2', 'adds.w r9, r9, r7', 'asrs.w r10, r9, #2', 'cmp r7, r3', 'it hi', 'addhi.w r8, r8, #1', 'subs r0, r0, #1', 'bne 1b'],
+  words: Uint32Array.of(0x4402, 0xea8303c2, 0xea440453, 0xf404457f, 0xeba616f5, 0xea260702, 0xeb190907, 0xea5f0aa9, 0x429f, 0xbf88, 0xf1080801, 0x1e40, 0xd1ea),
+  iterations: 40_000_000,
+};
+
+/** Every loop `npm run bench` runs in setway and QEMU user mode (t32-alu next to a32-alu). */
+export const BENCH_LOOPS: readonly BenchLoop[] = QEMU_BENCH_LOOPS.flatMap((loop) => (loop.name === 'a32-alu' ? [loop, T32_ALU_LOOP] : [loop]));
+
+/** `.inst` lines of a loop body (`.inst.n`/`.inst.w` for T32, whose wide instructions are written first halfword high). */
+function bodyLines(loop: BenchLoop): string[] {
+  if (!loop.thumb) return Array.from(loop.words, (w) => `  .inst 0x${w.toString(16)}`);
+  return Array.from(loop.words, (w) => `  .inst.${w > 0xffff ? 'w' : 'n'} 0x${w.toString(16)}`);
+}
+
 /** Source of the whole program: entry state, the loop (skipped for zero iterations), exit(0). */
 export function benchProgramSource(loop: BenchLoop, iterations: number): string {
-  const body = Array.from(loop.words, (w) => `  .inst 0x${w.toString(16)}`);
+  const body = bodyLines(loop);
   const buf = `.bss\n.balign 16\nbuf: .space ${BENCH_BUFFER_BYTES}\n`;
+  if (loop.thumb) {
+    // An odd entry address starts qemu-arm in T32 state; T32 has no MSR (immediate): flags cleared from a zero register.
+    const zero = [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12].map((r) => `  mov.w r${r}, #0`);
+    return ['.syntax unified', '.thumb', '.text', '.globl _start', '.type _start, %function', '.thumb_func', '_start:', `  ldr r0, =${iterations}`, `  ldr r1, =buf + ${BENCH_BUFFER_BIAS}`, ...zero, '  msr APSR_nzcvq, r2', '  cmp r0, #0', '  beq 2f', ...body, '2: movs r0, #0', '  movs r7, #1', '  svc #0', '.ltorg', buf].join('\n');
+  }
   if (loop.isa === 'a32') {
     const zero = Array.from({ length: 13 }, (_, i) => i + 2).map((r) => `  mov r${r}, #0`);
     return ['.syntax unified', '.arm', '.text', '.globl _start', '_start:', `  ldr r0, =${iterations}`, `  ldr r1, =buf + ${BENCH_BUFFER_BIAS}`, ...zero.filter((z) => !z.includes('r13') && !z.includes('r14')), '  msr APSR_nzcvq, #0', '  cmp r0, #0', '  beq 2f', ...body, '2: mov r0, #0', '  mov r7, #1', '  svc #0', '.ltorg', buf].join('\n');
@@ -100,14 +133,15 @@ function timeRuns(qemu: string, cpu: string, path: string, runs: number): number
   return median(times);
 }
 
-/** Guest instructions per second of each loop under QEMU user mode (entries absent when the tools are). */
-export function benchQemu(options: { runs?: number } = {}): BenchResult[] {
+/** Guest instructions per second of each loop (or those named in `loops`) under QEMU user mode (entries absent when the tools are). */
+export function benchQemu(options: { runs?: number; loops?: readonly string[] } = {}): BenchResult[] {
   const runs = options.runs ?? 5;
   const results: BenchResult[] = [];
   if (findTool(...LLVM_MC) === null || findTool(...LD_LLD) === null) return results;
   const dir = mkdtempSync(join(tmpdir(), 'setway-bench-'));
   try {
-    for (const loop of QEMU_BENCH_LOOPS) {
+    for (const loop of BENCH_LOOPS) {
+      if (options.loops !== undefined && !options.loops.includes(loop.name)) continue;
       const group = loop.isa === 'a32' ? QEMU_ARM : QEMU_AARCH64;
       if (findTool(...group) === null) continue;
       const qemu = tool(group);

@@ -31,6 +31,8 @@
  * changed: PC is that instruction, drop the block).
  */
 import { A32Op, DpOpcode, Shift, type A32Instruction } from '../../decode/a32/index';
+import { ORN as OrnOpcode } from '../../decode/t32/rows-32-data-processing';
+import { itAdvance } from '../t32/it-state';
 import type { A32Cpu } from './cpu';
 import type { Handler } from './handlers-alu';
 import { blockFactoryArguments, INLINE_ACCESS_SPILL, inlineAccessPrologue, inlineAccessReload, inlineLoad, inlineStore } from '../inline-data-access';
@@ -63,9 +65,11 @@ const MAX_FUNCTIONS = 4096;
 const Op = { ...A32Op };
 const Dp = { ...DpOpcode };
 const Sh = { ...Shift };
+/** T32's ORN (an A32 data-processing record with this sub-operation, F5 "ORN"). */
+const ORN = OrnOpcode;
 
 /** ConditionPassed (Arm ARM F2 "Conditional execution") over the flag locals; null for AL. */
-function conditionExpression(cond: number): string | null {
+export function conditionExpression(cond: number): string | null {
   switch (cond) {
     case 0: return 'fZ === 1';
     case 1: return 'fZ === 0';
@@ -108,7 +112,7 @@ function shiftExpressions(v: string, type: number, amount: number): [string, str
 }
 
 /** What an inline instruction does with registers and flags (the locals a block needs). */
-interface InlineCode {
+export interface InlineCode {
   readonly code: string;
   readonly reads: readonly number[];
   readonly writes: readonly number[];
@@ -117,10 +121,15 @@ interface InlineCode {
   readonly memory?: boolean;
 }
 
-const local = (n: number): string => `R${n}`;
+/** The local that holds register `n` inside a block. */
+export const local = (n: number): string => `R${n}`;
 
-/** Inline code for a data-processing instruction, or null when it must use its handler. */
-function dataProcessingCode(i: A32Instruction, pc: number): InlineCode | null {
+/**
+ * Inline code for a data-processing instruction, or null when it must use its handler.
+ * `pcRead`: the value the instruction reads as PC (A32: its address + 8; T32: + 4, or
+ * Align(PC, 4) for ADR; Arm ARM F1 "Use of the PC").
+ */
+export function dataProcessingCode(i: A32Instruction, pcRead: number): InlineCode | null {
   if (i.op !== Op.DataProcessingImm && i.op !== Op.DataProcessingReg) return null;
   const sub = i.sub;
   const compare = sub >= Dp.TST && sub <= Dp.CMN;
@@ -128,7 +137,7 @@ function dataProcessingCode(i: A32Instruction, pc: number): InlineCode | null {
   if (!compare && i.rd === 15) return null; // ALUWritePC and exception returns: the handler
   const reads: number[] = [];
   const reg = (n: number): string => {
-    if (n === 15) return String((pc + 8) | 0); // PC reads as the instruction's address + 8
+    if (n === 15) return String(pcRead | 0);
     reads.push(n);
     return local(n);
   };
@@ -168,6 +177,7 @@ function dataProcessingCode(i: A32Instruction, pc: number): InlineCode | null {
     case Dp.ORR: lines.push('const res = a | b;'); arithmetic = false; break;
     case Dp.MOV: lines.push('const res = b;'); arithmetic = false; break;
     case Dp.BIC: lines.push('const res = a & ~b;'); arithmetic = false; break;
+    case ORN: lines.push('const res = a | ~b;'); arithmetic = false; break;
     default: lines.push('const res = ~b;'); arithmetic = false; break;
   }
   if (i.setFlags) {
@@ -183,7 +193,7 @@ function dataProcessingCode(i: A32Instruction, pc: number): InlineCode | null {
 }
 
 /** MOVW / MOVT (Arm ARM F5.1.129, F5.1.132): MOVT keeps the low half of Rd. */
-function moveWideCode(i: A32Instruction): InlineCode | null {
+export function moveWideCode(i: A32Instruction): InlineCode | null {
   if (i.op !== Op.MovWide || i.rd === 15) return null;
   const rd = local(i.rd);
   if (i.sub === 0) return { code: `${rd} = ${i.imm | 0};`, reads: [], writes: [i.rd], writesFlags: false };
@@ -202,15 +212,18 @@ function moveWideCode(i: A32Instruction): InlineCode | null {
  */
 const AT = '/*at*/';
 
-/** `k`: the instruction's index in its block, recorded in `at` before the access (see the abort path). */
-function loadStoreCode(i: A32Instruction, pc: number, k: number): InlineCode | null {
+/**
+ * `k`: the instruction's index in its block, recorded in `at` before the access (see the abort
+ * path); `pcRead` as for `dataProcessingCode`.
+ */
+export function loadStoreCode(i: A32Instruction, pcRead: number, k: number): InlineCode | null {
   if (i.op !== Op.LoadStoreWordByte && i.op !== Op.LoadStoreExtra) return null;
   if (i.unprivileged || i.rt === 15 || (i.rn === 15 && i.wback)) return null;
   const extra = i.op === Op.LoadStoreExtra;
   if (extra && !(i.size === 2 || (i.size === 1 && i.load && i.signed))) return null;
   const reads: number[] = [];
   const reg = (n: number): string => {
-    if (n === 15) return String((pc + 8) | 0); // PC reads as the instruction's address + 8
+    if (n === 15) return String(pcRead | 0);
     reads.push(n);
     return local(n);
   };
@@ -242,17 +255,47 @@ function loadStoreCode(i: A32Instruction, pc: number, k: number): InlineCode | n
   return { code: lines.join(' '), reads, writes, writesFlags: false, memory: true };
 }
 
-function inlineCode(i: A32Instruction, pc: number, k: number): InlineCode | null {
+/** Inline code for the instruction at index `k` of its block that reads PC as `pcRead`, or null (its handler runs). */
+export function inlineCode(i: A32Instruction, pcRead: number, k: number): InlineCode | null {
   if (i.kind !== 'ok') return null;
-  return dataProcessingCode(i, pc) ?? moveWideCode(i) ?? loadStoreCode(i, pc, k);
+  return dataProcessingCode(i, pcRead) ?? moveWideCode(i) ?? loadStoreCode(i, pcRead, k);
 }
 
-/** One instruction of the block being compiled. */
-interface Planned {
+/**
+ * One instruction of a block being compiled (A32 or T32): where it is, what it reads as PC, the
+ * host words of the code page it was decoded from (`checks`: index, value pairs, tested before it
+ * runs so a changed word makes the block Stale), its inline code (null: its handler runs) and, in
+ * T32 state, the ITSTATE it executes under.
+ */
+export interface PlannedInstruction {
   readonly insn: A32Instruction;
-  readonly off: number;
   readonly pc: number;
+  /** The address of the next instruction. */
+  readonly next: number;
+  readonly pcRead: number;
+  readonly checks: readonly number[];
   readonly inline: InlineCode | null;
+  readonly it: number;
+}
+
+/** The block's closing branch (its last instruction): taken when `taken` holds (null: always). */
+export interface PlannedBranch {
+  readonly taken: string | null;
+  readonly target: number;
+  /** What R14 receives when it links (BL), else null. */
+  readonly link: number | null;
+  /** Registers `taken` reads (CBZ/CBNZ's Rn). */
+  readonly reads: readonly number[];
+}
+
+export interface BlockPlan {
+  /** T32 state: handlers see ITSTATE, which exits and calls write back (`it` of each instruction). */
+  readonly thumb: boolean;
+  readonly instructions: readonly PlannedInstruction[];
+  /** Non-null when the last instruction is the closing branch. */
+  readonly branch: PlannedBranch | null;
+  /** ITSTATE after the last instruction. */
+  readonly endIt: number;
 }
 
 /**
@@ -268,27 +311,44 @@ export function compileA32Block(
   isStraight: (insn: A32Instruction) => boolean,
   handlerOf: (insn: A32Instruction) => Handler,
 ): CompiledA32Block | null {
-  const plan: Planned[] = [];
-  let branch: Planned | null = null;
+  const plan: PlannedInstruction[] = [];
+  let branch: PlannedBranch | null = null;
   for (let off = start; off < 1024 && plan.length < MAX_BLOCK; off++) {
     const insn = decodeAt(off);
     const pc = (pageBase + off * 4) >>> 0;
+    const planned = { insn, pc, next: (pc + 4) >>> 0, pcRead: pc + 8, checks: [off, insn.word], inline: null, it: 0 };
     if (insn.kind === 'ok' && insn.op === Op.Branch) {
-      branch = { insn, off, pc, inline: null };
-      plan.push(branch);
+      const link = insn.sub !== 0 ? (pc + 4) | 0 : null;
+      branch = { taken: conditionExpression(insn.cond), target: ((pc + 8 + insn.imm) & ~3) >>> 0, link, reads: [] };
+      plan.push(planned);
       break;
     }
     if (!isStraight(insn)) break;
-    plan.push({ insn, off, pc, inline: inlineCode(insn, pc, plan.length) });
+    plan.push({ ...planned, inline: inlineCode(insn, pc + 8, plan.length) });
   }
   if (plan.length === 0) return null;
-  const startPc = (pageBase + start * 4) >>> 0;
-  const target = branch === null ? -1 : ((branch.pc + 8 + branch.insn.imm) & ~3) >>> 0;
+  return emitBlock({ thumb: false, instructions: plan, branch, endIt: 0 }, handlerOf);
+}
+
+/** A statement that sets ITSTATE to `it` (T32 blocks that contain an IT block), else ''. */
+type ItWrite = (it: number) => string;
+
+/** Generate (or reuse) the function of a planned block. */
+export function emitBlock(blockPlan: BlockPlan, handlerOf: (insn: A32Instruction) => Handler): CompiledA32Block {
+  const plan = blockPlan.instructions;
+  const branchPlan = blockPlan.branch;
+  const branch = branchPlan === null ? null : plan[plan.length - 1];
+  const startPc = plan[0].pc;
+  const thumb = blockPlan.thumb;
+  const target = branchPlan === null ? -1 : branchPlan.target;
   const loops = target === startPc;
   const length = plan.length;
   // Handler calls and inline accesses may change memory, and so the words later fetches read.
   const calls = plan.some((p) => p !== branch && (p.inline === null || p.inline.memory === true));
   const accesses = plan.some((p) => p.inline?.memory === true);
+  // ITSTATE is written back only where it may be non-zero (entry is always outside an IT block).
+  const tracksIt = plan.some((p) => p.it !== 0) || blockPlan.endIt !== 0;
+  const itWrite: ItWrite = (it) => (tracksIt ? `cpu.itState = ${it}; ` : '');
 
   // The locals: every register inline code reads or writes; NZCV always (cheap, and conditions read them).
   const used = new Set<number>();
@@ -301,8 +361,9 @@ export function compileA32Block(
       written.add(n);
     }
   }
+  for (const n of branchPlan?.reads ?? []) used.add(n);
   // BL writes LR: through the R14 local, so a pass that loops sees it and every exit stores it.
-  const links = branch !== null && branch.insn.sub !== 0;
+  const links = branchPlan !== null && branchPlan.link !== null;
   if (links) {
     used.add(14);
     written.add(14);
@@ -316,24 +377,33 @@ export function compileA32Block(
     (accesses ? ` ${INLINE_ACCESS_SPILL}` : '');
   /** instructionsRetired once `k` instructions of the current pass have retired. */
   const retired = (k: number): string => (loops ? `ret + passes * ${length} + ${k}` : `ret + ${k}`);
-  /** Leave the function: state written back, `k` instructions of this pass retired, PC set. */
-  const exit = (k: number, pcValue: string, kind: number, extra = ''): string =>
-    `${store} cpu.instructionsRetired = ${retired(k)}; ${extra}r[15] = ${pcValue}; return ${kind};`;
+  /** Leave the function: state written back, `k` instructions of this pass retired, PC (and ITSTATE `it`) set. */
+  const exit = (k: number, pcValue: string, kind: number, it: number, extra = ''): string =>
+    `${store} cpu.instructionsRetired = ${retired(k)}; ${extra}${itWrite(it)}r[15] = ${pcValue}; return ${kind};`;
+  const wordsChanged = (checks: readonly number[]): string => {
+    const tests: string[] = [];
+    for (let j = 0; j < checks.length; j += 2) tests.push(`words[${checks[j]}] !== ${checks[j + 1]}`);
+    return tests.join(' || ');
+  };
 
   const body: string[] = [];
   plan.forEach((p, k) => {
     const cond = conditionExpression(p.insn.cond);
-    if (calls) body.push(`if (words[${p.off}] !== ${p.insn.word}) { cpu.current = ${p.pc}; ${exit(k, String(p.pc), BlockExit.Stale)} }`);
+    if (calls) body.push(`if (${wordsChanged(p.checks)}) { cpu.current = ${p.pc}; ${exit(k, String(p.pc), BlockExit.Stale, p.it)} }`);
     if (p === branch) return;
     if (p.inline !== null) {
-      const code = p.inline.code.replaceAll(AT, `cpu.instructionsRetired = ${retired(k)}; cpu.current = ${p.pc};`);
+      // T32: the abort path finds the instruction's whole position set here (see the catch below).
+      const position = thumb ? ` cpu.currentInsn = I[${k}]; ${itWrite(p.it)}r[15] = ${p.pcRead >>> 0};` : '';
+      const code = p.inline.code.replaceAll(AT, `cpu.instructionsRetired = ${retired(k)}; cpu.current = ${p.pc};${position}`);
       body.push(cond === null ? `{ ${code} }` : `if (${cond}) { ${code} }`);
       return;
     }
+    // T32 inside an IT block: the handler sees its ITSTATE, which advances unless it wrote ITSTATE itself.
+    const inIt = thumb && p.it !== 0;
     const call = [
-      `${accesses ? 'at = -1; ' : ''}${store} cpu.instructionsRetired = ${retired(k)}; cpu.current = ${p.pc}; cpu.currentInsn = I[${k}];`,
-      `r[15] = ${(p.pc + 8) >>> 0}; cpu.branched = false; H[${k}](cpu, I[${k}]);`,
-      `if (cpu.branched) { cpu.instructionsRetired = ${retired(k + 1)}; return ${BlockExit.Leave}; }`,
+      `${accesses ? 'at = -1; ' : ''}${store} cpu.instructionsRetired = ${retired(k)}; cpu.current = ${p.pc}; cpu.currentInsn = I[${k}];${tracksIt ? ` cpu.itState = ${p.it};` : ''}`,
+      `r[15] = ${p.pcRead >>> 0}; cpu.branched = false;${inIt ? ' cpu.itStateWritten = false;' : ''} H[${k}](cpu, I[${k}]);`,
+      `if (cpu.branched) { ${inIt ? `if (!cpu.itStateWritten) cpu.itState = ${itAdvance(p.it)}; ` : ''}cpu.instructionsRetired = ${retired(k + 1)}; return ${BlockExit.Leave}; }`,
       load,
       accesses ? inlineAccessReload(BIG_ENDIAN) : '',
     ].join(' ');
@@ -342,18 +412,29 @@ export function compileA32Block(
 
   const last = plan[length - 1];
   const at = `cpu.current = ${last.pc}; cpu.currentInsn = I[${length - 1}]; `;
-  if (branch === null) {
-    body.push(exit(length, String((last.pc + 4) >>> 0), BlockExit.Continue, at));
+  if (branchPlan === null) {
+    body.push(exit(length, String(last.next), BlockExit.Continue, blockPlan.endIt, at));
   } else {
-    const cond = conditionExpression(branch.insn.cond) ?? 'true';
-    const link = links ? `R14 = ${(branch.pc + 4) | 0}; ` : '';
+    const cond = branchPlan.taken ?? 'true';
+    const link = links ? `R14 = ${branchPlan.link}; ` : '';
     const taken = loops
-      ? `if (++passes < maxPasses) continue; ${exit(0, String(target), BlockExit.Continue, at)}`
-      : exit(length, String(target), BlockExit.Continue, at);
-    body.push(`if (${cond}) { ${link}${taken} }`, exit(length, String((branch.pc + 4) >>> 0), BlockExit.Continue, at));
+      ? `if (++passes < maxPasses) continue; ${exit(0, String(target), BlockExit.Continue, 0, at)}`
+      : exit(length, String(target), BlockExit.Continue, 0, at);
+    body.push(`if (${cond}) { ${link}${taken} }`, exit(length, String(last.next), BlockExit.Continue, 0, at));
   }
 
-  const entryCheck = calls ? '' : plan.map((p) => `words[${p.off}] !== ${p.insn.word}`).join(' || ');
+  const entryChecks: number[] = [];
+  if (!calls) {
+    const seen = new Set<number>();
+    for (const p of plan) {
+      for (let j = 0; j < p.checks.length; j += 2) {
+        if (seen.has(p.checks[j])) continue;
+        seen.add(p.checks[j]);
+        entryChecks.push(p.checks[j], p.checks[j + 1]);
+      }
+    }
+  }
+  const entryCheck = wordsChanged(entryChecks);
   const declare = ['const ret = cpu.instructionsRetired;', 'let fN = 0, fZ = 0, fC = 0, fV = 0;'];
   // An inline access that aborts leaves the state a handler would have left: locals stored,
   // instructions before it retired, PC, current and currentInsn at it (`at`, its index).
@@ -361,8 +442,13 @@ export function compileA32Block(
   // Whole passes the budget allows, kept a small integer (a longer run just re-enters).
   if (loops) declare.push(`let passes = 0; const maxPasses = Math.min(Math.floor(budget / ${length}), 0x40000000);`);
   if (used.size > 0) declare.push(`let ${[...used].map((n) => `${local(n)} = 0`).join(', ')};`);
+  // A32 instructions are 4 bytes apart, so the abort path computes the position from `at`; a T32
+  // access set it before its full-path call (the only call that can throw).
+  const abortState = thumb
+    ? store
+    : `${store} cpu.instructionsRetired = ${retired(0)} + at; cpu.current = (${startPc} + 4 * at) >>> 0; cpu.currentInsn = I[at]; r[15] = (${startPc} + 4 * at + 8) >>> 0;`;
   const source = [
-    '"use strict"; return function a32Block(cpu, r, words, budget, H, I) {',
+    `"use strict"; return function ${thumb ? 't32Block' : 'a32Block'}(cpu, r, words, budget, H, I) {`,
     entryCheck === '' ? '' : `if (${entryCheck}) { r[15] = ${startPc}; cpu.current = ${startPc}; return ${BlockExit.Stale}; }`,
     ...declare,
     load,
@@ -371,9 +457,7 @@ export function compileA32Block(
     loops ? 'for (;;) {' : '',
     ...body,
     loops ? '}' : '',
-    accesses
-      ? `} catch (e) { if (at >= 0) { ${store} cpu.instructionsRetired = ${retired(0)} + at; cpu.current = (${startPc} + 4 * at) >>> 0; cpu.currentInsn = I[at]; r[15] = (${startPc} + 4 * at + 8) >>> 0; } throw e; }`
-      : '',
+    accesses ? `} catch (e) { if (at >= 0) { ${abortState} } throw e; }` : '',
     '};',
   ].join('\n');
   let run = functions.get(source);

@@ -18,8 +18,12 @@ import type { T32Instruction } from '../../decode/t32/instruction';
 import { T32Op } from '../../decode/t32/instruction';
 import type { A32Cpu } from '../a32/cpu';
 import { HANDLERS as A32_HANDLERS } from '../a32/handlers';
-import type { CodePageSource } from '../code-page';
+import { BlockExit, type CompiledA32Block } from '../a32/block-compiler';
+import type { Handler } from '../a32/handlers-alu';
+import type { CodePageSource, HostCodePage } from '../code-page';
+import { compileT32Block, PAGE_HALFWORDS } from './block-compiler';
 import { t32Handlers, type T32Handler } from './handlers';
+import { itAdvance } from './it-state';
 
 const CACHE_SIZE = 1 << 13;
 const CACHE_MASK = CACHE_SIZE - 1;
@@ -35,10 +39,7 @@ const UNDEFINED_HANDLER = A32Op.Undefined;
 /** CPSR IT[1:0] (bits 26:25) and IT[7:2] (bits 15:10). */
 const IT_BITS = (3 << 25) | (0x3f << 10);
 
-/** ITAdvance(): the next ITSTATE after an instruction of the block. */
-export function itAdvance(it: number): number {
-  return (it & 7) === 0 ? 0 : ((it & 0xe0) | ((it << 1) & 0x1f)) & 0xff;
-}
+export { itAdvance };
 
 /**
  * How an instruction relates to the run of instructions `runBlock` executes from one translated
@@ -56,7 +57,38 @@ function flowOf(insn: T32Instruction): number {
   return op < A32Op.Branch ? Flow.Straight : Flow.Ends;
 }
 
+function isStraight(insn: T32Instruction): boolean {
+  return flowOf(insn) === Flow.Straight;
+}
+
+function handlerOf(insn: T32Instruction): Handler {
+  return HANDLERS[insn.kind === 'ok' ? insn.op : UNDEFINED_HANDLER] as Handler;
+}
+
+/** Block entries before a run is compiled, as for A32 (compiling costs far more than interpreting once). */
+const HOT_ENTRIES = 16;
+const NOT_COMPILABLE = 255;
+
+/** Compiled T32 blocks of one code page, by entry halfword, for code mapped at VA `va` (PCs are compiled in). */
+class T32PageBlocks {
+  readonly compiled: (CompiledA32Block | undefined)[] = new Array<CompiledA32Block | undefined>(PAGE_HALFWORDS);
+  /** Entries seen per halfword until the block there is compiled; NOT_COMPILABLE once it cannot be. */
+  readonly heat = new Uint8Array(PAGE_HALFWORDS);
+
+  constructor(readonly va: number) {}
+}
+
+/**
+ * Compiled blocks per code page, shared by every CPU on the same memory as A32's are (HostCodePage
+ * has a slot per instruction set for A32 and A64 records; T32 keeps its own map).
+ */
+const pageBlocks = new WeakMap<HostCodePage, T32PageBlocks>();
+
 export class T32Executor {
+  /** The last page `blocksOf` returned, so a loop in one page skips the map lookup. */
+  private lastHost: HostCodePage | null = null;
+  private lastBlocks: T32PageBlocks | null = null;
+
   private readonly cache: T32Instruction[];
   private readonly handlers = new Uint8Array(CACHE_SIZE);
   private readonly flows = new Uint8Array(CACHE_SIZE);
@@ -64,6 +96,18 @@ export class T32Executor {
   constructor() {
     const sentinel = decodeT32(0xffff, 0xffff);
     this.cache = new Array<T32Instruction>(CACHE_SIZE).fill(sentinel);
+  }
+
+  /** The compiled blocks of `host` mapped at `va` (a page mapped at another VA starts afresh). */
+  private blocksOf(host: HostCodePage, va: number): T32PageBlocks {
+    let blocks = this.lastHost === host ? this.lastBlocks! : pageBlocks.get(host);
+    if (blocks === undefined || blocks.va !== va) {
+      blocks = new T32PageBlocks(va);
+      pageBlocks.set(host, blocks);
+    }
+    this.lastHost = host;
+    this.lastBlocks = blocks;
+    return blocks;
   }
 
   /** Execute one T32 instruction at `cpu.r[15]`. */
@@ -106,6 +150,8 @@ export class T32Executor {
    * does): until one leaves the page or T32 state, is not Straight or a Branch, or the budget
    * ends. Each halfword is still read from the page and checked against its decoded record, so
    * code written meanwhile is seen. Does exactly what `step` would, instruction by instruction.
+   * Block entries (the run's start and branch targets) outside an IT block run the compiled
+   * block there, or count towards compiling it (src/exec/t32/block-compiler.ts).
    */
   runBlock(cpu: A32Cpu, source: CodePageSource, end: number): void {
     const r = cpu.r;
@@ -118,9 +164,37 @@ export class T32Executor {
     }
     const words = host.words;
     const pageBase = (pc & ~0xfff) >>> 0;
+    const blocks = this.blocksOf(host, pageBase);
     const cache = this.cache;
+    let entry = true;
     for (;;) {
       const off = pc & 0xfff;
+      if (entry && (cpu.psrRest & IT_BITS) === 0) {
+        const h = off >>> 1;
+        const block = blocks.compiled[h];
+        if (block !== undefined) {
+          if (end - cpu.instructionsRetired >= block.length) {
+            cpu.compiledBlockEntries++;
+            const exit = block.run(cpu, r, words, end - cpu.instructionsRetired, block.handlers, block.insns);
+            if (exit === BlockExit.Leave) return;
+            if (exit === BlockExit.Stale) {
+              blocks.compiled[h] = undefined;
+              blocks.heat[h] = 0;
+            }
+            pc = r[15];
+            if (((pc & ~0xfff) >>> 0) !== pageBase || cpu.instructionsRetired >= end) return;
+            continue;
+          }
+        } else if (blocks.heat[h] < NOT_COMPILABLE && ++blocks.heat[h] >= HOT_ENTRIES) {
+          const compiled = compileT32Block(words, pageBase, h, isStraight, handlerOf);
+          if (compiled === null) blocks.heat[h] = NOT_COMPILABLE;
+          else {
+            blocks.compiled[h] = compiled;
+            continue;
+          }
+        }
+      }
+      entry = false;
       const first = words[off >>> 2];
       const hw1 = off & 2 ? first >>> 16 : first & 0xffff;
       const wide = hw1 >>> 11 >= 0b11101;
@@ -159,6 +233,7 @@ export class T32Executor {
         if (cpu.branched) {
           if (flow !== Flow.Branch) return;
           pc = r[15];
+          entry = true;
         } else {
           pc = pc + insn.length;
           r[15] = pc;
