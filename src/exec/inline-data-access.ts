@@ -193,3 +193,67 @@ export function inlineStore(va: string, bytes: 1 | 2 | 4 | 8, lo: string, hi: st
   const set = bytes === 8 ? `${putValue(lo, '_x', 4)} ${putValue(hi!, '_x + 4', 4)}` : putValue(lo, '_x', bytes);
   return `{ ${probe(va, bytes, true, vaIsUint32)} if (_w >= 0) { ${countHit(bytes === 8 ? 2 : 1)} DLS[_w] = ${WRITTEN}; const _D = DLD, _x = (_w << DS) + (_o & DM); ${set} } else { ${slowPath(slow)} } }`;
 }
+
+// ---- A64: the VA as two int32 halves ----
+
+/**
+ * The probe for an A64 VA held as int32 halves (`lo`, and `hi` signed), without double arithmetic
+ * on a hit (a double VA's `& 4095`, scaling and slot index were a third of the A64 load/store
+ * loop): the page is hi * 2^20 + (lo >>> 12), exactly the fill's (va - (va & 4095)) / 4096, and
+ * the slot index and page offset come from `lo` alone. A VA beyond +-2^53, which the full path
+ * faults on, has a page below -2^41 or at least 2^41, which no slot holds: it always misses.
+ */
+function probeHalves(lo: string, hi: string, bytes: number, store: boolean): string {
+  const lineOk = store ? `(_S[_i] & ${EXCLUSIVE}) !== 0` : '_S[_i] !== 0';
+  return [
+    `const _o = ${lo} & 4095, _p = ${hi} * 1048576 + (${lo} >>> 12), _q = ${store ? 'dW' : 'dR'} + ((${lo} >>> 12) & 255); let _w = -1, _s = 0;`,
+    `if (DT[_q] === _p && (DF[_q] & ${CACHEABLE}) !== 0${bytes > 1 ? ` && (_o & ${bytes - 1}) === 0` : ''}) {`,
+    `const _ln = DP[_q] + (_o >>> DS), _T = DLT, _S = DLS, _h = _ln & ${WAY_HINTS - 1}, _i0 = DLI[_h]; _s = _ln & DSM;`,
+    `if (_T[_i0] === _ln && ${lineOk.replaceAll('_i', '_i0')}) _w = _i0;`,
+    `else { const _b = _s * DWY; for (let _i = _b; _i < _b + DWY; _i++) if (_T[_i] === _ln && ${lineOk}) { _w = _i; DLI[_h] = _i; break; } } }`,
+  ].join(' ');
+}
+
+/** One A64 element of `bytes` at byte `x` of the hit line: loaded into `lo` (and `hi` for 8), or stored from them. */
+function elementCode(write: boolean, bytes: 1 | 2 | 4 | 8, x: string, lo: string, hi: string | null): string {
+  if (write) return bytes === 8 ? `${putValue(lo, x, 4)} ${putValue(hi!, `${x} + 4`, 4)}` : putValue(lo, x, bytes);
+  return bytes === 8 ? `${lo} = ${bytesValue(4, x)}; ${hi} = ${bytesValue(4, `${x} + 4`)};` : `${lo} = ${bytesValue(bytes, x)};`;
+}
+
+/** One element an A64 access or pair moves: its int32 value halves (`hi` for 8 bytes) and its full-path statement. */
+export interface A64Element {
+  readonly lo: string;
+  readonly hi: string | null;
+  readonly slow: string;
+}
+
+/**
+ * An A64 load (`write` false) or store of `bytes` at the VA whose halves are `lo`/`hi` (int32
+ * expressions without side effects), as `inlineLoad`/`inlineStore`: a hit where the probe finds
+ * the line, the element's `slow` statement otherwise.
+ */
+export function inlineAccessA64(write: boolean, lo: string, hi: string, bytes: 1 | 2 | 4 | 8, e: A64Element): string {
+  return `{ ${probeHalves(lo, hi, bytes, write)} ${accessTail(write, bytes, e)} }`;
+}
+
+/** After `probeHalves`: the hit (counts, store state, the element) or the full path. */
+function accessTail(write: boolean, bytes: 1 | 2 | 4 | 8, e: A64Element): string {
+  const hit = `${countHit(bytes === 8 ? 2 : 1)} ${write ? `DLS[_w] = ${WRITTEN};` : ''} const _x = (_w << DS) + (_o & DM); ${elementCode(write, bytes, '_x', e.lo, e.hi)}`;
+  return `if (_w >= 0) { const _D = DLD; ${hit} } else { ${slowPath(e.slow)} }`;
+}
+
+/**
+ * An A64 pair (LDP/STP, C6.2): element `first` at the VA `lo`/`hi`, then `second` at VA + bytes,
+ * whose halves `lo2` and `hi2` are evaluated only when needed (`hi2` may read `_l2`, the low half). When the first hits and the second lies in the same line, the second is a
+ * hit on that line too, which the full path would find as its set's most recent (no LRU stamp)
+ * and, for a store, already Exclusive: one probe counts both.
+ */
+export function inlinePairA64(write: boolean, lo: string, hi: string, lo2: string, hi2: string, bytes: 1 | 2 | 4 | 8, first: A64Element, second: A64Element): string {
+  const per = bytes === 8 ? 2 : 1;
+  const both = `${countHit(2 * per)} ${write ? `DLS[_w] = ${WRITTEN};` : ''} const _D = DLD, _x = (_w << DS) + (_o & DM); ${elementCode(write, bytes, '_x', first.lo, first.hi)} ${elementCode(write, bytes, `_x + ${bytes}`, second.lo, second.hi)}`;
+  return [
+    `{ ${probeHalves(lo, hi, bytes, write)}`,
+    `if (_w >= 0 && (_o & DM) + ${2 * bytes} <= DM + 1) { ${both} }`,
+    `else { ${accessTail(write, bytes, first)} { const _l2 = ${lo2}, _h2 = ${hi2}; ${inlineAccessA64(write, '_l2', '_h2', bytes, second)} } } }`,
+  ].join(' ');
+}

@@ -35,7 +35,7 @@
  * request: back to the run loop) or Stale (a word changed: PC is that instruction, drop the block).
  */
 import { A64Op, AddrMode, RegIndex, type A64Instruction } from '../../decode/a64/instruction';
-import { blockFactoryArguments, INLINE_ACCESS_SPILL, inlineAccessPrologue, inlineAccessReload, inlineLoad, inlineStore } from '../inline-data-access';
+import { blockFactoryArguments, INLINE_ACCESS_SPILL, inlineAccessA64, inlineAccessPrologue, inlineAccessReload, inlinePairA64, type A64Element } from '../inline-data-access';
 
 export const BlockExit = { Leave: 0, Continue: 1, Stale: 2 } as const;
 
@@ -142,6 +142,17 @@ function conditionExpression(L: Locals, cond: number): string | null {
 /** Carry out of bit 31 of a + b + carry-in, from a, b and the int32 sum r: majority(a, b, NOT r). */
 function carryOut(a: string, b: string, r: string): string {
   return `(((${a} & ${b}) | ((${a} | ${b}) & ~${r})) >>> 31)`;
+}
+
+/**
+ * Carry out of bit 31 of the int32 sum r = a + b + carry-in, where carry-in is the constant '0' or
+ * '1': r < a (unsigned) without carry-in, r <= a with it; one compare instead of the majority
+ * function (which `carryOut` keeps for a carry-in known only at run time).
+ */
+function lowCarry(a: string, r: string, carry: string): string {
+  if (carry === '0') return `((${r} >>> 0) < (${a} >>> 0) ? 1 : 0)`;
+  if (carry === '1') return `((${r} >>> 0) <= (${a} >>> 0) ? 1 : 0)`;
+  return '';
 }
 
 /**
@@ -338,11 +349,6 @@ function inlineCode(L: Locals, i: A64Instruction): string | null {
 const VA_HIGH_LIMIT = 0x200000;
 
 /**
- * The value of a load of 2^size bytes at `va` into consts `${v}l`/`${v}h` (register halves), through
- * the executor's memory `M` with the calls `A64Cpu.load` makes: one read8/read16/read32, or two
- * read32s low word first; LDRS/LDRSW sign-extend to 32 or 64 bits (sf) (C6.2 "LDRSB (immediate)").
- */
-/**
  * Around the full-path call of an inline access: the block puts the instruction's PC and its
  * not-yet-added retirements there (`A64Cpu.retiredNow`), so what the call reaches (the caches, an
  * observer of loads) sees the exact position; an abort's exit clears the bias in the shared tail.
@@ -350,26 +356,39 @@ const VA_HIGH_LIMIT = 0x200000;
 const AT = '/*at*/';
 const DONE = '/*done*/';
 
-function loadValue(v: string, va: string, size: number, signed: boolean, sf: number): string {
-  if (size === 3) {
-    const call = `${AT} ${v}l = M.read32(${va}) | 0; ${v}h = M.read32(${va} + 4) | 0; ${DONE}`;
-    return `let ${v}l = 0, ${v}h = 0; ${inlineLoad(va, 8, `${v}l`, `${v}h`, call, false)}`;
-  }
-  const read = size === 0 ? 'read8' : size === 1 ? 'read16' : 'read32';
-  const load = `let ${v}r = 0; ${inlineLoad(va, (1 << size) as 1 | 2 | 4, `${v}r`, null, `${AT} ${v}r = M.${read}(${va}) | 0; ${DONE}`, false)}`;
-  if (!signed) return `${load} const ${v}l = ${v}r, ${v}h = 0;`;
-  const ext = size === 0 ? `(${v}r << 24) >> 24` : size === 1 ? `(${v}r << 16) >> 16` : `${v}r`;
-  return `${load} const ${v}l = ${ext}, ${v}h = ${sf ? `${v}l >> 31` : '0'};`;
+/** The VA of halves sl/sh plus `plus` bytes as the double the executor's memory takes. */
+function vaOf(plus: number): string {
+  return `sh * ${TWO32} + (sl >>> 0)${plus ? ` + ${plus}` : ''}`;
 }
 
-/** A store of the low 2^size bytes of register t at `va`, with the calls `A64Cpu.store` makes. */
-function storeValue(L: Locals, t: number, va: string, size: number): string {
-  switch (size) {
-    case 0: return inlineStore(va, 1, L.lo(t), null, `${AT} M.write8(${va}, ${L.lo(t)} & 0xff); ${DONE}`, false);
-    case 1: return inlineStore(va, 2, L.lo(t), null, `${AT} M.write16(${va}, ${L.lo(t)} & 0xffff); ${DONE}`, false);
-    case 2: return inlineStore(va, 4, L.lo(t), null, `${AT} M.write32(${va}, ${L.lo(t)} >>> 0); ${DONE}`, false);
-    default: return inlineStore(va, 8, L.lo(t), L.hi(t), `${AT} M.write32(${va}, ${L.lo(t)} >>> 0); M.write32(${va} + 4, ${L.hi(t)} >>> 0); ${DONE}`, false);
+/**
+ * One element of an access of 2^size bytes at VA sl/sh + `plus`: the halves it moves (`${v}l`/`${v}h`
+ * for a load, register t's for a store) and its full-path statement, with the calls `A64Cpu.load`
+ * and `A64Cpu.store` make: one read8/read16/read32 or write, or two 32-bit ones low word first.
+ * `check`: the first element's full path first faults on a VA beyond +-2^53 as `address` does (an
+ * inline hit proves the VA representable, see `inlineAccessA64`).
+ */
+function element(L: Locals, write: boolean, v: string, t: number, size: number, plus: number, check: string): A64Element {
+  const va = `const va = ${vaOf(plus)};`;
+  if (write) {
+    const lo = L.lo(t);
+    const call = size === 0 ? `M.write8(va, ${lo} & 0xff);` : size === 1 ? `M.write16(va, ${lo} & 0xffff);` : size === 2 ? `M.write32(va, ${lo} >>> 0);` : `M.write32(va, ${lo} >>> 0); M.write32(va + 4, ${L.hi(t)} >>> 0);`;
+    return { lo, hi: size === 3 ? L.hi(t) : null, slow: `${check} ${va} ${AT} ${call} ${DONE}` };
   }
+  if (size === 3) return { lo: `${v}l`, hi: `${v}h`, slow: `${check} ${va} ${AT} ${v}l = M.read32(va) | 0; ${v}h = M.read32(va + 4) | 0; ${DONE}` };
+  const read = size === 0 ? 'read8' : size === 1 ? 'read16' : 'read32';
+  return { lo: `${v}r`, hi: null, slow: `${check} ${va} ${AT} ${v}r = M.${read}(va) | 0; ${DONE}` };
+}
+
+/** Declarations of a load's raw halves, and after the access its register halves ${v}l/${v}h, sign- or zero-extended (LDRS/LDRSW to 32 or 64 bits by sf, C6.2 "LDRSB (immediate)"). */
+function loadDeclare(v: string, size: number): string {
+  return size === 3 ? `let ${v}l = 0, ${v}h = 0;` : `let ${v}r = 0;`;
+}
+function loadExtend(v: string, size: number, signed: boolean, sf: number): string {
+  if (size === 3) return '';
+  if (!signed) return `const ${v}l = ${v}r, ${v}h = 0;`;
+  const ext = size === 0 ? `(${v}r << 24) >> 24` : size === 1 ? `(${v}r << 16) >> 16` : `${v}r`;
+  return `const ${v}l = ${ext}, ${v}h = ${sf ? `${v}l >> 31` : '0'};`;
 }
 
 /**
@@ -379,50 +398,59 @@ function storeValue(L: Locals, t: number, va: string, size: number): string {
  * executor's order: address (a VA beyond 2^53 faults as `address` does), every access, then the
  * register writes (so an access that aborts changes no register), then the writeback, which wins
  * over a loaded register equal to the base as in `A64Cpu.writeback`. LDTR/STTR, exclusives,
- * acquire/release and prefetches stay with `execute`. The code may throw MemoryAbort; the caller
- * wraps it.
+ * acquire/release and prefetches stay with `execute`. The address stays two int32 halves sl/sh;
+ * only a full-path call makes the double. The code may throw MemoryAbort; the caller wraps it.
  */
 function memoryCode(L: Locals, i: A64Instruction, pc: number): string | null {
   const op = i.op;
   const mode = i.variant;
-  if (op === Op.LDR_LIT || op === Op.LDRSW_LIT) {
-    // C6.2 "LDR (literal)": address = PC + offset, no writeback.
-    return `${loadValue('t', `${pc + i.imm}`, i.size, op === Op.LDRSW_LIT, 1)} ${L.set(i.xd, 'tl', 'th')}`;
-  }
+  const out: string[] = [];
+  const write = op === Op.STR || op === Op.STP;
+  const literal = op === Op.LDR_LIT || op === Op.LDRSW_LIT;
   const single = op === Op.LDR || op === Op.LDRS || op === Op.STR;
   const pair = op === Op.LDP || op === Op.LDPSW || op === Op.STP;
-  if (single && !(mode === Mode.OFFSET || mode === Mode.UNSCALED || mode === Mode.PRE_INDEX || mode === Mode.POST_INDEX || mode === Mode.REGISTER)) return null;
-  if (pair && !(mode === Mode.OFFSET || mode === Mode.NON_TEMPORAL || mode === Mode.PRE_INDEX || mode === Mode.POST_INDEX)) return null;
-  if (!single && !pair) return null;
-  const write = op === Op.STR || op === Op.STP;
   const imm = i.imm | 0;
   const immHi = imm < 0 ? -1 : 0;
-  const out: string[] = [`const bal = ${L.lo(i.xn)}, bah = ${L.hi(i.xn)};`];
-  // The address: base + offset, or the base itself for post-index (C6.2 "LDR (immediate)").
-  if (mode === Mode.REGISTER) {
-    out.push(extendCode(L, i.xm, i.shiftType, i.shiftAmount));
-    out.push(`const sl = (bal + bl) | 0; const sh = ${sum('bah', 'bh', carryOut('bal', 'bl', 'sl'))};`);
-  } else if (mode === Mode.POST_INDEX || imm === 0) {
-    out.push('const sl = bal, sh = bah;');
+  if (literal) {
+    // C6.2 "LDR (literal)": address = PC + offset, no writeback.
+    const target = pc + i.imm;
+    out.push(`const sl = ${target | 0}, sh = ${Math.floor(target / TWO32) | 0};`);
   } else {
-    out.push(`const sl = (bal + ${imm}) | 0; const sh = ${sum('bah', `${immHi}`, carryOut('bal', `${imm}`, 'sl'))};`);
+    if (single && !(mode === Mode.OFFSET || mode === Mode.UNSCALED || mode === Mode.PRE_INDEX || mode === Mode.POST_INDEX || mode === Mode.REGISTER)) return null;
+    if (pair && !(mode === Mode.OFFSET || mode === Mode.NON_TEMPORAL || mode === Mode.PRE_INDEX || mode === Mode.POST_INDEX)) return null;
+    if (!single && !pair) return null;
+    out.push(`const bal = ${L.lo(i.xn)}, bah = ${L.hi(i.xn)};`);
+    // The address: base + offset, or the base itself for post-index (C6.2 "LDR (immediate)").
+    if (mode === Mode.REGISTER) {
+      out.push(extendCode(L, i.xm, i.shiftType, i.shiftAmount));
+      out.push(`const sl = (bal + bl) | 0; const sh = ${sum('bah', 'bh', lowCarry('bal', 'sl', '0'))};`);
+    } else if (mode === Mode.POST_INDEX || imm === 0) {
+      out.push('const sl = bal, sh = bah;');
+    } else {
+      out.push(`const sl = (bal + ${imm}) | 0; const sh = ${sum('bah', `${immHi}`, lowCarry('bal', 'sl', '0'))};`);
+    }
   }
-  out.push(`if (sh >= ${VA_HIGH_LIMIT} || sh < ${-VA_HIGH_LIMIT}) cpu.unrepresentable(sl >>> 0, sh >>> 0, ${write});`);
-  out.push(`const va = sh * ${TWO32} + (sl >>> 0);`);
-  const bytes = 1 << i.size;
-  if (op === Op.STR) out.push(storeValue(L, i.xd, 'va', i.size));
-  else if (op === Op.STP) out.push(storeValue(L, i.xd, 'va', i.size), storeValue(L, i.xa, `va + ${bytes}`, i.size));
-  else {
-    const signed = op === Op.LDRS || op === Op.LDPSW;
-    out.push(loadValue('t', 'va', i.size, signed, i.sf));
-    if (pair) out.push(loadValue('u', `va + ${bytes}`, i.size, signed, i.sf));
-    out.push(L.set(i.xd, 'tl', 'th'));
-    if (pair) out.push(L.set(i.xa, 'ul', 'uh'));
+  const check = literal ? '' : `if (sh >= ${VA_HIGH_LIMIT} || sh < ${-VA_HIGH_LIMIT}) cpu.unrepresentable(sl >>> 0, sh >>> 0, ${write});`;
+  const size = i.size;
+  const bytes = (1 << size) as 1 | 2 | 4 | 8;
+  const first = element(L, write, 't', i.xd, size, 0, check);
+  if (!write) out.push(loadDeclare('t', size), pair ? loadDeclare('u', size) : '');
+  if (pair) {
+    const second = element(L, write, 'u', i.xa, size, bytes, '');
+    out.push(inlinePairA64(write, 'sl', 'sh', `(sl + ${bytes}) | 0`, `(_l2 >>> 0) < (sl >>> 0) ? (sh + 1) | 0 : sh`, bytes, first, second));
+  } else {
+    out.push(inlineAccessA64(write, 'sl', 'sh', bytes, first));
+  }
+  if (!write) {
+    const signed = op === Op.LDRS || op === Op.LDPSW || op === Op.LDRSW_LIT;
+    const sf = literal ? 1 : i.sf;
+    out.push(loadExtend('t', size, signed, sf), L.set(i.xd, 'tl', 'th'));
+    if (pair) out.push(loadExtend('u', size, signed, sf), L.set(i.xa, 'ul', 'uh'));
   }
   // Writeback: base + offset (pre-index: the address), applied after the register writes.
-  if (mode === Mode.PRE_INDEX) out.push(L.set(i.xn, 'sl', 'sh'));
-  else if (mode === Mode.POST_INDEX) {
-    out.push(`const wl = (bal + ${imm}) | 0;`, L.set(i.xn, 'wl', sum('bah', `${immHi}`, carryOut('bal', `${imm}`, 'wl'))));
+  if (mode === Mode.PRE_INDEX && !literal) out.push(L.set(i.xn, 'sl', 'sh'));
+  else if (mode === Mode.POST_INDEX && !literal) {
+    out.push(`const wl = (bal + ${imm}) | 0;`, L.set(i.xn, 'wl', sum('bah', `${immHi}`, lowCarry('bal', 'wl', '0'))));
   }
   return out.join(' ');
 }
@@ -592,13 +620,16 @@ export function compileA64Block(
   }
   body.push(`let ${['s = 0', ...load].join(', ')};`);
   if (hasAccess) body.push('const M = cpu.memory;', inlineAccessPrologue('M', null));
-  if (writesMemory) body.push('let xk = 0, xr = 0, xc = 0, xe = null;', 'exit: {');
+  // MC: a call (a handler or an access's full path) may have changed memory or raised attention
+  // since the words were last all seen unchanged; an inline hit changes neither (it writes the L1
+  // line, not the memory fetches read, and calls nothing), so the checks below test MC first.
+  if (writesMemory) body.push(`let xk = 0, xr = 0, xc = 0, xe = null, MC = ${loops ? 1 : 0};`, 'exit: {');
   if (loops) body.push('for (;;) {');
   for (let k = 0; k < length; k++) {
     const st = steps[k];
     // After a call or access (in this pass, or the last one for a loop) memory may have changed.
     if (writesMemory && (loops || k > firstWriter)) {
-      body.push(`if (words[${st.off}] !== ${st.insn.word >>> 0}) ${exitAt(k, pending, 0)}`);
+      body.push(`if (MC !== 0 && words[${st.off}] !== ${st.insn.word >>> 0}) ${exitAt(k, pending, 0)}`);
     }
     if (st.inline !== null) {
       body.push(`{ ${st.inline} }`);
@@ -612,11 +643,11 @@ export function compileA64Block(
       // accesses come first) and is routed as the generic path routes it; a stop requested by
       // the access ends the block after this instruction, as the generic path's attention check.
       const position = `cpu.curPc = ${st.pc}; cpu.curWord = ${st.insn.word | 0}; cpu.retiredBias = ${loops && !hasCall ? 's + ' : ''}${pending};`;
-      const access = st.access.replaceAll(AT, position).replaceAll(DONE, 'cpu.retiredBias = 0;');
+      const access = st.access.replaceAll(AT, position).replaceAll(DONE, 'cpu.retiredBias = 0; MC = 1;');
       body.push(`try { ${access} } catch (e) ${exitAt(k + 1, pending, 1, ' xe = e;')}`);
       for (const r of st.writes) dirty.add(r);
       pending++;
-      body.push(`if (cpu.attention !== 0) ${exitAt(k + 1, pending, 2)}`);
+      body.push(`if (MC !== 0 && cpu.attention !== 0) ${exitAt(k + 1, pending, 2)}`);
       continue;
     }
     const branch = st.branch;
@@ -630,6 +661,9 @@ export function compileA64Block(
         // Taken: another pass if the budget covers it, else leave at the target (the loop start).
         // One exit for both ways out, so its code has type feedback once either has run.
         body.push(`${hasCall ? retire() : ''}s += ${length};`);
+        // The next pass checks no word while every word is still the one compiled (a loop with
+        // calls keeps checking: each pass calls).
+        if (writesMemory && !hasCall) body.push(`if (MC !== 0 && ${steps.map((x) => `words[${x.off}] === ${x.insn.word >>> 0}`).join(' && ')}) MC = 0;`);
         pending = 0;
         if (branch.taken === null) body.push(`if (budget - s >= ${length}) continue; cpu.pc = ${branch.target};`);
         else body.push(`const taken = ${branch.taken}; if (taken && budget - s >= ${length}) continue; cpu.pc = taken ? ${branch.target} : ${next};`);
@@ -655,7 +689,7 @@ export function compileA64Block(
     }
     // A Straight instruction falls through unless it raised an exception (PC moved).
     body.push(`if (cpu.pc !== ${st.pc + 4}) return ${result(steps1, BlockExit.Leave)};`);
-    body.push(reload);
+    body.push(reload, 'MC = 1;');
     if (hasAccess) body.push(inlineAccessReload(null));
   }
   if (!ended) {
