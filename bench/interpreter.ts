@@ -34,8 +34,11 @@ function loopImage(loop: BenchLoop): Uint8Array {
   return new Uint8Array(code.buffer);
 }
 
-/** Guest instructions per second of one run of `iterations` passes, and the registers it left. */
-function runLoop(loop: BenchLoop, iterations: number): { rate: number; registers: number[] } {
+/**
+ * Guest instructions per second of one run of `iterations` passes (by wall time, and by this
+ * process's CPU time), and the registers it left.
+ */
+function runLoop(loop: BenchLoop, iterations: number): { rate: number; cpuRate: number; registers: number[] } {
   const isa = loop.isa as 'a32' | 'a64';
   const words = loop.words;
   const machine = new Machine({ preset: isa === 'a32' ? 'cubietruck' : 'qemu-cortex-a53', isa, policy: 'passthrough', guestRamBytes: 32 * 2 ** 20 });
@@ -50,14 +53,35 @@ function runLoop(loop: BenchLoop, iterations: number): { rate: number; registers
   setGuestRegister(vcpu, 0, iterations);
   setGuestRegister(vcpu, 1, BUFFER + BENCH_BUFFER_BIAS);
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const run = machine.run(vcpu, iterations * words.length + 100);
+  const cpu = process.cpuUsage(c0);
   const ms = performance.now() - t0;
-  return { rate: (run.instructions / ms) * 1000, registers: Array.from({ length: 8 }, (_, r) => guestRegister(vcpu, r)) };
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  return { rate: (run.instructions / ms) * 1000, cpuRate: (run.instructions / cpuMs) * 1000, registers: Array.from({ length: 8 }, (_, r) => guestRegister(vcpu, r)) };
 }
 
 /** `registerFold` of the registers a loop leaves after `iterations` passes (to check QEMU's run of the same loop). */
 export function loopRegisterFold(loop: BenchLoop, iterations: number): number {
   return registerFold(runLoop(loop, iterations).registers);
+}
+
+/**
+ * Instructions per second of `loop` over those of `base` (t32-alu over a32-alu): runs of the two
+ * alternate, each rate is the best of `runs` by CPU time, so load from other work on the machine
+ * (which stretches wall time, and differently from one run to the next) mostly drops out.
+ */
+export function relativeRate(loop: string, base: string, runs = 7, iterations = 4_000_000): number {
+  const [a, b] = [loop, base].map((name) => BENCH_LOOPS.find((l) => l.name === name)!);
+  let bestA = 0;
+  let bestB = 0;
+  runLoop(a, 20_000);
+  runLoop(b, 20_000);
+  for (let i = 0; i < runs; i++) {
+    bestA = Math.max(bestA, runLoop(a, iterations).cpuRate);
+    bestB = Math.max(bestB, runLoop(b, iterations).cpuRate);
+  }
+  return bestA / bestB;
 }
 
 /** Each timed run lasts about this long, so start-up and V8's tiering are noise, as for QEMU's runs. */

@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { benchCache } from './cache';
-import { benchInterpreter, loopRegisterFold } from './interpreter';
+import { benchInterpreter, loopRegisterFold, relativeRate } from './interpreter';
 import { benchMmu } from './mmu';
 import { benchLockstep } from './lockstep';
 import { benchReport } from './report';
@@ -88,11 +88,11 @@ if (want('throughput')) {
       const ratio = r.instructionsPerSecond / s;
       add(`${r.name} setway/qemu-system`, ratio, 'ratio', '>= 0.1 (goal 0.3)', ratio >= 0.1);
     }
-    const a32 = ours.find((o) => o.name === 'a32-alu');
-    if (r.name === 't32-alu' && a32 !== undefined) {
-      // Issue 20: a Thumb guest no more than 1.5x slower than an A32 one (the same operations).
-      const ratio = r.instructionsPerSecond / a32.instructionsPerSecond;
-      add('t32-alu / a32-alu setway', ratio, 'ratio', '>= 0.67 (1.5x)', ratio >= 1 / 1.5);
+    if (r.name === 't32-alu' && ours.some((o) => o.name === 'a32-alu')) {
+      // Issue 20: a Thumb guest no more than 1.5x slower than an A32 one (the same operations),
+      // measured by CPU time over alternating runs (the rows above are wall-time medians).
+      const ratio = relativeRate('t32-alu', 'a32-alu');
+      add('t32-alu / a32-alu setway (CPU time, best of 7)', ratio, 'ratio', '>= 0.67 (1.5x)', ratio >= 1 / 1.5);
     }
   }
 }
