@@ -32,6 +32,29 @@ export function t32CodeBytes(code: ArrayLike<number>): number {
   return n;
 }
 
+/**
+ * A case laid out by its generator as a whole image: T32 and A32 instructions, branch tables and
+ * literals, as halfwords in memory order from the sequence's (word-aligned) start. The harness
+ * places the image as data bytes, so both sides see the same bytes at the same offsets; the
+ * sequence ends when execution reaches the end of the image in T32 state. `code` then only lists
+ * the T32 instructions (for reports).
+ */
+export interface T32ImageCase extends ExecCase {
+  readonly image: Uint16Array;
+}
+
+export function isT32ImageCase(c: ExecCase): c is T32ImageCase {
+  return 'image' in c && c.image instanceof Uint16Array;
+}
+
+/** The sequence's code lines: its instructions, or its image as halfwords. */
+function sequenceLines(c: ExecCase): string[] {
+  if (!isT32ImageCase(c)) return Array.from(c.code, (w) => `  ${t32Directive(w)}`);
+  const lines: string[] = [];
+  for (let k = 0; k < c.image.length; k += 16) lines.push(`  .short ${Array.from(c.image.subarray(k, k + 16), hex).join(', ')}`);
+  return lines;
+}
+
 export function harnessSourceT32(cases: readonly ExecCase[]): string {
   const L: string[] = ['.syntax unified', '.arm', '.text', '.globl _start', '_start:'];
   L.push('  ldr r0, =alt_stack_desc', '  mov r1, #0', '  mov r7, #186', '  svc #0');
@@ -92,7 +115,7 @@ export function harnessSourceT32(cases: readonly ExecCase[]): string {
       '.ltorg',
       '.balign 4',
       `seq_${i}:`,
-      ...Array.from(c.code, (w) => `  ${t32Directive(w)}`),
+      ...sequenceLines(c),
       '  mcr p15, 0, r0, c13, c0, 2',
       `  ldr r0, =out_${i}`,
       '  stm r0, {r0-r12}',
@@ -212,5 +235,67 @@ export class T32ScratchMemory extends ScratchMemory {
       throw new MemoryAbort({ kind: 'translation', stage: 1, level: 3, access: 'fetch', va, ipa: va, s1ptw: false });
     }
     return this.halfwords[i];
+  }
+}
+
+/**
+ * The scratch buffer and a T32ImageCase's image at `codeAddress`: fetched as T32 halfwords or A32
+ * words, and readable as data (literal loads and table branches read it, as QEMU reads its text).
+ */
+export class T32ImageMemory extends ScratchMemory {
+  private readonly end: number;
+
+  constructor(
+    initialScratch: Uint8Array,
+    codeAddress: number,
+    private readonly image: Uint16Array,
+  ) {
+    super(initialScratch, codeAddress, new Uint32Array(0));
+    this.end = codeAddress + 2 * image.length;
+  }
+
+  private inImage(va: number, size: number): boolean {
+    return va >= this.codeAddress && va + size <= this.end;
+  }
+
+  private byte(va: number): number {
+    const h = this.image[(va - this.codeAddress) >>> 1];
+    return (va - this.codeAddress) & 1 ? h >>> 8 : h & 0xff;
+  }
+
+  private imageRead(va: number, size: number): number {
+    let v = 0;
+    for (let k = size - 1; k >= 0; k--) v = (v << 8) | this.byte(va + k);
+    return v >>> 0;
+  }
+
+  /** A data read of the image, logged as the scratch buffer's are. */
+  private dataRead(va: number, size: number): number {
+    this.log.push({ address: va, size, write: false });
+    return this.imageRead(va, size);
+  }
+
+  override read8(va: number): number {
+    return this.inImage(va, 1) ? this.dataRead(va, 1) : super.read8(va);
+  }
+  override read16(va: number): number {
+    return this.inImage(va, 2) ? this.dataRead(va, 2) : super.read16(va);
+  }
+  override read32(va: number): number {
+    return this.inImage(va, 4) ? this.dataRead(va, 4) : super.read32(va);
+  }
+
+  override fetch16(va: number): number {
+    if (va % 2 !== 0 || !this.inImage(va, 2)) return this.refuseFetch(va, 2);
+    return this.imageRead(va, 2);
+  }
+  override fetch32(va: number): number {
+    if (va % 4 !== 0 || !this.inImage(va, 4)) return this.refuseFetch(va, 4);
+    return this.imageRead(va, 4);
+  }
+
+  private refuseFetch(va: number, size: number): never {
+    this.outside ??= { address: va, size, write: false };
+    throw new MemoryAbort({ kind: 'translation', stage: 1, level: 3, access: 'fetch', va, ipa: va, s1ptw: false });
   }
 }
