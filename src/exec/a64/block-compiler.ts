@@ -86,9 +86,14 @@ const DISCARD = RegIndex.DISCARD;
 const ZR = RegIndex.ZR;
 const TWO32 = 4294967296;
 
-/** Carry out of bit 31 of a + b + carry-in, from a, b and the int32 sum r: majority(a, b, NOT r). */
+/** Carry out of bit 31 of a + b + carry-in, from a, b and the int32 sum r: majority(a, b, NOT r), in bit 31. */
+function carrySign(a: string, b: string, r: string): string {
+  return `((${a} & ${b}) | ((${a} | ${b}) & ~${r}))`;
+}
+
+/** The same carry as 0/1. */
 function carryOut(a: string, b: string, r: string): string {
-  return `(((${a} & ${b}) | ((${a} | ${b}) & ~${r})) >>> 31)`;
+  return `(${carrySign(a, b, r)} >>> 31)`;
 }
 
 /**
@@ -175,12 +180,12 @@ function addCode(L: Locals, n: number, carry: string, sf: number, setFlags: bool
   if (sf) {
     out.push(`const al = ${L.lo(n)}, ah = ${L.hi(n)};`, `const rl = ${sum('al', 'bl', carry)};`, `const rh = ${sum('ah', 'bh', low('al'))};`);
     out.push(L.set(d, 'rl', 'rh'));
-    if (setFlags && pending) out.push(L.setPendingFlags('q0 = rl; q1 = rh; q2 = ah; q3 = bh;', { n: 'q1 >>> 31', z: '(q0 | q1) === 0 | 0', zero: '(q0 | q1) === 0', c: carryOut('q2', 'q3', 'q1'), v: '((q2 ^ q1) & (q3 ^ q1)) >>> 31' }));
+    if (setFlags && pending) out.push(L.setPendingFlags('q0 = rl; q1 = rh; q2 = ah; q3 = bh;', { n: 'q1', zero: '(q0 | q1) === 0', c: carrySign('q2', 'q3', 'q1'), v: '((q2 ^ q1) & (q3 ^ q1))' }));
     else if (setFlags) out.push(L.setFlags('rh >>> 31', '(rl | rh) === 0 | 0', carryOut('ah', 'bh', 'rh'), '((ah ^ rh) & (bh ^ rh)) >>> 31'));
   } else {
     out.push(`const al = ${L.lo(n)};`, `const rl = ${sum('al', 'bl', carry)};`);
     out.push(L.set(d, 'rl', '0'));
-    if (setFlags && pending) out.push(L.setPendingFlags('q0 = rl; q2 = al; q3 = bl;', { n: 'q0 >>> 31', z: 'q0 === 0 | 0', zero: 'q0 === 0', c: carryOut('q2', 'q3', 'q0'), v: '((q2 ^ q0) & (q3 ^ q0)) >>> 31' }));
+    if (setFlags && pending) out.push(L.setPendingFlags('q0 = rl; q2 = al; q3 = bl;', { n: 'q0', zero: 'q0 === 0', c: carrySign('q2', 'q3', 'q0'), v: '((q2 ^ q0) & (q3 ^ q0))' }));
     else if (setFlags) out.push(L.setFlags('rl >>> 31', 'rl === 0 | 0', carryOut('al', 'bl', 'rl'), '((al ^ rl) & (bl ^ rl)) >>> 31'));
   }
   return out.join(' ');
@@ -193,8 +198,8 @@ function logicCode(L: Locals, opc: number, n: number, sf: number, d: number): st
   out.push(L.set(d, 'rl', 'rh'));
   if (opc === 3) {
     out.push(sf
-      ? L.setPendingFlags('q0 = rl; q1 = rh;', { n: 'q1 >>> 31', z: '(q0 | q1) === 0 | 0', zero: '(q0 | q1) === 0', c: '0', v: '0' })
-      : L.setPendingFlags('q0 = rl;', { n: 'q0 >>> 31', z: 'q0 === 0 | 0', zero: 'q0 === 0', c: '0', v: '0' }));
+      ? L.setPendingFlags('q0 = rl; q1 = rh;', { n: 'q1', zero: '(q0 | q1) === 0', c: '0', v: '0' })
+      : L.setPendingFlags('q0 = rl;', { n: 'q0', zero: 'q0 === 0', c: '0', v: '0' }));
   }
   return out.join(' ');
 }
@@ -625,6 +630,7 @@ export function compileA64Block(
     body.push(`if (${stale}) { cpu.pc = ${first.pc}; return ${BlockExit.Stale}; }`);
   }
   body.push(`let ${['s = 0', ...load].join(', ')};`);
+  if (loops) body.push(`const last = (budget - ${length}) | 0;`);
   if (hasAccess) body.push('const M = cpu.memory;', inlineAccessPrologue('M', null));
   // MC: a call (a handler or an access's full path) may have changed memory or raised attention
   // since the words were last all seen unchanged; an inline hit changes neither (it writes the L1
@@ -666,14 +672,15 @@ export function compileA64Block(
       if (loops) {
         // Taken: another pass if the budget covers it, else leave at the target (the loop start).
         // One exit for both ways out, so its code has type feedback once either has run.
-        body.push(`${hasCall ? retire() : ''}s += ${length};`);
+        // s stays below MAX_BLOCK_BUDGET: `| 0` spares the overflow check; `last` is the budget less one pass.
+        body.push(`${hasCall ? retire() : ''}s = (s + ${length}) | 0;`);
         // The next pass checks no word while every word is still the one compiled (a loop with
         // calls keeps checking: each pass calls).
         if (writesMemory && !hasCall) body.push(`if (MC !== 0 && ${steps.map((x) => `words[${x.off}] === ${x.insn.word >>> 0}`).join(' && ')}) MC = 0;`);
         pending = 0;
         const round = `{ ${flagsLiveAtTop && st.flagsAfter !== null ? materialize(st.flagsAfter, 'f') : ''}continue; }`;
-        if (branch.taken === null) body.push(`if (budget - s >= ${length}) ${round} cpu.pc = ${branch.target};`);
-        else body.push(`const taken = ${branch.taken}; if (taken && budget - s >= ${length}) ${round} cpu.pc = taken ? ${branch.target} : ${next};`);
+        if (branch.taken === null) body.push(`if (s <= last) ${round} cpu.pc = ${branch.target};`);
+        else body.push(`const taken = ${branch.taken}; if (taken && s <= last) ${round} cpu.pc = taken ? ${branch.target} : ${next};`);
         body.push(`${writeBack(st.flagsAfter)} ${retire()}${here(st)} return (s << 2) | ${BlockExit.Continue};`);
       } else {
         const pcExpr = branch.taken === null ? `${branch.target}` : `(${branch.taken}) ? ${branch.target} : ${next}`;

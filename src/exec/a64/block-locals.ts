@@ -11,10 +11,12 @@ import { RegIndex } from '../../decode/a64/instruction';
 const DISCARD = RegIndex.DISCARD;
 const ZR = RegIndex.ZR;
 
-/** NZCV as 0/1 int32 expressions over the `q` locals; `zero` is Z as a boolean expression. */
+/**
+ * NZCV over the `q` locals: N, C and V each as an int32 expression whose bit 31 is the flag (a
+ * set flag is then a sign test, not a shift and a compare), Z as a boolean expression.
+ */
 export interface PendingFlags {
   readonly n: string;
-  readonly z: string;
   readonly c: string;
   readonly v: string;
   readonly zero: string;
@@ -58,16 +60,24 @@ export class Locals {
   flag(name: FlagName): string {
     this.flagsUsed = true;
     this.readsFlags = true;
-    return this.pending === null ? `f${name}` : `(${this.pending[name]})`;
+    const p = this.pending;
+    if (p === null) return `f${name}`;
+    return name === 'z' ? `(${p.zero} | 0)` : `(${p[name]} >>> 31)`;
   }
   /** A flag is set, as a parenthesised boolean expression. */
   isSet(name: FlagName): string {
-    if (name === 'z' && this.pending !== null) {
-      this.flagsUsed = true;
-      this.readsFlags = true;
-      return `(${this.pending.zero})`;
-    }
-    return `(${this.flag(name)} === 1)`;
+    this.flagsUsed = true;
+    this.readsFlags = true;
+    const p = this.pending;
+    if (p === null) return `(f${name} === 1)`;
+    return name === 'z' ? `(${p.zero})` : `(${p[name]} < 0)`;
+  }
+  /** N == V, as a parenthesised boolean expression. */
+  nEqualsV(): string {
+    this.flagsUsed = true;
+    this.readsFlags = true;
+    const p = this.pending;
+    return p === null ? '(fn === fv)' : `((${p.n} ^ ${p.v}) >= 0)`;
   }
   /** Assign NZCV from four expressions (evaluated in order, after everything they read). */
   setFlags(n: string, z: string, c: string, v: string): string {
@@ -88,7 +98,7 @@ export class Locals {
 
 /** Statements that compute `flags` into the flag locals (`target` 'f') or into the executor's fields ('cpu.'). */
 export function materialize(flags: PendingFlags, target: 'f' | 'cpu.'): string {
-  return `${target}n = ${flags.n}; ${target}z = ${flags.z}; ${target}c = ${flags.c}; ${target}v = ${flags.v};`;
+  return `${target}n = ${flags.n} >>> 31; ${target}z = ${flags.zero} | 0; ${target}c = ${flags.c} >>> 31; ${target}v = ${flags.v} >>> 31;`;
 }
 
 /** ConditionHolds (J1 shared pseudocode) over the flags; null for AL/NV. */
@@ -100,8 +110,8 @@ export function conditionExpression(L: Locals, cond: number): string | null {
     case 2: e = L.isSet('n'); break;
     case 3: e = L.isSet('v'); break;
     case 4: e = `(${L.isSet('c')} && !${L.isSet('z')})`; break;
-    case 5: e = `${L.flag('n')} === ${L.flag('v')}`; break;
-    case 6: e = `(${L.flag('n')} === ${L.flag('v')} && !${L.isSet('z')})`; break;
+    case 5: e = L.nEqualsV(); break;
+    case 6: e = `(${L.nEqualsV()} && !${L.isSet('z')})`; break;
     default: return null;
   }
   return (cond & 1) === 1 ? `!(${e})` : e;
