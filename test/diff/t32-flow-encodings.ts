@@ -201,6 +201,11 @@ export const A32 = {
   ldrImm(rt: number, rn: number, imm12: number): number {
     return (0xe5900000 | (rn << 16) | (rt << 12) | imm12) >>> 0;
   },
+  /** BLX (immediate) A2 to T32 code: `offset` from the PC (the instruction + 8), even; H is offset bit 1. */
+  blxImm(offset: number): number {
+    check(offset % 2 === 0 && offset >= -(1 << 25) && offset < 1 << 25, 'BLX A2', offset);
+    return (0xfa000000 | (((offset >> 1) & 1) << 24) | ((offset >> 2) & 0xffffff)) >>> 0;
+  },
   /** STMDB Rn!, {list} and LDMIA Rn!, {list} (LDM with the PC: LoadWritePC). */
   stmdb(rn: number, list: number): number {
     return (0xe9200000 | (rn << 16) | list) >>> 0;

@@ -214,11 +214,20 @@ class FlowBuilder {
 
   // ---- pieces in the tail ----
 
-  /** A T32 subroutine returning through the LR; its label. */
-  private t32Subroutine(): number {
+  /**
+   * A T32 subroutine returning through the LR; its label. Called from A32 (`fromA32`, the caller's
+   * Rb holds its saved LR) it returns by BX LR into A32 and leaves Rb and memory alone.
+   */
+  private t32Subroutine(fromA32?: { readonly rb: number }): number {
     const rng = this.rng;
     const l = this.label();
     const u: Unit[] = [{ kind: 'label', id: l }];
+    if (fromA32 !== undefined) {
+      const avoid = { regs: (1 << LR) | (1 << fromA32.rb), memory: true };
+      this.constructs.push('t32 sub called from a32 returns by bx lr');
+      this.tail.push(...u, ...this.randomsT32(1 + rng.below(3), avoid), t32(T32.bx(LR)));
+      return l;
+    }
     const style = rng.pick(['bx lr', 'mov pc, lr', 'push/pop'] as const);
     this.constructs.push(`t32 sub returns by ${style}`);
     if (style === 'push/pop') {
@@ -245,11 +254,18 @@ class FlowBuilder {
     const rb = this.pickGadgetRegister();
     const base = SCRATCH_ADDRESS + 256 + 4 * rng.below(32);
     const setBase = [a32(A32.movw(rb, base & 0xffff)), a32(A32.movt(rb, base >>> 16))];
+    const saved = { regs: (1 << rb) | (1 << LR), memory: true };
+    // With the LR saved, half the time a nested BLX (immediate) into a T32 subroutine that returns by BX LR.
+    const nested = (): Unit[] => {
+      if (!rng.chance(0.5)) return [];
+      const sub = this.t32Subroutine({ rb });
+      return [a32((at, L) => A32.blxImm(L(sub) - (at + 8)))];
+    };
     if (style === 'ldm pc') {
       const list = rng.below(256) & 0b11001110 & ~(1 << rb);
-      u.push(...setBase, a32(A32.stmdb(rb, list | (1 << LR))), ...this.randomsA32(1 + rng.below(3), { regs: (1 << rb) | (1 << LR), memory: true }), a32(A32.ldmia(rb, list | (1 << 15))));
+      u.push(...setBase, a32(A32.stmdb(rb, list | (1 << LR))), ...this.randomsA32(1 + rng.below(3), saved), ...nested(), a32(A32.ldmia(rb, list | (1 << 15))));
     } else if (style === 'ldr pc') {
-      u.push(...setBase, a32(A32.strImm(LR, rb, 8)), ...this.randomsA32(1 + rng.below(3), { regs: (1 << rb) | (1 << LR), memory: true }), a32(A32.ldrImm(15, rb, 8)));
+      u.push(...setBase, a32(A32.strImm(LR, rb, 8)), ...this.randomsA32(1 + rng.below(3), saved), ...nested(), a32(A32.ldrImm(15, rb, 8)));
     } else {
       u.push(...this.randomsA32(1 + rng.below(4), { regs: 1 << LR, memory: false }), a32(style === 'bx lr' ? A32.bx(LR) : A32.movPc(LR)));
     }

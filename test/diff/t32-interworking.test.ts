@@ -58,12 +58,12 @@ class FlowTrace {
 
 const CONDITIONAL = /^([a-z]+?)(eq|ne|hs|lo|mi|pl|vs|vc|hi|ls|ge|lt|gt|le)?(\.w)?$/;
 
-/** `ldrne.w pc, [...]` -> `ldr.w pc`; `bx r3` -> `bx`; `bgt.w` (outside an IT block) -> `b<c>.w`. */
+/** `ldrne.w pc, [...]` -> `ldr.w pc`; `bx r3` -> `bx`; `bx lr` -> `bx lr`; `bgt.w` (outside an IT block) -> `b<c>.w`. */
 function branchKey(text: string, inIt: boolean): string {
   const [m, first] = text.split(/[\s,]+/);
   const [, base, cond, wide] = CONDITIONAL.exec(m) ?? [m, m, undefined, undefined];
   const name = `${base}${cond !== undefined && !inIt ? '<c>' : ''}${wide ?? ''}`;
-  return first === 'pc' ? `${name} pc` : name;
+  return first === 'pc' || first === 'lr' ? `${name} ${first}` : name;
 }
 
 let unalignedMultiple = false;
@@ -208,6 +208,8 @@ describe.skipIf(!haveLlvm)('T32 flow encoders', () => {
       [A32.ldrImm(15, 8, 16), 'ldr pc, [r8, #16]'],
       [A32.stmdb(9, 0x4003), 'stmdb r9!, {r0, r1, lr}'],
       [A32.ldmia(9, 0x8003), 'ldm r9!, {r0, r1, pc}'],
+      [A32.blxImm(-6), 'blx #-6'],
+      [A32.blxImm(0x100), 'blx #256'],
     ];
     expect(llvmDisassembleT32(t32.map(([w]) => w)).map((d) => d.text)).toEqual(t32.map(([, t]) => t));
     expect(disassemble(a32.map(([w]) => w), 'a32').map((d) => d.text)).toEqual(a32.map(([, t]) => t));
@@ -262,10 +264,11 @@ describe.skipIf(!have)('T32 control flow and interworking vs QEMU user mode', ()
     for (const how of ['blx', 'bx', 'bx pc', 'ldr.w pc', 'ldr pc', 'pop', 'pop.w', 'ldm.w', 'ldmdb']) {
       expect(trace.transitions.get(`T32 -> A32 by ${how}`) ?? 0, `T32 -> A32 by ${how}`).toBeGreaterThan(10);
     }
+    expect(trace.transitions.get('T32 -> A32 by bx lr') ?? 0, 'T32 -> A32 by BX LR (returns to A32 callers)').toBeGreaterThan(10);
     for (const how of ['blx', 'bx', 'ldr.w pc', 'ldr pc', 'pop', 'pop.w', 'ldm.w', 'ldmdb']) {
       expect(trace.transitions.get(`T32 -> A32 by ${how} (last in IT)`) ?? 0, `T32 -> A32 by ${how} last in an IT block`).toBeGreaterThan(5);
     }
-    for (const how of ['bx', 'mov pc', 'ldm', 'ldr pc', 'sub pc']) expect(trace.transitions.get(`A32 -> T32 by ${how}`) ?? 0, `A32 -> T32 by ${how}`).toBeGreaterThan(10);
+    for (const how of ['bx', 'bx lr', 'mov pc', 'ldm', 'ldr pc', 'sub pc', 'blx']) expect(trace.transitions.get(`A32 -> T32 by ${how}`) ?? 0, `A32 -> T32 by ${how}`).toBeGreaterThan(10);
     for (const how of ['b', 'b.w', 'bl', 'blx', 'bx', 'mov pc', 'add pc', 'ldr.w pc', 'ldr pc', 'pop', 'pop.w', 'ldm.w', 'ldmdb', 'tbb', 'tbh']) {
       expect(trace.branches.get(`t32 ${how} (last in IT)`) ?? 0, `${how} last in an IT block`).toBeGreaterThan(5);
     }
