@@ -136,8 +136,13 @@ export class VmRunner implements PsciTarget {
         if (r.halted === 'wfi') this.waiting[i] = true;
         else if (r.halted === 'halted' && this.end === null && this.states[i] === 'on') this.end = 'halted';
         // A WFE yields the rest of the quantum (the other vCPUs may hold what it waits for) without waiting for an interrupt.
-        const yielded = vcpu.cpu.stopReason === 'wfe';
-        if (r.halted !== null || yielded || this.end !== null || this.states[i] !== 'on' || r.instructions === 0) break;
+        const reason = vcpu.cpu.stopReason;
+        // A piece spent on a step that retired nothing (a stage-2 fault the hypervisor resolved,
+        // an exception taken) goes on: ending the quantum there would give this vCPU fewer
+        // instructions than bare metal, which takes no such fault, and the two runs would
+        // interleave their vCPUs differently from then on. Exception loops end in idleSlices.
+        const stopped = reason !== 'budget';
+        if (r.halted !== null || reason === 'wfe' || this.end !== null || this.states[i] !== 'on' || (r.instructions === 0 && stopped)) break;
       }
     }
     this.clock += this.quantum;
