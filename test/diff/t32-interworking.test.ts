@@ -16,7 +16,7 @@ import { A32Cpu, type A32CpuOptions } from '../../src/exec/a32';
 import { codePageTableOf, type CodePageSource, type HostCodePage } from '../../src/exec/code-page';
 import { FlatMemory } from '../../src/exec/flat-memory';
 import { PhysicalMemory } from '../../src/mmu/physical-memory';
-import { a32State, runOutcome } from '../fast-path/compare';
+import { a32State, firstDifference, runOutcome } from '../fast-path/compare';
 import { FLAG_MASK, SCRATCH_ADDRESS, SCRATCH_SIZE, TEXT_ADDRESS, type ExecCase } from '../oracles/exec-harness';
 import { runInQemuT32, T32ImageMemory } from '../oracles/exec-harness-t32';
 import { disassemble } from '../oracles/llvm-mc';
@@ -277,6 +277,7 @@ describe.skipIf(!have)('T32 control flow and interworking vs QEMU user mode', ()
     for (const how of ['b<c>', 'b<c>.w', 'b', 'cbz', 'cbnz', 'tbb', 'tbh', 'b.w', 'bl', 'blx', 'bx', 'mov pc', 'add pc']) expect(trace.branches.get(`t32 ${how}`) ?? 0, how).toBeGreaterThan(10);
 
     // The compiled path: each sequence looped, compiled blocks against the step.
+    const loopStart = performance.now();
     let compiled = 0;
     for (const [i, c] of (report.cases as T32FlowCase[]).entries()) {
       const slowMemory = new FlatMemory(new PhysicalMemory([{ base: 0, size: 16 << 20 }]));
@@ -284,15 +285,15 @@ describe.skipIf(!have)('T32 control flow and interworking vs QEMU user mode', ()
       const slow = loopCpu(c, slowMemory);
       const fast = loopCpu(c, fastMemory);
       const label = `case ${i} of seed ${seed}`;
-      for (const budget of [300, 3000]) {
+      for (const budget of [300, 1500]) {
         expect(runOutcome(fast, budget), `${label} budget ${budget}`).toBe(runOutcome(slow, budget));
         expect(a32State(fast), `${label} state after ${budget}`).toEqual(a32State(slow));
       }
-      expect(scratchOf(fastMemory), `${label} memory`).toEqual(scratchOf(slowMemory));
+      expect(firstDifference(scratchOf(fastMemory), scratchOf(slowMemory)), `${label}: first scratch byte that differs`).toBe(-1);
       expect(slow.compiledBlockEntries).toBe(0);
       if (fast.compiledBlockEntries > 0) compiled++;
     }
-    console.log(`  looped: ${compiled} of ${report.cases.length} sequences entered compiled blocks`);
+    console.log(`  looped: ${compiled} of ${report.cases.length} sequences entered compiled blocks (${((performance.now() - loopStart) / 1000).toFixed(1)} s)`);
     expect(compiled).toBeGreaterThan(report.cases.length / 4);
   }, 600_000);
 });
