@@ -73,3 +73,31 @@ describe('TimelineRecorder windows', () => {
     expect(c.pcpuOf.map((s) => s.pcpus.at(-1))).toEqual(f.pcpuOf.map((s) => s.pcpus.at(-1)));
   });
 });
+
+describe('TimelineRecorder dirty-line samples', () => {
+  it('count the dirty lines at the end of every window with a migration, as a scan of the caches then does', () => {
+    // The scan is sampled (at most once per a quarter of the caches' slots in instructions), but a
+    // window in which the vCPU moved is always scanned: the report says what it left behind.
+    const image = loadElf(new Uint8Array(readFileSync(romPath('a32-set-way.o'))), { loadAddress: 0x4100_0000 });
+    const truthAt = new Map<number, Map<string, number>>();
+    class Checking extends TimelineRecorder {
+      override ran(machine: Parameters<TimelineRecorder['ran']>[0], vcpu: Parameters<TimelineRecorder['ran']>[1]): void {
+        super.ran(machine, vcpu);
+        const out = new Float64Array(machine.caches.caches.length);
+        const vm = machine.vms[0];
+        machine.caches.countDirtyLines(vm.ramPa, vm.ramPa + vm.ramBytes, out);
+        truthAt.set(machine.cost.guestInstructions, new Map(machine.caches.caches.map((c, i) => [c.name, out[i]])));
+      }
+    }
+    const recorder = new Checking();
+    runFunction({ image, entry: image.findSymbol('flush_dcache_all').address, policy: 'passthrough', bufferBytes: 32 * 1024, migration: { kind: 'random', meanInstructions: 3000 }, trace: recorder });
+    const t = recorder.finish();
+    const moved = t.migrationsPerWindow.flatMap((moves, w) => (moves > 0 ? [w] : []));
+    expect(moved.length).toBeGreaterThan(2);
+    for (const w of moved) {
+      const truth = truthAt.get(t.ends[w])!;
+      expect(t.dirtyLines.map((s) => s.counts[w]), `window ${w}`).toEqual(t.dirtyLines.map((s) => truth.get(s.cache)));
+    }
+    expect(t.dirtyLines.some((s) => moved.some((w) => s.counts[w] > 0))).toBe(true);
+  });
+});
