@@ -36,6 +36,7 @@ import { itAdvance } from '../t32/it-state';
 import type { A32Cpu } from './cpu';
 import type { Handler } from './handlers-alu';
 import { blockFactoryArguments, INLINE_ACCESS_SPILL, inlineAccessPrologue, inlineAccessReload, inlineLoad, inlineStore } from '../inline-data-access';
+import { BlockFlags, CARRY_IN, conditionReads, FLAG_NAMES, type FlagName, type FlagUpdate } from './block-flags';
 
 export const BlockExit = { Leave: 0, Continue: 1, Stale: 2 } as const;
 
@@ -68,31 +69,22 @@ const Sh = { ...Shift };
 /** T32's ORN (an A32 data-processing record with this sub-operation, F5 "ORN"). */
 const ORN = OrnOpcode;
 
-/** ConditionPassed (Arm ARM F2 "Conditional execution") over the flag locals; null for AL. */
+/**
+ * ConditionPassed (Arm ARM F2 "Conditional execution") of a closing branch, as a marker the
+ * emitter replaces with the expression over the flags where they are then; null for AL.
+ */
 export function conditionExpression(cond: number): string | null {
-  switch (cond) {
-    case 0: return 'fZ === 1';
-    case 1: return 'fZ === 0';
-    case 2: return 'fC === 1';
-    case 3: return 'fC === 0';
-    case 4: return 'fN === 1';
-    case 5: return 'fN === 0';
-    case 6: return 'fV === 1';
-    case 7: return 'fV === 0';
-    case 8: return '(fC === 1 && fZ === 0)';
-    case 9: return '(fC === 0 || fZ === 1)';
-    case 10: return 'fN === fV';
-    case 11: return 'fN !== fV';
-    case 12: return '(fZ === 0 && fN === fV)';
-    case 13: return '(fZ === 1 || fN !== fV)';
-    default: return null;
-  }
+  return cond >>> 1 === 7 ? null : `@cond${cond}@`;
 }
+const CONDITION_MARK = /@cond(\d+)@/g;
 
-/** Shift_C (Arm ARM F2) of int32 `v` by a constant: [int32 value expression, carry (0/1) expression]. */
-function shiftExpressions(v: string, type: number, amount: number): [string, string] {
-  if (type === Sh.RRX) return [`((fC << 31) | (${v} >>> 1))`, `(${v} & 1)`];
-  if (amount === 0) return [v, 'fC'];
+/**
+ * Shift_C (Arm ARM F2) of int32 `v` by a constant: [int32 value expression, carry (0/1)
+ * expression, or null when the carry is C unchanged (LSL #0)].
+ */
+function shiftExpressions(v: string, type: number, amount: number): [string, string | null] {
+  if (type === Sh.RRX) return [`((${CARRY_IN} << 31) | (${v} >>> 1))`, `(${v} & 1)`];
+  if (amount === 0) return [v, null];
   switch (type) {
     case Sh.LSL:
       if (amount >= 32) return ['0', amount === 32 ? `(${v} & 1)` : '0'];
@@ -119,6 +111,8 @@ export interface InlineCode {
   readonly writesFlags: boolean;
   /** It accesses memory: it may abort, and may change what later fetches read. */
   readonly memory?: boolean;
+  /** How it sets NZCV (`writesFlags`), from the consts of `code`; the emitter adds the statements. */
+  readonly flags?: FlagUpdate;
 }
 
 /** The local that holds register `n` inside a block. */
@@ -142,54 +136,45 @@ export function dataProcessingCode(i: A32Instruction, pcRead: number): InlineCod
     return local(n);
   };
   const lines: string[] = [];
-  let carryExpr: string;
+  let carryExpr: string | null;
   if (i.op === Op.DataProcessingImm) {
     lines.push(`const b = ${i.imm | 0};`);
-    carryExpr = i.immCarry < 0 ? 'fC' : String(i.immCarry);
+    carryExpr = i.immCarry < 0 ? null : String(i.immCarry);
   } else {
     const [value, carry] = shiftExpressions('m', i.shiftType, i.shiftAmount);
     lines.push(`const m = ${reg(i.rm)};`, `const b = ${value};`);
     carryExpr = carry;
   }
   if (!move) lines.push(`const a = ${reg(i.rn)};`);
-  let arithmetic = true;
-  // AddWithCarry(x, y, carry_in) on int32 values; the carry out is an unsigned comparison.
-  const add = (x: string, y: string, c: '0' | '1' | 'fC'): void => {
+  // Logical operations set N, Z and the shifter's carry (F5 "AND (register)" and the like).
+  let flags: FlagUpdate = { kind: 'logical', carry: carryExpr };
+  // AddWithCarry(x, y, carry_in) on int32 values (the flags derive from x, y and res).
+  const add = (x: string, y: string, carryIn: '0' | '1' | 'C'): void => {
     lines.push(`const x = ${x}, y = ${y};`);
-    if (c === 'fC') lines.push('const s = (x >>> 0) + (y >>> 0) + fC;', 'const res = s | 0;');
-    else lines.push(`const res = (x + y + ${c}) | 0;`);
-    if (i.setFlags) {
-      if (c === '0') lines.push('fC = (res >>> 0) < (x >>> 0) ? 1 : 0;');
-      else if (c === '1') lines.push('fC = (res >>> 0) <= (x >>> 0) ? 1 : 0;');
-      else lines.push('fC = s > 4294967295 ? 1 : 0;');
-      lines.push('fV = ((x ^ res) & (y ^ res)) >>> 31;');
-    }
+    lines.push(carryIn === 'C' ? `const res = (((x + y) | 0) + ${CARRY_IN}) | 0;` : `const res = (x + y + ${carryIn}) | 0;`);
+    flags = { kind: 'arithmetic', carryIn, subtract: y.startsWith('~') };
   };
   switch (sub) {
-    case Dp.AND: case Dp.TST: lines.push('const res = a & b;'); arithmetic = false; break;
-    case Dp.EOR: case Dp.TEQ: lines.push('const res = a ^ b;'); arithmetic = false; break;
+    case Dp.AND: case Dp.TST: lines.push('const res = a & b;'); break;
+    case Dp.EOR: case Dp.TEQ: lines.push('const res = a ^ b;'); break;
     case Dp.SUB: case Dp.CMP: add('a', '~b', '1'); break;
     case Dp.RSB: add('b', '~a', '1'); break;
     case Dp.ADD: case Dp.CMN: add('a', 'b', '0'); break;
-    case Dp.ADC: add('a', 'b', 'fC'); break;
-    case Dp.SBC: add('a', '~b', 'fC'); break;
-    case Dp.RSC: add('b', '~a', 'fC'); break;
-    case Dp.ORR: lines.push('const res = a | b;'); arithmetic = false; break;
-    case Dp.MOV: lines.push('const res = b;'); arithmetic = false; break;
-    case Dp.BIC: lines.push('const res = a & ~b;'); arithmetic = false; break;
-    case ORN: lines.push('const res = a | ~b;'); arithmetic = false; break;
-    default: lines.push('const res = ~b;'); arithmetic = false; break;
-  }
-  if (i.setFlags) {
-    if (!arithmetic) lines.push(`fC = ${carryExpr};`);
-    lines.push('fN = res >>> 31;', 'fZ = res === 0 ? 1 : 0;');
+    case Dp.ADC: add('a', 'b', 'C'); break;
+    case Dp.SBC: add('a', '~b', 'C'); break;
+    case Dp.RSC: add('b', '~a', 'C'); break;
+    case Dp.ORR: lines.push('const res = a | b;'); break;
+    case Dp.MOV: lines.push('const res = b;'); break;
+    case Dp.BIC: lines.push('const res = a & ~b;'); break;
+    case ORN: lines.push('const res = a | ~b;'); break;
+    default: lines.push('const res = ~b;'); break;
   }
   const writes: number[] = [];
   if (!compare) {
     lines.push(`${local(i.rd)} = res;`);
     writes.push(i.rd);
   }
-  return { code: lines.join(' '), reads, writes, writesFlags: i.setFlags };
+  return { code: lines.join(' '), reads, writes, writesFlags: i.setFlags, ...(i.setFlags ? { flags } : {}) };
 }
 
 /** MOVW / MOVT (Arm ARM F5.1.129, F5.1.132): MOVT keeps the low half of Rd. */
@@ -333,6 +318,39 @@ export function compileA32Block(
 /** A statement that sets ITSTATE to `it` (T32 blocks that contain an IT block), else ''. */
 type ItWrite = (it: number) => string;
 
+/** The flags an instruction reads before it sets any ('all': its state must be whole there) and those it sets. */
+function flagUse(p: PlannedInstruction, isBranch: boolean, branchTaken: string | null): { reads: readonly FlagName[] | 'all'; writes: readonly FlagName[] } {
+  if (isBranch) {
+    const cond = branchTaken === null ? null : /@cond(\d+)@/.exec(branchTaken);
+    return { reads: cond === null ? [] : conditionReads(Number(cond[1])), writes: [] };
+  }
+  const inline = p.inline;
+  if (inline === null || inline.memory === true) return { reads: 'all', writes: [] };
+  const update = inline.flags;
+  if (update === undefined) return { reads: [...conditionReads(p.insn.cond), ...(inline.code.includes(CARRY_IN) ? ['C' as const] : [])], writes: [] };
+  if (conditionReads(p.insn.cond).length > 0) return { reads: 'all', writes: [] };
+  const reads: FlagName[] = inline.code.includes(CARRY_IN) ? ['C'] : [];
+  if (update.kind === 'arithmetic') return { reads, writes: FLAG_NAMES };
+  return { reads, writes: update.carry === null ? ['N', 'Z'] : ['N', 'Z', 'C'] };
+}
+
+/**
+ * The flags a loop pass reads (or may leave the block with) before it sets them: those must be
+ * in their locals when the previous pass goes round; the others may stay pending.
+ */
+function flagsLiveAtTop(plan: readonly PlannedInstruction[], branchPlan: PlannedBranch | null, calls: boolean): Set<FlagName> {
+  // A block with calls or accesses may leave before every instruction (a changed word).
+  if (calls) return new Set(FLAG_NAMES);
+  const live = new Set<FlagName>();
+  const written = new Set<FlagName>();
+  plan.forEach((p, k) => {
+    const use = flagUse(p, branchPlan !== null && k === plan.length - 1, branchPlan?.taken ?? null);
+    for (const n of use.reads === 'all' ? FLAG_NAMES : use.reads) if (!written.has(n)) live.add(n);
+    for (const n of use.writes) written.add(n);
+  });
+  return live;
+}
+
 /** Generate (or reuse) the function of a planned block. */
 export function emitBlock(blockPlan: BlockPlan, handlerOf: (insn: A32Instruction) => Handler): CompiledA32Block {
   const plan = blockPlan.instructions;
@@ -370,16 +388,17 @@ export function emitBlock(blockPlan: BlockPlan, handlerOf: (insn: A32Instruction
   }
   const flagsWritten = plan.some((p) => p.inline?.writesFlags === true);
   const load = [...used].map((n) => `${local(n)} = r[${n}] | 0;`).join(' ') + ' fN = cpu.flagN; fZ = cpu.flagZ; fC = cpu.flagC; fV = cpu.flagV;';
-  // Leaving the block or calling out: registers, flags and the inline accesses' hit counts.
+  // Leaving the block or calling out: registers, flags (from their locals) and the inline accesses' hit counts.
   const store =
     [...written].map((n) => `r[${n}] = ${local(n)};`).join(' ') +
     (flagsWritten ? ' cpu.flagN = fN; cpu.flagZ = fZ; cpu.flagC = fC; cpu.flagV = fV;' : '') +
     (accesses ? ` ${INLINE_ACCESS_SPILL}` : '');
+  const F = new BlockFlags();
   /** instructionsRetired once `k` instructions of the current pass have retired. */
   const retired = (k: number): string => (loops ? `ret + passes * ${length} + ${k}` : `ret + ${k}`);
-  /** Leave the function: state written back, `k` instructions of this pass retired, PC (and ITSTATE `it`) set. */
+  /** Leave the function: state written back (pending flags computed), `k` instructions of this pass retired, PC (and ITSTATE `it`) set. */
   const exit = (k: number, pcValue: string, kind: number, it: number, extra = ''): string =>
-    `${store} cpu.instructionsRetired = ${retired(k)}; ${extra}${itWrite(it)}r[15] = ${pcValue}; return ${kind};`;
+    `${F.pendingToLocals()} ${store} cpu.instructionsRetired = ${retired(k)}; ${extra}${itWrite(it)}r[15] = ${pcValue}; return ${kind};`;
   const wordsChanged = (checks: readonly number[]): string => {
     const tests: string[] = [];
     for (let j = 0; j < checks.length; j += 2) tests.push(`words[${checks[j]}] !== ${checks[j + 1]}`);
@@ -388,16 +407,24 @@ export function emitBlock(blockPlan: BlockPlan, handlerOf: (insn: A32Instruction
 
   const body: string[] = [];
   plan.forEach((p, k) => {
-    const cond = conditionExpression(p.insn.cond);
     if (calls) body.push(`if (${wordsChanged(p.checks)}) { cpu.current = ${p.pc}; ${exit(k, String(p.pc), BlockExit.Stale, p.it)} }`);
     if (p === branch) return;
-    if (p.inline !== null) {
+    const inline = p.inline;
+    if (inline !== null) {
+      const update = inline.flags;
+      // An access may abort (the catch below stores the flag locals); a conditional flag-setting
+      // instruction sets them in its arm: both need the flags whole before them.
+      if (inline.memory === true || (update !== undefined && p.insn.cond >>> 1 !== 7)) body.push(F.settle());
+      const cond = F.condition(p.insn.cond);
       // T32: the abort path finds the instruction's whole position set here (see the catch below).
       const position = thumb ? ` cpu.currentInsn = I[${k}]; ${itWrite(p.it)}r[15] = ${p.pcRead >>> 0};` : '';
-      const code = p.inline.code.replaceAll(AT, `cpu.instructionsRetired = ${retired(k)}; cpu.current = ${p.pc};${position}`);
+      let code = inline.code.replaceAll(AT, `cpu.instructionsRetired = ${retired(k)}; cpu.current = ${p.pc};${position}`).replaceAll(CARRY_IN, F.bit('C'));
+      if (update !== undefined) code += ` ${cond === null ? F.pend(update, k) : BlockFlags.eager(update)}`;
       body.push(cond === null ? `{ ${code} }` : `if (${cond}) { ${code} }`);
       return;
     }
+    body.push(F.settle());
+    const cond = F.condition(p.insn.cond);
     // T32 inside an IT block: the handler sees its ITSTATE, which advances unless it wrote ITSTATE itself.
     const inIt = thumb && p.it !== 0;
     const call = [
@@ -415,10 +442,13 @@ export function emitBlock(blockPlan: BlockPlan, handlerOf: (insn: A32Instruction
   if (branchPlan === null) {
     body.push(exit(length, String(last.next), BlockExit.Continue, blockPlan.endIt, at));
   } else {
-    const cond = branchPlan.taken ?? 'true';
+    const cond = branchPlan.taken === null ? 'true' : branchPlan.taken.replace(CONDITION_MARK, (_, c: string) => F.condition(Number(c))!);
     const link = links ? `R14 = ${branchPlan.link}; ` : '';
+    // passes stays below maxPasses (at most 2^30): `| 0` spares the overflow check. Flags the next
+    // pass reads before setting them are computed before it; the others may stay pending.
+    const round = loops ? `{ ${F.someToLocals(flagsLiveAtTop(plan, branchPlan, calls))} continue; }` : '';
     const taken = loops
-      ? `if (++passes < maxPasses) continue; ${exit(0, String(target), BlockExit.Continue, 0, at)}`
+      ? `passes = (passes + 1) | 0; if (passes < maxPasses) ${round} ${exit(0, String(target), BlockExit.Continue, 0, at)}`
       : exit(length, String(target), BlockExit.Continue, 0, at);
     body.push(`if (${cond}) { ${link}${taken} }`, exit(length, String(last.next), BlockExit.Continue, 0, at));
   }
@@ -436,6 +466,8 @@ export function emitBlock(blockPlan: BlockPlan, handlerOf: (insn: A32Instruction
   }
   const entryCheck = wordsChanged(entryChecks);
   const declare = ['const ret = cpu.instructionsRetired;', 'let fN = 0, fZ = 0, fC = 0, fV = 0;'];
+  // The values pending flags derive from (see block-flags.ts).
+  if (F.saved.size > 0) declare.push(`let ${[...F.saved].map((q) => `${q} = 0`).join(', ')};`);
   // An inline access that aborts leaves the state a handler would have left: locals stored,
   // instructions before it retired, PC, current and currentInsn at it (`at`, its index).
   if (accesses) declare.push('let at = -1;');
@@ -443,7 +475,8 @@ export function emitBlock(blockPlan: BlockPlan, handlerOf: (insn: A32Instruction
   if (loops) declare.push(`let passes = 0; const maxPasses = Math.min(Math.floor(budget / ${length}), 0x40000000);`);
   if (used.size > 0) declare.push(`let ${[...used].map((n) => `${local(n)} = 0`).join(', ')};`);
   // A32 instructions are 4 bytes apart, so the abort path computes the position from `at`; a T32
-  // access set it before its full-path call (the only call that can throw).
+  // access set it before its full-path call (the only call that can throw). The flags are in
+  // their locals at every access.
   const abortState = thumb
     ? store
     : `${store} cpu.instructionsRetired = ${retired(0)} + at; cpu.current = (${startPc} + 4 * at) >>> 0; cpu.currentInsn = I[at]; r[15] = (${startPc} + 4 * at + 8) >>> 0;`;
