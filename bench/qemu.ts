@@ -2,11 +2,12 @@
  * QEMU user-mode speed on small integer loops, as the yardstick for our executors: the lead's
  * bench runs the same loop bodies (`QEMU_BENCH_LOOPS[].words`) in A32Cpu/A64Cpu and reports the ratio.
  *
- * Each loop runs in a static Linux ELF (llvm-mc + ld.lld) under qemu-arm/qemu-aarch64. Process
- * start-up is removed by timing the same program with zero iterations and subtracting; each
- * time is the median of several runs.
+ * Each loop runs in a static Linux ELF (llvm-mc + ld.lld) under qemu-arm/qemu-aarch64, timed by
+ * the child's CPU time (bash's `times`: not stretched by other work on a loaded machine, as wall
+ * time is, and comparable with setway's rows, also by CPU time). Process start-up is removed by
+ * timing the same program with zero iterations and subtracting; the loop runs at least a second
+ * (iterations scaled up from a short run) and each figure is the fastest of several runs.
  */
-import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { linkProgram } from '../test/oracles/link';
 import { assemble, type Isa } from '../test/oracles/llvm-mc';
 import { QEMU_USER_CPU } from '../test/oracles/qemu-user';
 import { LD_LLD, LLVM_MC, QEMU_AARCH64, QEMU_ARM, QEMU_SYSTEM_AARCH64, QEMU_SYSTEM_ARM, findTool, tool } from '../test/oracles/tools';
+import { childCpuRun } from './measure';
 
 export interface BenchResult {
   readonly name: string;
@@ -38,7 +40,7 @@ export interface BenchLoop {
   readonly words: Uint32Array;
   /** The loop runs in T32 state (isa 'a32': the AArch32 programs and CPUs). */
   readonly thumb?: boolean;
-  /** Iterations for the timed run. */
+  /** Iterations of the first QEMU run (scaled up until one lasts a second). */
   readonly iterations: number;
 }
 
@@ -116,26 +118,39 @@ export function benchProgramSource(loop: BenchLoop, iterations: number): string 
   return ['.text', '.globl _start', '_start:', `  ldr x0, =${iterations}`, `  ldr x1, =buf + ${BENCH_BUFFER_BIAS}`, ...zero, '  cbz x0, 2f', '  msr nzcv, xzr', ...body, '2: mov x0, #0', '  mov x8, #93', '  svc #0', '.ltorg', buf].join('\n');
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
+/** How the QEMU rows are timed, for the table. */
+export const QEMU_METHOD = "the child's CPU time (bash times), start-up (a zero-iteration run) subtracted, fastest of 3 runs of >= 1 s";
+
+/** CPU seconds of the fastest of `runs` runs of `command args` (each must exit with `status`, when given). */
+function fastestCpu(command: string, args: readonly string[], runs: number, status?: number): number {
+  let best = Infinity;
+  for (let i = 0; i < runs; i++) {
+    const r = childCpuRun(command, args, 120_000);
+    if (status !== undefined && r.status !== status) throw new Error(`bench: ${args.at(-1)} under ${command} ended with status ${r.status} signal ${r.signal}`);
+    best = Math.min(best, r.cpuSeconds);
+  }
+  return best;
 }
 
-function timeRuns(qemu: string, cpu: string, path: string, runs: number): number {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    const r = spawnSync(qemu, ['-cpu', cpu, path], { timeout: 60_000 });
-    const t1 = performance.now();
-    if (r.status !== 0) throw new Error(`benchQemu: ${path} under ${qemu} ended with status ${r.status} signal ${r.signal}`);
-    times.push(t1 - t0);
+/**
+ * Iterations of a loop whose run (less `startup` CPU seconds) lasts at least `minSeconds`, scaled
+ * up from `first` (at most 2^31), and the fastest loop time at that count over `runs` runs.
+ * `build(n)`: the program of n iterations; `time(path, runs)`: its fastest CPU seconds.
+ */
+function scaledLoop(first: number, minSeconds: number, runs: number, startup: number, build: (n: number) => string, time: (path: string, runs: number) => number): { iterations: number; seconds: number } {
+  let iterations = first;
+  let seconds = time(build(iterations), 1) - startup;
+  while (seconds < minSeconds && iterations < 2 ** 31) {
+    iterations = Math.min(2 ** 31, Math.ceil(iterations * Math.min(16, Math.max(2, (1.2 * minSeconds) / Math.max(seconds, 1e-3)))));
+    seconds = time(build(iterations), 1) - startup;
   }
-  return median(times);
+  return { iterations, seconds: Math.max(time(build(iterations), runs) - startup, 1e-3) };
 }
 
 /** Guest instructions per second of each loop (or those named in `loops`) under QEMU user mode (entries absent when the tools are). */
-export function benchQemu(options: { runs?: number; loops?: readonly string[] } = {}): BenchResult[] {
-  const runs = options.runs ?? 5;
+export function benchQemu(options: { runs?: number; minSeconds?: number; loops?: readonly string[] } = {}): BenchResult[] {
+  const runs = options.runs ?? 3;
+  const minSeconds = options.minSeconds ?? 1;
   const results: BenchResult[] = [];
   if (findTool(...LLVM_MC) === null || findTool(...LD_LLD) === null) return results;
   const dir = mkdtempSync(join(tmpdir(), 'setway-bench-'));
@@ -145,16 +160,16 @@ export function benchQemu(options: { runs?: number; loops?: readonly string[] } 
       const group = loop.isa === 'a32' ? QEMU_ARM : QEMU_AARCH64;
       if (findTool(...group) === null) continue;
       const qemu = tool(group);
-      const paths = [loop.iterations, 0].map((n) => {
+      const build = (n: number): string => {
         const p = join(dir, `${loop.name}-${n}.elf`);
         writeFileSync(p, linkProgram(benchProgramSource(loop, n), loop.isa));
         chmodSync(p, 0o755);
         return p;
-      });
-      const full = timeRuns(qemu, QEMU_USER_CPU[loop.isa], paths[0], runs);
-      const empty = timeRuns(qemu, QEMU_USER_CPU[loop.isa], paths[1], runs);
-      const seconds = Math.max(full - empty, 1e-3) / 1000;
-      results.push({ name: `qemu-user ${loop.name}`, value: Math.round((loop.iterations * loop.words.length) / seconds), unit: 'insn/s' });
+      };
+      const time = (path: string, n: number): number => fastestCpu(qemu, ['-cpu', QEMU_USER_CPU[loop.isa], path], n, 0);
+      const startup = time(build(0), runs);
+      const { iterations, seconds } = scaledLoop(loop.iterations, minSeconds, runs, startup, build, time);
+      results.push({ name: `qemu-user ${loop.name}`, value: Math.round((iterations * loop.words.length) / seconds), unit: 'insn/s' });
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -233,14 +248,13 @@ export function benchSystemImageSource(loop: BenchLoop, iterations: number): str
   ].join('\n');
 }
 
-/** One qemu-system run of an image to its semihosting exit: wall milliseconds and the exit status. */
-function systemRun(qemu: string, cpu: string, path: string): { ms: number; status: number } {
-  const args = ['-M', 'virt', '-cpu', cpu, '-m', '128', '-bios', path, '-semihosting', '-display', 'none', '-monitor', 'none', '-serial', 'none', '-parallel', 'none', '-nodefaults'];
-  const t0 = performance.now();
-  const r = spawnSync(qemu, args, { timeout: 120_000 });
-  const ms = performance.now() - t0;
+const SYSTEM_ARGS = ['-M', 'virt', '-m', '128', '-semihosting', '-display', 'none', '-monitor', 'none', '-serial', 'none', '-parallel', 'none', '-nodefaults'];
+
+/** One qemu-system run of an image to its semihosting exit: CPU seconds and the exit status. */
+function systemRun(qemu: string, cpu: string, path: string): { seconds: number; status: number } {
+  const r = childCpuRun(qemu, ['-cpu', cpu, ...SYSTEM_ARGS, '-bios', path], 120_000);
   if (r.status === null) throw new Error(`benchQemuSystem: ${path} under ${qemu} did not exit (signal ${r.signal})`);
-  return { ms, status: r.status };
+  return { seconds: r.cpuSeconds, status: r.status };
 }
 
 /**
@@ -248,7 +262,7 @@ function systemRun(qemu: string, cpu: string, path: string): { ms: number; statu
  * caches on (the fair reference for setway's loops, which translate every access too). Start-up
  * and the table set-up are removed by timing the same image with zero iterations; the loop runs
  * at least `minSeconds` (iterations are scaled up from a short run) and each figure is the fastest
- * of `runs` (the least disturbed by other work on the machine).
+ * of `runs` by the child's CPU time, as for user mode.
  */
 export function benchQemuSystem(options: {
   runs?: number;
@@ -259,7 +273,7 @@ export function benchQemuSystem(options: {
   checkIterations?: number;
 } = {}): BenchResult[] {
   const runs = options.runs ?? 3;
-  const minMs = (options.minSeconds ?? 1) * 1000;
+  const minSeconds = options.minSeconds ?? 1;
   const results: BenchResult[] = [];
   if (findTool(...LLVM_MC) === null) return results;
   const dir = mkdtempSync(join(tmpdir(), 'setway-bench-sys-'));
@@ -280,17 +294,10 @@ export function benchQemuSystem(options: {
       const checked = systemRun(qemu, cpu, image(check));
       const want = options.expectedFold?.(loop, check);
       if (want !== undefined && checked.status !== want) throw new Error(`benchQemuSystem: ${loop.name} x${check} under ${qemu} exited ${checked.status}, setway's registers fold to ${want}`);
-      const best = (path: string): number => Math.min(...Array.from({ length: runs }, () => systemRun(qemu, cpu, path).ms));
-      const startup = best(image(0));
-      // Scale the iterations until the loop itself lasts minMs (at most 2^31).
-      let iterations = 4_000_000;
-      let loopMs = systemRun(qemu, cpu, image(iterations)).ms - startup;
-      while (loopMs < minMs && iterations < 2 ** 31) {
-        iterations = Math.min(2 ** 31, Math.ceil(iterations * Math.min(16, Math.max(2, (1.2 * minMs) / Math.max(loopMs, 1)))));
-        loopMs = systemRun(qemu, cpu, image(iterations)).ms - startup;
-      }
-      const ms = best(image(iterations)) - startup;
-      results.push({ name: `qemu-system ${loop.name}`, value: Math.round((iterations * loop.words.length) / (ms / 1000)), unit: 'insn/s' });
+      const time = (path: string, n: number): number => Math.min(...Array.from({ length: n }, () => systemRun(qemu, cpu, path).seconds));
+      const startup = time(image(0), runs);
+      const { iterations, seconds } = scaledLoop(4_000_000, minSeconds, runs, startup, image, time);
+      results.push({ name: `qemu-system ${loop.name}`, value: Math.round((iterations * loop.words.length) / seconds), unit: 'insn/s' });
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

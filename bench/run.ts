@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { benchCache } from './cache';
-import { benchInterpreter, loopRegisterFold, relativeRate } from './interpreter';
+import { benchInterpreter, interpreterMethod, loopRegisterFold, relativeRate } from './interpreter';
 import { benchMmu } from './mmu';
 import { benchLockstep } from './lockstep';
 import { benchReport } from './report';
@@ -33,6 +33,8 @@ const want = (section: (typeof SECTIONS)[number]): boolean => only === undefined
 
 const GiB = 2 ** 30;
 const rows: BenchRow[] = [];
+/** How the rows that need it were timed: printed under the table and kept in results.json. */
+const methods: string[] = [];
 const add = (name: string, value: number, unit: string, target?: string, met?: boolean) => {
   rows.push({ name, value, unit, target, met });
   process.stderr.write(`  ${name}: ${format(value)} ${unit}\n`);
@@ -59,15 +61,19 @@ if (want('startup')) {
 }
 
 if (want('throughput')) {
-  process.stderr.write('interpreter throughput (stage 1 + stage 2 + caches on)...\n');
-  const ours = benchInterpreter(3, loops);
+  // Best of 5: a loaded machine slows some runs by a third even by CPU time (shared caches, the other hyperthread).
+  const runs = 5;
+  process.stderr.write(`interpreter throughput (stage 1 + stage 2 + caches on; ${interpreterMethod(runs)})...\n`);
+  methods.push(`loop rows 'setway': ${interpreterMethod(runs)}`);
+  const ours = benchInterpreter(runs, loops);
   const qemu = new Map<string, number>();
   const qemuSystem = new Map<string, number>();
   if (haveQemu()) {
     process.stderr.write('QEMU user mode, same loops...\n');
-    const { benchQemu, benchQemuSystem } = await import('./qemu');
+    const { benchQemu, benchQemuSystem, QEMU_METHOD } = await import('./qemu');
+    methods.push(`loop rows 'qemu-user', 'qemu-system': ${QEMU_METHOD}`);
     for (const r of benchQemu({ loops })) qemu.set(r.name.replace(/^qemu-user /, ''), r.value);
-    process.stderr.write('QEMU system mode, the load/store loops with MMU and caches on (>= 1 s each, fastest of 3, results checked against setway)...\n');
+    process.stderr.write('QEMU system mode, the load/store loops with MMU and caches on (results checked against setway)...\n');
     const systemLoops = ['a32-load-store', 'a64-load-store'].filter((name) => loops === undefined || loops.includes(name));
     for (const r of benchQemuSystem({ expectedFold: loopRegisterFold, loops: systemLoops })) qemuSystem.set(r.name.replace(/^qemu-system /, ''), r.value);
   } else {
@@ -80,7 +86,9 @@ if (want('throughput')) {
     if (q !== undefined) {
       add(`${r.name} qemu-user`, q, 'insn/s');
       const ratio = r.instructionsPerSecond / q;
-      add(`${r.name} setway/qemu`, ratio, 'ratio', r.name === 'a32-alu' ? '>= 0.3' : undefined, r.name === 'a32-alu' ? ratio >= 0.3 : undefined);
+      // Issue 16: the ALU loops at least as fast as qemu-user.
+      const aluTarget = r.name === 'a32-alu' || r.name === 'a64-alu';
+      add(`${r.name} setway/qemu`, ratio, 'ratio', aluTarget ? '>= 1.0' : undefined, aluTarget ? ratio >= 1 : undefined);
     }
     const s = qemuSystem.get(r.name);
     if (s !== undefined) {
@@ -90,7 +98,7 @@ if (want('throughput')) {
     }
     if (r.name === 't32-alu' && ours.some((o) => o.name === 'a32-alu')) {
       // Issue 20: a Thumb guest no more than 1.5x slower than an A32 one (the same operations),
-      // measured by CPU time over alternating runs (the rows above are wall-time medians).
+      // measured by CPU time over alternating runs of the two.
       const ratio = relativeRate('t32-alu', 'a32-alu');
       add('t32-alu / a32-alu setway (CPU time, best of 7)', ratio, 'ratio', '>= 0.67 (1.5x)', ratio >= 1 / 1.5);
     }
@@ -209,8 +217,9 @@ const lines = rows.map((r) => {
   const target = r.target ? `  target ${r.target}: ${r.met ? 'met' : 'NOT met'}` : '';
   return `${r.name.padEnd(width)}  ${format(r.value).padStart(14)} ${r.unit}${target}`;
 });
-process.stdout.write(`setway bench  (${machine.cpu}, ${machine.cores} cores, node ${machine.node}, ${new Date().toISOString()})\n\n${lines.join('\n')}\n`);
+const notes = methods.length === 0 ? '' : `\n${methods.map((m) => `timing of ${m}`).join('\n')}\n`;
+process.stdout.write(`setway bench  (${machine.cpu}, ${machine.cores} cores, node ${machine.node}, ${new Date().toISOString()})\n\n${lines.join('\n')}\n${notes}`);
 if (only === undefined) {
-  writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify({ date: new Date().toISOString(), machine, results: rows }, null, 2)}\n`);
+  writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify({ date: new Date().toISOString(), machine, methods, results: rows }, null, 2)}\n`);
   process.stderr.write('\nwrote bench/results.json\n');
 }
