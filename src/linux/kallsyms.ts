@@ -12,6 +12,10 @@
  *  - either kallsyms_addresses (absolute) or kallsyms_offsets (s32) + kallsyms_relative_base,
  *    where address = relative_base + (u32)offset (CONFIG_KALLSYMS_BASE_RELATIVE without
  *    ABSOLUTE_PERCPU, which only x86_64 selects). Symbols are sorted by address.
+ *  - on a 64-bit kernel, relative_base is a .quad aligned to 8 and num_syms a .long padded to 8;
+ *    a relocatable arm64 Image ships the base as 0 (its RELA relocations fill it in at boot), so
+ *    its addresses are offsets from the lowest symbol, _text. Addresses are kept as their low 32
+ *    bits (what a 64-bit PC's low word is compared with).
  * The order of these tables differs between versions (Debian's 6.1.176 has kallsyms_seqs_of_names,
  * 3 bytes a symbol, between the markers and the token table; newer kernels put the offsets after
  * the token index), so each is found by its own shape and checked against the others.
@@ -37,6 +41,10 @@ export interface KallsymsLayout {
   readonly addresses: number;
   readonly relativeBase?: number;
   readonly encoding: AddressEncoding;
+  /** A 64-bit kernel's table (8-byte relative base): addresses are the low 32 bits. */
+  readonly wide?: boolean;
+  /** The relative base read as 0 (a relocatable arm64 Image): addresses are offsets from _text. */
+  readonly relocatedAtBoot?: boolean;
   /** Whether name lengths use the two-byte form for lengths of 128 and more (Linux 6.1+). */
   readonly bigSymbolLengths: boolean;
 }
@@ -84,7 +92,7 @@ class Reader {
   }
 }
 
-/** Find and decode the kallsyms tables of a little-endian 32-bit kernel Image. */
+/** Find and decode the kallsyms tables of a little-endian kernel Image (32- or 64-bit). */
 export function readKallsyms(image: Uint8Array): Kallsyms {
   const r = new Reader(image);
   const tokenTables = findTokenTables(r);
@@ -112,6 +120,7 @@ export function readKallsyms(image: Uint8Array): Kallsyms {
         addresses: addresses.at,
         relativeBase: addresses.relativeBaseAt,
         encoding: addresses.encoding,
+        ...(addresses.wide ? { wide: true, relocatedAtBoot: addresses.baseIsZero } : {}),
         bigSymbolLengths: names.bigSymbolLengths,
       };
       return { symbols, layout };
@@ -281,6 +290,8 @@ interface AddressTable {
   readonly relativeBaseAt?: number;
   readonly encoding: AddressEncoding;
   readonly values: Uint32Array;
+  readonly wide?: boolean;
+  readonly baseIsZero?: boolean;
 }
 
 /**
@@ -291,15 +302,25 @@ interface AddressTable {
 function findAddresses(r: Reader, names: NamesTable, tokens: TokenTable): AddressTable | undefined {
   const n = names.count;
   const afterIndex = tokens.indexAt + 2 * TOKENS;
-  const relativeCandidates = [
-    { offsetsAt: names.numSymsAt - 4 - 4 * n, baseAt: names.numSymsAt - 4 },
+  // num_syms padded to 8 before the names: a 64-bit kernel, whose base is a .quad.
+  const wideKernel = names.namesAt - names.numSymsAt === 8;
+  const narrow = [
+    { offsetsAt: names.numSymsAt - 4 - 4 * n, baseAt: names.numSymsAt - 4, wide: false },
     ...[0, 2, 4, 6].map((pad) => {
       const offsetsAt = ((afterIndex + 3) & ~3) + pad;
-      return { offsetsAt, baseAt: offsetsAt + 4 * n };
+      return { offsetsAt, baseAt: offsetsAt + 4 * n, wide: false };
     }),
   ];
-  for (const { offsetsAt, baseAt } of relativeCandidates) {
-    if (offsetsAt % 4 !== 0 || !r.has(offsetsAt, 4 * n) || !r.has(baseAt, 4)) continue;
+  const wide = [
+    ...[0, 4].map((pad) => ({ offsetsAt: names.numSymsAt - 8 - pad - 4 * n, baseAt: names.numSymsAt - 8, wide: true })),
+    ...[0, 2, 4, 6].map((pad) => {
+      const offsetsAt = ((afterIndex + 3) & ~3) + pad;
+      return { offsetsAt, baseAt: (offsetsAt + 4 * n + 7) & ~7, wide: true };
+    }),
+  ];
+  for (const { offsetsAt, baseAt, wide: isWide } of wideKernel ? [...wide, ...narrow] : [...narrow, ...wide]) {
+    if (offsetsAt % 4 !== 0 || !r.has(offsetsAt, 4 * n) || !r.has(baseAt, isWide ? 8 : 4)) continue;
+    // A 64-bit base keeps its low word: addresses are compared by their low 32 bits.
     const base = r.u32(baseAt);
     const values = new Uint32Array(n);
     let ok = true;
@@ -309,7 +330,7 @@ function findAddresses(r: Reader, names: NamesTable, tokens: TokenTable): Addres
       values[i] = base + offset;
       ok &&= values[i] === base + offset; // no wrap past 2^32
     }
-    if (ok) return { at: offsetsAt, relativeBaseAt: baseAt, encoding: 'base-relative', values };
+    if (ok) return { at: offsetsAt, relativeBaseAt: baseAt, encoding: 'base-relative', values, ...(isWide ? { wide: true, baseIsZero: base === 0 && r.u32(baseAt + 4) === 0 } : {}) };
   }
   const absoluteAt = names.numSymsAt - 4 * n;
   if (r.has(absoluteAt, 4 * n)) {

@@ -13,6 +13,7 @@
  * or in the top 2 MiB of a smaller RAM.
  */
 import { LinuxKernelError } from '../linux/errors';
+import { arm64Symbolizer } from '../linux/arm64-symbols';
 import { KernelSymbolizer } from '../linux/kernel-symbolizer';
 import { recoverKernelSymbols, type RecoveredSymbols } from '../linux/recover-symbols';
 import { unpackKernelCached } from '../linux/unpacked-kernel-cache';
@@ -28,7 +29,7 @@ export interface KernelPlacement {
   readonly loadAddress: number;
   readonly entry: number;
   readonly bytes: Uint8Array;
-  /** Names the kernel's code (A32 kernels whose kallsyms could be read), for traces. */
+  /** Names the kernel's code (kernels whose kallsyms could be read and placed), for traces. */
   readonly symbolizer?: KernelSymbolizer;
 }
 
@@ -63,7 +64,7 @@ export async function placeKernel(bytes: Uint8Array, options: PlaceKernelOptions
     const imageSize = u32(bytes, 16) + u32(bytes, 20) * 2 ** 32;
     const offset = imageSize === 0 ? 0x8_0000 : textOffset;
     if (offset % 4096 !== 0 || offset >= 2 ** 30) throw new LinuxKernelError(`arm64 Image header: text_offset 0x${offset.toString(16)} is not a page offset below 1 GiB`);
-    return { kind: 'Image (arm64)', isa: 'a64', loadAddress: RAM + offset, entry: RAM + offset, bytes };
+    return { kind: 'Image (arm64)', isa: 'a64', loadAddress: RAM + offset, entry: RAM + offset, bytes, symbolizer: arm64Symbolizer(bytes, RAM + offset) };
   }
   if (readZImageHeader(bytes) !== undefined) {
     if (!options.unpack && !options.symbols) return { kind: 'zImage', isa: 'a32', loadAddress: RAM + ZIMAGE_OFFSET, entry: RAM + ZIMAGE_OFFSET, bytes };

@@ -14,8 +14,11 @@ export interface TestSymbol {
 /** 'offsets-first': offsets, base, num_syms, names, markers, tokens, index (6.1).
  *  'offsets-first+seqs': the same with kallsyms_seqs_of_names after the markers (Debian 6.1.176).
  *  'offsets-last': num_syms, names, markers, tokens, index, offsets, base, seqs (newer kernels).
- *  'absolute': kallsyms_addresses where the offsets and base would be. */
-export type KallsymsOrder = 'offsets-first' | 'offsets-first+seqs' | 'offsets-last' | 'absolute';
+ *  'absolute': kallsyms_addresses where the offsets and base would be.
+ *  'offsets-first-64': 'offsets-first' as a 64-bit kernel lays it out (arm64 6.1): the base a
+ *  .quad aligned to 8, num_syms a .long padded to 8; the base 0, as a relocatable arm64 Image
+ *  ships it (its relocations fill it in at boot), so addresses are offsets from the first symbol. */
+export type KallsymsOrder = 'offsets-first' | 'offsets-first+seqs' | 'offsets-last' | 'absolute' | 'offsets-first-64';
 
 export interface KallsymsBlob {
   readonly bytes: Uint8Array;
@@ -87,18 +90,25 @@ export function buildKallsyms(symbols: readonly TestSymbol[], order: KallsymsOrd
   );
   const base = Math.min(...symbols.map((s) => s.address));
   const out = new Out();
+  const wide = order === 'offsets-first-64';
   const writeAddresses = (): void => {
     out.align(4);
     if (order === 'absolute') for (const s of symbols) out.u32(s.address);
-    else {
+    else if (wide) {
+      for (const s of symbols) out.u32(s.address - base);
+      out.align(8);
+      out.u32(0); // kallsyms_relative_base, a .quad the Image's relocations fill in
+      out.u32(0);
+    } else {
       for (const s of symbols) out.u32(s.address - base);
       out.u32(base); // kallsyms_relative_base
     }
   };
   const markers: number[] = [];
   const writeNames = (): void => {
-    out.align(4);
+    out.align(wide ? 8 : 4);
     out.u32(n); // kallsyms_num_syms
+    if (wide) out.align(8);
     const namesAt = out.length;
     encoded.forEach((e, i) => {
       if (i % 256 === 0) markers.push(out.length - namesAt);

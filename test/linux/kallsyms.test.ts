@@ -54,6 +54,28 @@ describe('readKallsyms on synthetic Images', () => {
   });
 });
 
+describe('readKallsyms on a 64-bit kernel layout', () => {
+  it('reads the table with its base as a .quad (0, as a relocatable arm64 Image ships it): addresses count from the lowest symbol', () => {
+    for (const count of [700, 701]) {
+      // An odd count pads the offsets to 8 before the base.
+      const symbols = makeSymbols(count, TEXT, CODE, count, true);
+      const blob = buildKallsyms(symbols, 'offsets-first-64');
+      const image = new Uint8Array(blob.bytes.length + 64);
+      image.set(blob.bytes, 24);
+      const k = readKallsyms(image);
+      const lowest = Math.min(...symbols.map((s) => s.address));
+      expect(k.symbols, `${count} symbols`).toEqual(symbols.map((s) => ({ ...s, address: s.address - lowest })));
+      expect(k.layout).toMatchObject({ encoding: 'base-relative', wide: true, relocatedAtBoot: true });
+    }
+  });
+
+  it('still reads a 32-bit table as 32-bit', () => {
+    const symbols = makeSymbols(600, TEXT, CODE, 4, true);
+    const { image } = buildImage(symbols, TEXT, CODE, 'offsets-first', 5);
+    expect(readKallsyms(image).layout.wide).toBeUndefined();
+  });
+});
+
 describe('findLinkAddress', () => {
   it('takes _text when kallsyms has it', () => {
     const symbols = makeSymbols(400, TEXT, CODE, 9, true);

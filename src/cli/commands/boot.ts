@@ -135,7 +135,7 @@ export const bootCommand: Command = {
     const wallMs = performance.now() - t0;
     if (html !== null) writeHtmlFile(html, renderBootPage({ boot: bootJson(r, what, policy.name, wallMs), timeline: recorder!.finish(), commandLine: ['setway', 'boot', ...args].join(' ') }));
     if (v.json) process.stdout.write(`${JSON.stringify(bootJson(r, what, policy.name, wallMs), null, 2)}\n`);
-    else process.stdout.write(bootText(r, what, policy.name, wallMs, !live));
+    else process.stdout.write(bootText(r, what, policy.name, wallMs, !live, (pc) => kernel?.symbolizer?.nameOf(pc)));
     return bootExitCode(r);
   },
 };
@@ -196,7 +196,7 @@ function bootJson(r: BootResult, kind: string, policy: string, wallMs: number) {
   };
 }
 
-function bootText(r: BootResult, kind: string, policy: string, wallMs: number, withConsole: boolean): string {
+function bootText(r: BootResult, kind: string, policy: string, wallMs: number, withConsole: boolean, nameOf: (pc: number) => string | undefined): string {
   const j = bootJson(r, kind, policy, wallMs);
   const lines = [
     ...(withConsole ? [r.console.replace(/\n?$/, '\n')] : ['\n']),
@@ -212,7 +212,10 @@ function bootText(r: BootResult, kind: string, policy: string, wallMs: number, w
       `  verdict against bare metal: ${j.lostData ? 'DATA LOST' : 'no loss'}: ${v.staleReads} stale reads, ${v.dataDestroyed} lines destroyed` +
         `${v.controlFlowDiverged ? `, control flow diverged (${v.controlFlowCause})` : ''} (${v.loadsCompared.toLocaleString('en-US')} loads compared; bare metal: ${v.referenceEnd})`,
     );
-    if (v.firstDivergence !== null) lines.push(`  first divergence: ${v.firstDivergence.text}`);
+    if (v.firstDivergence !== null) {
+      const where = nameOf(v.firstDivergence.pc);
+      lines.push(`  first divergence: ${v.firstDivergence.text}${where === undefined ? '' : ` (the PC is in ${where})`}`);
+    }
   }
   if (r.unmapped.size > 0) lines.push(`  nothing here: ${[...r.unmapped].map(([k, n]) => `${k} x${n}`).join(', ')}`);
   return `${lines.join('\n')}\n`;
