@@ -4,8 +4,8 @@
  * cache toggles and migrations as they happen and, after an executor run that fills the window,
  * closes it: traps by class and EL2 time from the cost meter's deltas, the longest EL2 stretch,
  * each vCPU's caches on or off, and the guest's dirty lines in every data cache (a scan of the
- * cache model, at most once per a quarter of its slots in instructions). When `maxWindows` are full, neighbours merge and the window doubles,
- * so a run of any length keeps at most that many.
+ * cache model, at most once per a quarter of its slots in instructions). When `maxWindows` are
+ * full, neighbours merge and the window doubles, so a run of any length keeps at most that many.
  */
 import type { Machine, MachineTraceSink } from '../hyp/machine';
 import type { Vcpu, VcpuTraceSink } from '../hyp/vcpu';
@@ -105,12 +105,6 @@ export class TimelineRecorder implements MachineTraceSink {
   private machine: Machine | null = null;
   private readonly ends: number[] = [];
   private readonly series = new Map<string, Series>();
-  /** The series each window appends to, by slot (see putAt). */
-  private readonly setWaySeries: (Series | undefined)[] = [];
-  private readonly trapSeries: (Series | undefined)[] = [];
-  private readonly fixedSeries: (Series | undefined)[] = [];
-  private readonly vcpuSeries: (Series | undefined)[] = [];
-  private readonly dirtySeries: (Series | undefined)[] = [];
   /** Per-window accumulators filled by the hooks. */
   private readonly setWayNow = new Float64Array(8);
   private migrationsNow = 0;
@@ -225,18 +219,13 @@ export class TimelineRecorder implements MachineTraceSink {
     this.ramHigh = Math.max(...machine.vms.map((vm) => vm.ramPa + vm.ramBytes));
   }
 
-  /**
-   * Append this window's value to the series in `slots[i]` (named `prefix + id` when it is first
-   * made; a series seen first now gets 0 for the windows before). Slots keep each series at hand,
-   * so a window builds no key string and makes no map lookup.
-   */
-  private putAt(slots: (Series | undefined)[], i: number, prefix: string, id: number | string, merge: Merge, value: number, always = true): void {
-    let s = slots[i];
+  /** Append this window's value; a series seen first now gets 0 for the windows before. */
+  private put(key: string, merge: Merge, value: number, always = true): void {
+    let s = this.series.get(key);
     if (s === undefined) {
       if (!always && value === 0) return;
       s = new Series(merge, new Array<number>(this.ends.length - 1).fill(0));
-      this.series.set(`${prefix}${id}`, s);
-      slots[i] = s;
+      this.series.set(key, s);
     }
     s.values.push(value);
   }
@@ -246,30 +235,28 @@ export class TimelineRecorder implements MachineTraceSink {
     const cost = m.cost;
     this.ends.push(cost.guestInstructions);
     for (let i = 0; i < 8; i++) {
-      this.putAt(this.setWaySeries, i, 'sw:', i + 1, 'sum', this.setWayNow[i], false);
+      this.put(`sw:${i + 1}`, 'sum', this.setWayNow[i], false);
       this.setWayNow[i] = 0;
     }
     for (let ec = 0; ec < 64; ec++) {
       const n = cost.trapsByClass[ec];
-      this.putAt(this.trapSeries, ec, 'trap:', ec, 'sum', n - this.trapsBefore[ec], false);
+      this.put(`trap:${ec}`, 'sum', n - this.trapsBefore[ec], false);
       this.trapsBefore[ec] = n;
     }
     const moved = this.migrationsNow > 0;
-    this.putAt(this.fixedSeries, 0, 'migrations', '', 'sum', this.migrationsNow);
+    this.put('migrations', 'sum', this.migrationsNow);
     this.migrationsNow = 0;
     // EL2 time: every cycle the cost model counts beyond the guest's own instructions.
     const el2Cycles = cost.cycles - cost.guestInstructions * cost.model.guestInstruction;
     const usPerCycle = 1e6 / cost.model.clockHz;
-    this.putAt(this.fixedSeries, 1, 'el2', '', 'sum', (el2Cycles - this.el2CyclesBefore) * usPerCycle);
+    this.put('el2', 'sum', (el2Cycles - this.el2CyclesBefore) * usPerCycle);
     this.el2CyclesBefore = el2Cycles;
-    this.putAt(this.fixedSeries, 2, 'el2-longest', '', 'max', cost.recentLongestEl2Cycles * usPerCycle);
+    this.put('el2-longest', 'max', cost.recentLongestEl2Cycles * usPerCycle);
     cost.recentLongestEl2Cycles = 0;
-    const vcpus = m.vcpus;
-    for (let i = 0; i < vcpus.length; i++) {
-      const v = vcpus[i];
-      this.putAt(this.vcpuSeries, 3 * i, 'on:', v.id, 'last', v.guestCachesOn ? 1 : 0);
-      this.putAt(this.vcpuSeries, 3 * i + 1, 'retired:', v.id, 'last', v.cpu.instructionsRetired);
-      this.putAt(this.vcpuSeries, 3 * i + 2, 'pcpu:', v.id, 'last', v.pcpu);
+    for (const v of m.vcpus) {
+      this.put(`on:${v.id}`, 'last', v.guestCachesOn ? 1 : 0);
+      this.put(`retired:${v.id}`, 'last', v.cpu.instructionsRetired);
+      this.put(`pcpu:${v.id}`, 'last', v.pcpu);
     }
     // The scan reads every slot of every cache, as costly as a few hundred guest instructions on
     // a large cache: it runs at most once per scanSlots / 4 instructions (a window in between
@@ -279,8 +266,7 @@ export class TimelineRecorder implements MachineTraceSink {
       m.caches.countDirtyLines(this.ramLow, this.ramHigh, this.dirty);
       this.scannedAt = cost.guestInstructions;
     }
-    const data = this.dataCaches;
-    for (let i = 0; i < data.length; i++) this.putAt(this.dirtySeries, i, 'dirty:', data[i].index, 'last', this.dirty[data[i].index]);
+    for (const c of this.dataCaches) this.put(`dirty:${c.index}`, 'last', this.dirty[c.index]);
     if (this.ends.length >= this.maxWindows) this.halve();
   }
 
