@@ -10,6 +10,7 @@
  *    128 MiB above the start of the kernel's half; no KASLR without a seed in the DTB).
  * PCs are compared by their low 32 bits (KernelSymbolizer), with the MMU on or off.
  */
+import { KallsymsError } from './errors';
 import { readKallsyms, type Kallsyms } from './kallsyms';
 import { KernelSymbolizer } from './kernel-symbolizer';
 
@@ -30,8 +31,10 @@ export function arm64Symbolizer(image: Uint8Array, physicalAddress: number, kall
   let k = kallsyms;
   try {
     k ??= readKallsyms(image);
-  } catch {
-    return undefined;
+  } catch (e) {
+    // An Image without a table it can read boots unnamed; any other error is a bug to show.
+    if (e instanceof KallsymsError) return undefined;
+    throw e;
   }
   const entry = k.symbols.find((s) => s.name === 'primary_entry') ?? k.symbols.find((s) => s.name === 'stext');
   const target = branchTarget(image, 0) ?? branchTarget(image, 4);

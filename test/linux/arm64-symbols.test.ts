@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { ARM64_KIMAGE_LOW } from '../../src/linux/arm64-symbols';
+import { ARM64_KIMAGE_LOW, arm64Symbolizer } from '../../src/linux/arm64-symbols';
 import { readKallsyms } from '../../src/linux/kallsyms';
 import { placeKernel } from '../../src/platform/linux-boot';
 
@@ -46,5 +46,14 @@ describe.skipIf(skip)(`Debian's arm64 Image named by its kallsyms${skip ? ` (ski
     const zva = [...Array(16).keys()].map((i) => fileOffset + 4 * i).find((at) => ((u32(bytes, at) & DC_ZVA_MASK) >>> 0) === DC_ZVA);
     expect(zva).toBeDefined();
     expect(names.nameOf(placed.loadAddress + zva!)).toMatch(/^(__pi_)?clear_page\+0x[0-9a-f]+$/);
+  });
+});
+
+describe('an Image without kallsyms', () => {
+  it('is left unnamed (no symbolizer), not an error', () => {
+    // A header branch (b +0x40) and no kallsyms tables behind it.
+    const bytes = new Uint8Array(0x10000);
+    new DataView(bytes.buffer).setUint32(0, 0x1400_0010, true);
+    expect(arm64Symbolizer(bytes, 0x4020_0000)).toBeUndefined();
   });
 });
