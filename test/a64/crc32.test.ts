@@ -10,7 +10,7 @@ import { codePageTableOf } from '../../src/exec/code-page';
 import { FlatMemory } from '../../src/exec/flat-memory';
 import { crc32 } from '../../src/linux/crc32';
 import { PhysicalMemory } from '../../src/mmu/physical-memory';
-import { PagedFlatMemory } from '../fast-path/paged-flat-memory';
+import { PagedFlatMemory } from '../oracles/paged-flat-memory';
 import { runInQemu, SCRATCH_SIZE, type ExecCase } from '../oracles/exec-harness';
 import { assembleWords, disassemble } from '../oracles/llvm-mc';
 import { Prng, testSeed } from '../oracles/prng';

@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { A32Op, decodeA32, disassembleA32 } from '../../src/decode/a32';
 import { decodeT32Word, disassembleT32 } from '../../src/decode/t32';
 import { A32Cpu, type A32CpuOptions } from '../../src/exec/a32';
-import { codePageTableOf, type CodePageSource, type HostCodePage } from '../../src/exec/code-page';
+import { PagedFlatMemory } from '../oracles/paged-flat-memory';
 import { FlatMemory } from '../../src/exec/flat-memory';
 import { PhysicalMemory } from '../../src/mmu/physical-memory';
 import { a32State, firstDifference, runOutcome } from '../fast-path/compare';
@@ -130,14 +130,6 @@ function sorted(map: ReadonlyMap<string, number>): string {
 const CODE = 0x10000;
 
 /** VA = PA memory that hands out code pages, so the executor takes its page runs and compiled blocks. */
-class PagedFlatMemory extends FlatMemory implements CodePageSource {
-  private readonly table = codePageTableOf(this.physical);
-  codePage(va: number): HostCodePage | null {
-    this.fetch16(va);
-    return this.table.get(Math.floor(va / 4096));
-  }
-}
-
 /** The image with B.W back to its start, run for `budgets` instructions on `memory`. */
 function loopCpu(c: T32FlowCase, memory: FlatMemory): A32Cpu {
   const hws = [...c.image];

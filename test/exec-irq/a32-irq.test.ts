@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { A32Cpu, Bank, Mode, Psr, type A32CpuOptions } from '../../src/exec/a32/index';
 import { FlatMemory } from '../../src/exec/flat-memory';
 import { PhysicalMemory } from '../../src/mmu/physical-memory';
-import { PagedFlatMemory } from '../fast-path/paged-flat-memory';
+import { PagedFlatMemory } from '../oracles/paged-flat-memory';
 import { assembleA32 } from '../a32/assemble';
 import { LD_LLD, LLVM_MC, oraclesAvailable } from '../oracles/tools';
 

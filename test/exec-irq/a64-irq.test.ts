@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { A64Cpu } from '../../src/exec/a64/index';
 import { FlatMemory } from '../../src/exec/flat-memory';
-import { PagedFlatMemory } from '../fast-path/paged-flat-memory';
+import { PagedFlatMemory } from '../oracles/paged-flat-memory';
 import { assembleWords } from '../oracles/llvm-mc';
 import { LLVM_MC, oraclesAvailable } from '../oracles/tools';
 import { HALT_IMM, StubEl2 } from '../a64/harness';

@@ -22,7 +22,7 @@ import { assembleWords } from '../oracles/llvm-mc';
 import { Prng } from '../oracles/prng';
 import { LLVM_MC, oraclesAvailable } from '../oracles/tools';
 import { a32State, runOutcome } from './compare';
-import { PagedFlatMemory } from './paged-flat-memory';
+import { PagedFlatMemory } from '../oracles/paged-flat-memory';
 
 const CODE = 0x10000;
 const SEED = 0xa32f_1a95;

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { A32Op, decodeA32 } from '../../src/decode/a32/index';
 import { A32Cpu } from '../../src/exec/a32/index';
 import { FlatMemory } from '../../src/exec/flat-memory';
-import { PagedFlatMemory } from './paged-flat-memory';
+import { PagedFlatMemory } from '../oracles/paged-flat-memory';
 import { a32State, faultRegisterLog, firstDifference, runOutcome } from './compare';
 import { PhysicalMemory } from '../../src/mmu/physical-memory';
 import { QEMU_BENCH_LOOPS } from '../../bench/qemu';

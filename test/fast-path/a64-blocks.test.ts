@@ -12,7 +12,7 @@ import { A64Op, decodeA64 } from '../../src/decode/a64';
 import { A64Cpu } from '../../src/exec/a64/index';
 import { codePageTableOf } from '../../src/exec/code-page';
 import { FlatMemory } from '../../src/exec/flat-memory';
-import { PagedFlatMemory } from './paged-flat-memory';
+import { PagedFlatMemory } from '../oracles/paged-flat-memory';
 import { PhysicalMemory } from '../../src/mmu/physical-memory';
 import { A64_POINTER_REGISTERS, randomA64Case, randomA64Instruction } from '../diff/a64-sequences';
 import { SCRATCH_ADDRESS, type ExecCase } from '../oracles/exec-harness';

@@ -17,7 +17,7 @@ import { A64Cpu } from '../../src/exec/a64/index';
 import type { El2Gate, TrapDetail, TrappedVcpu } from '../../src/exec/el2-gate';
 import { codePageTableOf } from '../../src/exec/code-page';
 import { FlatMemory } from '../../src/exec/flat-memory';
-import { PagedFlatMemory } from './paged-flat-memory';
+import { PagedFlatMemory } from '../oracles/paged-flat-memory';
 import { firstDifference, runOutcome } from './compare';
 import { MemoryAbort } from '../../src/mmu/fault';
 import { PhysicalMemory } from '../../src/mmu/physical-memory';

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { A64Cpu } from '../../src/exec/a64/index';
 import { codePageTableOf } from '../../src/exec/code-page';
 import { FlatMemory } from '../../src/exec/flat-memory';
-import { PagedFlatMemory } from './paged-flat-memory';
+import { PagedFlatMemory } from '../oracles/paged-flat-memory';
 import { runOutcome } from './compare';
 import { PhysicalMemory } from '../../src/mmu/physical-memory';
 import { Prng } from '../oracles/prng';

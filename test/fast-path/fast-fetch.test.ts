@@ -10,7 +10,7 @@ import { A32Cpu } from '../../src/exec/a32/index';
 import { A64Cpu } from '../../src/exec/a64/index';
 import { codePageTableOf } from '../../src/exec/code-page';
 import { FlatMemory } from '../../src/exec/flat-memory';
-import { PagedFlatMemory } from './paged-flat-memory';
+import { PagedFlatMemory } from '../oracles/paged-flat-memory';
 import { a32State, faultRegisterLog } from './compare';
 import { PhysicalMemory } from '../../src/mmu/physical-memory';
 import { randomA32Case } from '../diff/a32-sequences';

@@ -16,7 +16,7 @@ import { linkProgram } from '../oracles/link';
 import { assembleWords } from '../oracles/llvm-mc';
 import { runUserElf } from '../oracles/qemu-user';
 import { LD_LLD, LLVM_MC, QEMU_ARM, oraclesAvailable } from '../oracles/tools';
-import { codePageTableOf, type CodePageSource, type HostCodePage } from '../../src/exec/code-page';
+import { PagedFlatMemory } from '../oracles/paged-flat-memory';
 import { a32State, faultRegisterLog, runOutcome } from '../fast-path/compare';
 import { randomT32Case } from '../diff/t32-sequences';
 import { SCRATCH_ADDRESS, SCRATCH_SIZE } from '../oracles/exec-harness';
@@ -32,14 +32,6 @@ const CPSR_SVC_THUMB = 0x1f3;
  * The page is checked with a halfword fetch (a T32 instruction at a page's last halfword may be
  * the last of RAM: a word fetch there would abort where the instruction does not).
  */
-class PagedFlatMemory extends FlatMemory implements CodePageSource {
-  private readonly table = codePageTableOf(this.physical);
-  codePage(va: number): HostCodePage | null {
-    this.fetch16(va);
-    return this.table.get(Math.floor(va / 4096));
-  }
-}
-
 /** Halfwords in memory order of instructions written as llvm-objdump prints them (first halfword high). */
 function halfwords(insns: readonly number[]): number[] {
   return insns.flatMap((w) => (w > 0xffff ? [w >>> 16, w & 0xffff] : [w]));

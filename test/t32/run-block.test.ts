@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { A32Cpu, Mode, Psr } from '../../src/exec/a32/index';
-import { codePageTableOf, type CodePageSource, type HostCodePage } from '../../src/exec/code-page';
+import { PagedFlatMemory } from '../oracles/paged-flat-memory';
 import { FlatMemory } from '../../src/exec/flat-memory';
 import { PhysicalMemory } from '../../src/mmu/physical-memory';
 import { SCRATCH_ADDRESS, SCRATCH_SIZE } from '../oracles/exec-harness';
@@ -17,12 +17,6 @@ import { T32Executor } from '../../src/exec/t32/index';
 const CODE = 0x10000;
 
 /** FlatMemory (VA = PA) that hands out code pages as TranslatedMemory does. */
-class PagedFlatMemory extends FlatMemory implements CodePageSource {
-  codePage(va: number): HostCodePage | null {
-    return codePageTableOf(this.physical).get(Math.floor(va / 4096));
-  }
-}
-
 function halfwords(code: Uint32Array): number[] {
   return Array.from(code).flatMap((w) => (w > 0xffff ? [w >>> 16, w & 0xffff] : [w]));
 }

@@ -5,7 +5,7 @@ import { FlatMemory } from '../../src/exec/flat-memory';
 export class PagedFlatMemory extends FlatMemory implements CodePageSource {
   private readonly table = codePageTableOf(this.physical);
   codePage(va: number): HostCodePage | null {
-    this.fetch32(va); // the same abort as a fetch
+    this.fetch16(va); // the abort a fetch at va takes (a T32 fetch may be halfword-aligned)
     return this.table.get(Math.floor(va / 4096));
   }
 }
