@@ -50,7 +50,18 @@ export function runBoot(options: BootOptions): BootResult {
     }
     return { ...subject.report(failure), verdict: null, bareMetalConsole: null };
   }
-  const bare = assembleVirt({ ...options, policy: bareMetalFor(options.policy), migration: NEVER, onConsole: undefined, onProgress: undefined, onRound: undefined, trace: undefined });
+  // Bare metal is the guest alone on the hardware: no other VM, no hypervisor hooks, no observers.
+  const bare = assembleVirt({
+    ...options,
+    policy: bareMetalFor(options.policy),
+    migration: NEVER,
+    secondVm: false,
+    beforeCpuOn: undefined,
+    onConsole: undefined,
+    onProgress: undefined,
+    onRound: undefined,
+    trace: undefined,
+  });
   const runs = (a: typeof subject): GuestRun[] => a.vm.vcpus.map((vcpu) => ({ machine: a.machine, vm: a.vm, vcpu, budget }));
   const reference = new LiveReference(
     runs(bare),

@@ -7,6 +7,10 @@
  * DCISW is performed as a clean and invalidate (Arm ARM D7.5.9, HCR_EL2.SWIO), and with HCR.TSW
  * it traps to the policy: either way nothing of the other VM is lost. Without both
  * (`passthrough:novm`) the invalidate discards the other VM's data.
+ *
+ * The guest itself is judged as every boot is, against the same boot on bare metal (src/scenarios/
+ * boot.ts: two vCPUs, no other VM, no hypervisor): a policy that spares the other VM must not do it
+ * by making the guest read stale data.
  */
 import { cachePreset } from '../cache/presets';
 import { HCR } from '../exec/el2-gate';
@@ -17,6 +21,7 @@ import type { Vm } from '../hyp/vm';
 import type { KernelPlacement } from '../platform/linux-boot';
 import { runBoot } from './boot';
 import { HeisenbugError } from './heisenbug';
+import { dataLost, lostData, type Verdict } from './lockstep/verdict';
 
 export interface BringUpOptions {
   /** Debian's armmp kernel, placed (an unpacked Image boots to CPU 1 in about 200 M instructions). */
@@ -27,6 +32,8 @@ export interface BringUpOptions {
   readonly bootargs?: string;
   /** Instructions per run (default 400 M). */
   readonly budget?: number;
+  /** Judge the guest against bare metal (default true; false halves the time and leaves `guest` null). */
+  readonly compare?: boolean;
   readonly onRow?: (row: BringUpRow) => void;
 }
 
@@ -50,9 +57,18 @@ export interface BringUpRow {
   readonly failure: string | null;
   readonly instructions: number;
   readonly traps: number;
+  /** What the guest saw against the same boot on bare metal, or null when not compared. */
+  readonly guest: GuestVerdict | null;
   readonly wallMs: number;
   /** One line: what the DCISW did to the other VM's lines, and why. */
   readonly explanation: string;
+}
+
+export interface GuestVerdict {
+  readonly lostData: boolean;
+  readonly loadsCompared: number;
+  /** The first point where the guest's loads left bare metal's, in one line, or null. */
+  readonly firstDivergence: string | null;
 }
 
 export interface BringUpReport {
@@ -122,7 +138,7 @@ function bringUpRow(o: BringUpOptions, policy: string, victimLines: number): Bri
     vcpus: 2,
     preset: PRESET,
     policy,
-    compare: false,
+    compare: o.compare ?? true,
     bootargs: o.bootargs ?? BRING_UP_BOOTARGS,
     budget: o.budget ?? 400_000_000,
     until: BROUGHT_UP,
@@ -156,6 +172,7 @@ function bringUpRow(o: BringUpOptions, policy: string, victimLines: number): Bri
     failure: r.failure,
     instructions: r.instructions,
     traps: r.machine.cost.traps,
+    guest: r.verdict === null ? null : guestVerdict(r.verdict),
     wallMs,
   };
   return { ...row, explanation: explain(row, ops) };
@@ -193,6 +210,14 @@ function victimFate(p: Planted): { destroyed: number; kept: Record<string, numbe
     }
   });
   return { destroyed, kept };
+}
+
+function guestVerdict(v: Verdict): GuestVerdict {
+  return {
+    lostData: lostData({ dataLost: dataLost(v), controlFlowCause: v.controlFlowCause, guestFailure: v.guestFailure }),
+    loadsCompared: v.loadsCompared,
+    firstDivergence: v.firstDivergence?.text ?? v.guestFailure,
+  };
 }
 
 function describeOp(op: SetWayOp, trapped: boolean): string {

@@ -137,8 +137,8 @@ async function bringUp(v: Values): Promise<number> {
   const json = v.json === true;
   if (!json) {
     process.stdout.write(
-      `Secondary bring-up beside another VM: 2 vCPUs to "smp: Brought up"; just before PSCI CPU_ON another VM's ${victimLines} dirty lines go into the L1 of the pCPU vCPU 1 starts on, where CPU 1 invalidates L1 by set/way (DCISW, caches off); destroyed = the latest copy anywhere differs from what that VM wrote.\n` +
-        `${'policy'.padEnd(17)} ${'HCR'.padEnd(8)} ${'vCPU 1 S/W ops'.padEnd(18)} ${'destroyed'.padStart(9)} ${'insn M'.padStart(6)} ${'wall s'.padStart(6)}  the other VM's intact lines\n`,
+      `Secondary bring-up beside another VM: 2 vCPUs to "smp: Brought up"; just before PSCI CPU_ON another VM's ${victimLines} dirty lines go into the L1 of the pCPU vCPU 1 starts on, where CPU 1 invalidates L1 by set/way (DCISW, caches off); destroyed = the latest copy anywhere differs from what that VM wrote; guest = what the guest itself read, against the same boot on bare metal.\n` +
+        `${'policy'.padEnd(17)} ${'HCR'.padEnd(8)} ${'vCPU 1 S/W ops'.padEnd(18)} ${'destroyed'.padStart(9)} ${'guest'.padEnd(7)} ${'insn M'.padStart(6)} ${'wall s'.padStart(6)}  the other VM's intact lines\n`,
     );
   }
   const report = runBringUp({
@@ -149,16 +149,25 @@ async function bringUp(v: Values): Promise<number> {
     onRow: json ? undefined : (row) => process.stdout.write(`${bringUpRowText(row)}\n`),
   });
   if (json) process.stdout.write(`${JSON.stringify({ scenario: 'heisenbug-bring-up', ...report }, null, 2)}\n`);
-  // A DCISW at EL1 with HCR.VM, SWIO or TSW set never reaches another VM's data as an invalidate (D7.5.9).
-  const failed = report.rows.some((r) => r.hcr !== 'none' && (r.destroyed > 0 || !r.broughtUp));
+  // A DCISW at EL1 with HCR.VM, SWIO or TSW set never reaches another VM's data as an invalidate
+  // (D7.5.9); and a policy that claims safety never lets the guest itself read what bare metal would not.
+  const failed = report.rows.some(
+    (r) => (r.hcr !== 'none' && (r.destroyed > 0 || !r.broughtUp)) || (r.guest?.lostData === true && claimsSafetyFor(makePolicy(r.policy), 'a32')),
+  );
   return failed ? EXIT.checkFailed : EXIT.ok;
 }
 
 function bringUpRowText(r: BringUpRow): string {
   return (
-    `${r.policy.padEnd(17)} ${r.hcr.padEnd(8)} ${r.secondaryOps.padEnd(18)} ${`${r.destroyed}/${r.planted}`.padStart(9)} ${(r.instructions / 1e6).toFixed(0).padStart(6)} ` +
-    `${(r.wallMs / 1000).toFixed(0).padStart(6)}  ${keptText(r.kept) || '-'}\n  ${r.broughtUp || r.planted === 0 ? '' : `CPU 1 not brought up (${r.failure ?? r.end}); `}${r.explanation}`
+    `${r.policy.padEnd(17)} ${r.hcr.padEnd(8)} ${r.secondaryOps.padEnd(18)} ${`${r.destroyed}/${r.planted}`.padStart(9)} ${guestText(r).padEnd(7)} ${(r.instructions / 1e6).toFixed(0).padStart(6)} ` +
+    `${(r.wallMs / 1000).toFixed(0).padStart(6)}  ${keptText(r.kept) || '-'}\n  ${r.broughtUp || r.planted === 0 ? '' : `CPU 1 not brought up (${r.failure ?? r.end}); `}${r.explanation}` +
+    `${r.guest?.lostData === true ? `\n  the guest: ${r.guest.firstDivergence ?? 'lost data'}` : ''}`
   );
+}
+
+function guestText(r: BringUpRow): string {
+  if (r.guest === null) return '-';
+  return r.guest.lostData ? 'LOSS' : 'no loss';
 }
 
 /** `setway boot` running one row alone (bash's $'...' keeps the newline U-Boot needs and the ${...} it expands). */
