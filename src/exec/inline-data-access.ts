@@ -134,11 +134,22 @@ export const blockFactoryArguments: readonly [string, unknown] = ['NO_INLINE_DAT
 function probe(va: string, bytes: number, store: boolean, vaIsUint32: boolean): string {
   // A 64-bit VA is a double: scale by 2^-12 (exact) rather than divide.
   const page = vaIsUint32 ? '_a >>> 12' : '(_a - _o) * 0.000244140625';
-  const lineOk = store ? `(_S[_i] & ${EXCLUSIVE}) !== 0` : '_S[_i] !== 0';
   return [
     `const _a = ${va}, _o = _a & 4095, _p = ${page}, _q = ${store ? 'dW' : 'dR'} + (_p & 255); let _w = -1, _s = 0;`,
+    slotSearch(bytes, store),
+  ].join(' ');
+}
+
+/**
+ * The rest of a probe, once `_o` (page offset), `_p` (page) and `_q` (fast-table slot) are set:
+ * on a cacheable, aligned hit of the table, the L1 slot of the line into `_w` and its set into
+ * `_s`. The slot this line was last found in is tried first (a hint, checked); else its set is
+ * searched and the hint remembered.
+ */
+function slotSearch(bytes: number, store: boolean): string {
+  const lineOk = store ? `(_S[_i] & ${EXCLUSIVE}) !== 0` : '_S[_i] !== 0';
+  return [
     `if (DT[_q] === _p && (DF[_q] & ${CACHEABLE}) !== 0${bytes > 1 ? ` && (_o & ${bytes - 1}) === 0` : ''}) {`,
-    // The slot this line was last found in first (a hint, checked); else search its set and remember.
     `const _ln = DP[_q] + (_o >>> DS), _T = DLT, _S = DLS, _h = _ln & ${WAY_HINTS - 1}, _i0 = DLI[_h]; _s = _ln & DSM;`,
     `if (_T[_i0] === _ln && ${lineOk.replaceAll('_i', '_i0')}) _w = _i0;`,
     `else { const _b = _s * DWY; for (let _i = _b; _i < _b + DWY; _i++) if (_T[_i] === _ln && ${lineOk}) { _w = _i; DLI[_h] = _i; break; } } }`,
@@ -204,13 +215,9 @@ export function inlineStore(va: string, bytes: 1 | 2 | 4 | 8, lo: string, hi: st
  * faults on, has a page below -2^41 or at least 2^41, which no slot holds: it always misses.
  */
 function probeHalves(lo: string, hi: string, bytes: number, store: boolean): string {
-  const lineOk = store ? `(_S[_i] & ${EXCLUSIVE}) !== 0` : '_S[_i] !== 0';
   return [
     `const _o = ${lo} & 4095, _p = ${hi} * 1048576 + (${lo} >>> 12), _q = ${store ? 'dW' : 'dR'} + ((${lo} >>> 12) & 255); let _w = -1, _s = 0;`,
-    `if (DT[_q] === _p && (DF[_q] & ${CACHEABLE}) !== 0${bytes > 1 ? ` && (_o & ${bytes - 1}) === 0` : ''}) {`,
-    `const _ln = DP[_q] + (_o >>> DS), _T = DLT, _S = DLS, _h = _ln & ${WAY_HINTS - 1}, _i0 = DLI[_h]; _s = _ln & DSM;`,
-    `if (_T[_i0] === _ln && ${lineOk.replaceAll('_i', '_i0')}) _w = _i0;`,
-    `else { const _b = _s * DWY; for (let _i = _b; _i < _b + DWY; _i++) if (_T[_i] === _ln && ${lineOk}) { _w = _i; DLI[_h] = _i; break; } } }`,
+    slotSearch(bytes, store),
   ].join(' ');
 }
 
