@@ -16,9 +16,9 @@ import { loadGuestImage } from '../../scenarios/load-image';
 import type { ScenarioResult } from '../../scenarios/result';
 import { DEFAULT_SWEEP_MIGRATIONS, shardIndices, summarisePolicies, sweepRows, sweepSchedules, type SweepFunction } from '../../scenarios/sweep';
 import { defaultJobs, runSweepSchedulesOnCores } from '../../scenarios/sweep-parallel';
-import { renderSweepReport, replayLine, sweepJson, type SweepConfig } from '../format/sweep-report';
+import { renderSweepReport, sweepJson, type SweepConfig } from '../format/sweep-report';
 import { openHtmlFile, writeHtmlFile } from '../html-report-file';
-import { renderSweepPage } from '../../report/sweep-page';
+import { sweepPage } from '../sweep-page-input';
 import { verdictLines } from './run';
 import type { Command } from './command';
 import { defaultPreset } from '../../scenarios/default-preset';
@@ -194,11 +194,7 @@ export const sweepCommand: Command = {
     }
     const rows = sweepRows({ policies, migrations, seeds, firstSeed }, records);
     const summary = summarisePolicies(rows);
-    if (html !== null) {
-      const what = `${fn === undefined ? `boot-handoff ROM (${romIsa})` : `${imagePath} ${symbol} (${fn.image.isa})`} on ${preset}, ${bufferKib} KiB buffer`;
-      const seedText = seeds === 1 ? `seed ${firstSeed}` : `${firstSeed}..${firstSeed + seeds - 1}`;
-      writeHtmlFile(html, renderSweepPage({ what, rows, summary, seeds: seedText, replay: (p, m, seed) => replayLine(config, p, m, seed), commandLine: ['setway', 'sweep', ...args].join(' ') }));
-    }
+    if (html !== null) writeHtmlFile(html, sweepPage(config, rows, summary, ['setway', 'sweep', ...args].join(' ')));
     if (v.json) {
       process.stdout.write(sweepJson(config, rows, summary));
       return EXIT.ok;
