@@ -1,13 +1,15 @@
 /**
- * The demo page's script: draws each bar chart of `data.charts` into its `<figure data-chart=FIELD>`
- * with Observable Plot (src/report/page-shell.ts pageScript supplies `data`, `draw` and the formats).
+ * The bar-chart pages' script: `drawBars(id, chart)` draws one BarChart (src/report/demo-charts.ts)
+ * into its `<figure data-chart=ID>` with Observable Plot (src/report/page-shell.ts pageScript
+ * supplies `data`, `draw` and the formats). The demo page draws `data.charts`, each into the figure
+ * named by its field; the compare page draws a set of charts per guest.
  */
 import { pageScript } from './page-shell';
 
-export const BAR_CHART_SCRIPT = pageScript(String.raw`
+const DRAW_BARS = String.raw`
   var COLOURS = { oracle: '#1b7837', lost: '#b2182b', other: '#4a6fa5' };
-  data.charts.forEach(function (chart) {
-    draw(chart.field, function () {
+  function drawBars(id, chart) {
+    draw(id, function () {
       var bars = chart.bars.filter(function (b) { return b.value !== null; });
       var marks = [
         Plot.barX(bars, {
@@ -29,5 +31,14 @@ export const BAR_CHART_SCRIPT = pageScript(String.raw`
         marks: marks,
       });
     });
-  });
+  }
+`;
+
+/** A page's script around `body` (browser JavaScript), which calls `drawBars(id, chart)` per chart. */
+export function barChartScript(body: string): string {
+  return pageScript(DRAW_BARS + body);
+}
+
+export const BAR_CHART_SCRIPT = barChartScript(String.raw`
+  data.charts.forEach(function (chart) { drawBars(chart.field, chart); });
 `);

@@ -1,16 +1,18 @@
 /**
- * The data behind the demo report's charts: one bar chart per cost or loss figure, one bar per
- * policy, the oracle's value as the bound the others are measured against. Built from the result
- * rows the demo already has; the page only draws it.
+ * The data behind the demo report's charts (and compare's, per guest): one bar chart per cost or
+ * loss figure, one bar per policy, the oracle's value as the bound the others are measured against.
+ * Built from the result rows the command already has; the page only draws it.
  */
 import { lostData } from '../scenarios/lockstep/verdict';
 import type { ScenarioResult } from '../scenarios/result';
 
-type NumericField = { [K in keyof ScenarioResult]: ScenarioResult[K] extends number ? K : never }[keyof ScenarioResult];
+/** The fields of a row type that hold numbers. */
+export type NumericFieldOf<R> = { [K in keyof R]: R[K] extends number ? K : never }[keyof R];
+type NumericField = NumericFieldOf<ScenarioResult>;
 
-export interface ChartMetric {
-  /** The result field the chart shows (its name in `setway demo --json`). */
-  readonly field: NumericField;
+export interface ChartMetric<F extends string = NumericField> {
+  /** The result field the chart shows (its name in the command's --json). */
+  readonly field: F;
   readonly title: string;
   /** The x axis label. */
   readonly unit: string;
@@ -37,8 +39,8 @@ export interface ChartBar {
   readonly oracle: boolean;
 }
 
-export interface BarChart {
-  readonly field: NumericField;
+export interface BarChart<F extends string = NumericField> {
+  readonly field: F;
   readonly title: string;
   readonly unit: string;
   readonly bars: readonly ChartBar[];
@@ -65,11 +67,21 @@ export function decadeTicks(largest: number): number[] {
   }
 }
 
-export function demoCharts(results: readonly ScenarioResult[], metrics: readonly ChartMetric[] = DEMO_CHART_METRICS): BarChart[] {
-  const oracle = results.find((r) => r.policy === ORACLE_POLICY);
+/** One chart per metric, one bar per row (a row per policy), the oracle's row as the bound. */
+export function barCharts<R extends { readonly policy: string }, F extends NumericFieldOf<R> & string>(
+  rows: readonly R[],
+  metrics: readonly ChartMetric<F>[],
+  lost: (row: R) => boolean,
+): BarChart<F>[] {
+  const oracle = rows.find((r) => r.policy === ORACLE_POLICY);
+  const figure = (r: R, field: F) => measured(r[field] as number);
   return metrics.map(({ field, title, unit }) => {
-    const bars = results.map((r) => ({ policy: r.policy, value: measured(r[field]), lost: lostData(r), oracle: r.policy === ORACLE_POLICY }));
+    const bars = rows.map((r) => ({ policy: r.policy, value: figure(r, field), lost: lost(r), oracle: r.policy === ORACLE_POLICY }));
     const largest = Math.max(0, ...bars.map((b) => b.value ?? 0));
-    return { field, title, unit, bars, bound: oracle === undefined ? null : measured(oracle[field]), ticks: decadeTicks(largest) };
+    return { field, title, unit, bars, bound: oracle === undefined ? null : figure(oracle, field), ticks: decadeTicks(largest) };
   });
+}
+
+export function demoCharts(results: readonly ScenarioResult[], metrics: readonly ChartMetric[] = DEMO_CHART_METRICS): BarChart[] {
+  return barCharts(results, metrics, lostData);
 }

@@ -11,9 +11,9 @@ import { chartFigure, htmlTable, reportPage, settingsList } from './page-shell';
 import { verdictSentence } from './verdict-sentence';
 
 /** A table column as the terminal table has it (src/cli/format/table.ts Column). */
-export interface ReportColumn {
+export interface ReportColumn<R = ScenarioResult> {
   readonly header: string;
-  readonly value: (row: ScenarioResult) => string | number;
+  readonly value: (row: R) => string | number;
 }
 
 export interface DemoPageInput {

@@ -1,7 +1,7 @@
 /**
  * The `--html` pages in a real browser: Debian's chromium, headless, opens each page from its file
  * with every network request refused, and the DOM it ends with shows every chart drawn from the data
- * (demo: one bar per policy, titled with its figure, and the oracle's bound; run and boot: every
+ * (demo, and compare per guest: one bar per policy, titled with its figure, and the oracle's bound; run and boot: every
  * lane of the timeline with a mark per window, event and cache; sweep: a heat-map cell per row;
  * heisenbug, when Debian's U-Boot and zImage can be fetched: its table and the timeline of the first
  * passthrough abort),
@@ -19,7 +19,9 @@ import type { TimelineView } from '../../src/report/timeline-charts';
 import type { SweepHeatMap } from '../../src/report/sweep-page';
 import type { HeisenbugPageData } from '../../src/report/heisenbug-page';
 import type { HeisenbugReport } from '../../src/scenarios/heisenbug';
-import { chartsOfPage, dataOfPage, FLUSH_RUN, ROOT, runDemoWithReport, runWithReport, SMALL_SWEEP, VIRT_BOOT } from './demo-report-run';
+import type { BarChart } from '../../src/report/demo-charts';
+import { compareChartId, type CompareGuestCharts } from '../../src/report/compare-page';
+import { chartsOfPage, dataOfPage, FLUSH_RUN, ROOT, runDemoWithReport, runWithReport, SMALL_COMPARE, SMALL_SWEEP, VIRT_BOOT } from './demo-report-run';
 
 const CHROMIUM = ['chromium', 'chromium-browser'];
 
@@ -80,6 +82,23 @@ function marks(figure: string, className: string, tag: string): number {
   return (markGroup(figure, className).match(new RegExp(`<${tag}[ >]`, 'g')) ?? []).length;
 }
 
+/** The bar chart in `<figure data-chart=ID>`: one bar per policy, each titled with the figure the data holds for it (the page's own format), and the oracle's bound. */
+function expectBarsDrawn(dom: string, id: string, chart: BarChart<string>): void {
+  const figure = figureOf(dom, id);
+  expect(figure.match(/<svg/g), id).toHaveLength(1);
+  const bars = markGroup(figure, 'policy-bars');
+  const titles = [...bars.matchAll(/<rect[^>]*><title>([^<]*)<\/title><\/rect>/g)].map((m) => /^(.*): ([\d,.]+) (.*)$/.exec(m[1]));
+  expect(titles.map((t) => t?.[1]), id).toEqual(chart.bars.map((b) => b.policy));
+  titles.forEach((t, i) => {
+    // The page shows two decimals: within half a hundredth (7014.115 may show as 7014.11).
+    expect(Math.abs(Number(t![2].replace(/,/g, '')) - chart.bars[i].value!), `${id} ${t![1]}`).toBeLessThanOrEqual(0.005 + 1e-9);
+    expect(t![3]).toBe(chart.unit);
+  });
+  const widths = [...bars.matchAll(/<rect[^>]* width="([\d.]+)"/g)].map((m) => Number(m[1]));
+  chart.bars.forEach((b, i) => expect(widths[i] > 0, `${id} ${b.policy}`).toBe(b.value !== null && b.value > 0));
+  expect(markGroup(figure, 'oracle-bound'), id).toContain('<line');
+}
+
 /** Every lane of a timeline page drawn, each with a mark per thing its data holds. */
 function expectTimelineDrawn(pagePath: string, t: TimelineView): void {
   const dom = loaded(pagePath, t.charts.length);
@@ -116,23 +135,19 @@ describe.runIf(oraclesAvailable('demo report in a browser', CHROMIUM))('the --ht
     const run = runDemoWithReport();
     const charts = chartsOfPage(run.page);
     const dom = loaded(run.pagePath, charts.length);
-    for (const chart of charts) {
-      const figure = figureOf(dom, chart.field);
-      expect(figure.match(/<svg/g), chart.field).toHaveLength(1);
-      // One bar per policy, each titled with the figure the data holds for it (the page's own format).
-      const bars = markGroup(figure, 'policy-bars');
-      const titles = [...bars.matchAll(/<rect[^>]*><title>([^<]*)<\/title><\/rect>/g)].map((m) => /^(.*): ([\d,.]+) (.*)$/.exec(m[1]));
-      expect(titles.map((t) => t?.[1]), chart.field).toEqual(chart.bars.map((b) => b.policy));
-      titles.forEach((t, i) => {
-        expect(Number(t![2].replace(/,/g, '')), `${chart.field} ${t![1]}`).toBeCloseTo(chart.bars[i].value!, 2);
-        expect(t![3]).toBe(chart.unit);
-      });
-      const widths = [...bars.matchAll(/<rect[^>]* width="([\d.]+)"/g)].map((m) => Number(m[1]));
-      chart.bars.forEach((b, i) => expect(widths[i] > 0, `${chart.field} ${b.policy}`).toBe(b.value !== null && b.value > 0));
-      expect(markGroup(figure, 'oracle-bound'), chart.field).toContain('<line');
-    }
+    for (const chart of charts) expectBarsDrawn(dom, chart.field, chart);
 
     screenshot(run.pagePath, 'demo', 2400);
+  });
+
+  it("compare --html: every guest's bar charts drawn as the demo's, the oracle's bound on each", () => {
+    const run = runWithReport('compare', SMALL_COMPARE);
+    const { guests } = dataOfPage<{ guests: CompareGuestCharts[] }>(run.page);
+    const dom = loaded(run.pagePath, guests.reduce((n, g) => n + g.charts.length, 0));
+    guests.forEach((g, i) => {
+      for (const chart of g.charts) expectBarsDrawn(dom, compareChartId(i, chart.field), chart);
+    });
+    screenshot(run.pagePath, 'compare', 7200);
   });
 
   it('run --html: every lane of the timeline drawn, the divergence marked on each (passthrough), the toggles (kvm)', () => {

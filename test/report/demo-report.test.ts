@@ -9,15 +9,14 @@ import { lostData } from '../../src/scenarios/lockstep/verdict';
 import type { ScenarioResult } from '../../src/scenarios/result';
 import { DEMO_CHART_METRICS, decadeTicks } from '../../src/report/demo-charts';
 import { renderDemoPage } from '../../src/report/demo-page';
-import { chartLibraryScripts } from '../../src/report/chart-library';
 import { escapeHtml, jsonForScript } from '../../src/report/html-escape';
 import { RESULT_COLUMNS } from '../../src/cli/commands/demo';
 import { chartsOfPage, runDemoWithReport } from './demo-report-run';
+import { expectChartsOfRows, expectStandsAlone } from './bar-chart-checks';
 
 describe('setway demo --html', () => {
   const run = runDemoWithReport();
   const charts = chartsOfPage(run.page);
-  const oracle = run.results.find((r) => r.policy === 'oracle');
 
   it('has one chart per figure: lost, stale reads, traps, lines by VA, pages, stage-2 faults, EL2 stretch, time', () => {
     expect(charts.map((c) => c.field)).toEqual(['dataLost', 'staleReads', 'traps', 'linesByAddress', 'pagesFlushed', 'stage2Faults', 'longestEl2Us', 'simulatedUs']);
@@ -25,18 +24,7 @@ describe('setway demo --html', () => {
   });
 
   it("each chart's bars are the JSON results' figures, policy by policy, with the oracle's as the bound", () => {
-    expect(oracle).toBeDefined();
-    for (const chart of charts) {
-      expect(chart.bars.map((b) => b.policy), chart.field).toEqual(run.results.map((r) => r.policy));
-      expect(chart.bars.map((b) => b.value), chart.field).toEqual(run.results.map((r) => r[chart.field]));
-      expect(chart.bars.map((b) => b.lost), chart.field).toEqual(run.results.map((r) => lostData(r)));
-      expect(chart.bars.filter((b) => b.oracle).map((b) => b.policy), chart.field).toEqual(['oracle']);
-      expect(chart.bound, chart.field).toBe(oracle![chart.field]);
-      const largest = Math.max(...run.results.map((r) => r[chart.field]));
-      expect(chart.ticks[0]).toBe(0);
-      expect(chart.ticks.at(-1)!, chart.field).toBeGreaterThanOrEqual(largest);
-      expect(chart.ticks.at(-2)!, chart.field).toBeLessThan(Math.max(largest, 1));
-    }
+    expectChartsOfRows(charts, run.results, lostData);
     // The demo's point is visible in the data: passthrough loses, the oracle does not.
     const lost = charts.find((c) => c.field === 'dataLost')!;
     expect(lost.bars.find((b) => b.policy === 'passthrough')!.value).toBeGreaterThan(0);
@@ -53,12 +41,7 @@ describe('setway demo --html', () => {
       expect(run.page).toContain(`<tr><td>${escapeHtml(r.policy)}</td>`);
     }
     expect(run.page.match(/<tr>/g)).toHaveLength(run.results.length + 1);
-    // The libraries inline whole; what is left (our markup, style and script) refers to nothing outside.
-    const libraries = chartLibraryScripts();
-    for (const source of libraries) expect(run.page.includes(source)).toBe(true);
-    const ours = libraries.reduce((page, source) => page.replace(source, ''), run.page);
-    expect(ours.length).toBeLessThan(100_000);
-    expect([...ours.matchAll(/<script[^>]+src=|<link|<iframe|<img|@import|url\(|https?:/gi)].map((m) => ours.slice(m.index, m.index + 40))).toEqual([]);
+    expectStandsAlone(run.page, 100_000);
   });
 
   it('a policy name or divergence text with markup stays text, and JSON in the page cannot close its script element', () => {
