@@ -13,7 +13,7 @@ import type { Tlb } from '../mmu/tlb';
 import type { PhysicalMemory } from '../mmu/physical-memory';
 import type { FlushResult, FlushScope, PolicyHost, PreemptionCount } from './policy';
 import { cleanInvalidateRangeToPoC, linesInRange, totalWriteBacks } from '../cache/range-maintenance';
-import { flushPcpuBySetWay } from './set-way-sweep';
+import { flushPcpuBySetWay, setWayOperands } from './set-way-sweep';
 import { lookupsAcrossHole } from './p2m-holes';
 import { preemptionPoints } from './preemption';
 import type { Vcpu } from './vcpu';
@@ -176,6 +176,14 @@ export class VcpuPolicyHost implements PolicyHost {
     this.cost.lineWriteBacks += totalWriteBacks(caches) - before;
     this.cost.el2Work(lines.length * this.cost.model.lineByAddress);
     return { pages: 0, lines: lines.length };
+  }
+
+  setWayOnPcpuLevels(op: SetWayOp, lastLevel: number | 'loc'): void {
+    const caches = this.machine.caches;
+    const pcpu = this.port.pcpu;
+    const operands = setWayOperands(caches, pcpu, 'loc').filter((operand) => lastLevel === 'loc' || ((operand >>> 1) & 7) < lastLevel);
+    for (const operand of operands) caches.setWay(pcpu, op, operand);
+    this.cost.el2Work(operands.length * this.cost.model.setWayOp);
   }
 
   flushPcpuBySetWay(pcpu: number): void {

@@ -72,6 +72,8 @@ export interface PolicyHost {
   flushStrandedLines(operand: number): FlushResult;
   /** Clean and invalidate every cache level of a physical CPU by set/way (kvm-2013's flush on migration). */
   flushPcpuBySetWay(pcpu: number): void;
+  /** Run `op` by set/way on every line of this pCPU's data caches, from level 1 to `lastLevel` ('loc': up to LoC). */
+  setWayOnPcpuLevels(op: SetWayOp, lastLevel: number | 'loc'): void;
 
   /** Xen: clear the valid bit of every root entry of the p2m, keeping the entries. */
   invalidateP2mRoots(): void;

@@ -11,6 +11,8 @@ import type { CacheIdentification } from '../../src/exec/system-port';
 import { cachesShownBy } from '../../src/hyp/cache-config-from-id';
 import { makePolicy } from '../../src/hyp/policies';
 import { BARE_METAL_POLICY, bareMetalFor } from '../../src/hyp/policies/bare-metal';
+import { HCR } from '../../src/exec/el2-gate';
+import { FakePolicyHost } from './fake-policy-host';
 import { MINIMAL_CACHE_ID } from '../../src/hyp/policies/dirty';
 import { KVM_63_CACHE_ID } from '../../src/hyp/policies/kvm-63';
 import { lostData } from '../../src/scenarios/lockstep/verdict';
@@ -68,12 +70,24 @@ describe('bareMetalFor', () => {
   it.each([
     ['kvm-6.3', KVM_63_CACHE_ID],
     ['dirty:tid2', MINIMAL_CACHE_ID],
-  ])('%s: bare metal is passthrough:novm on hardware with the caches the guest is shown', (policy, id) => {
+  ])('%s: bare metal is passthrough:novm on the same caches, showing the guest their fabricated ID values', (policy, id) => {
     const bare = bareMetalFor(policy);
     if (typeof bare === 'string') throw new Error('expected a policy object');
-    expect(bare.resetHcr(true)).toBe(makePolicy(BARE_METAL_POLICY).resetHcr(true));
+    expect(bare.resetHcr(true)).toBe(makePolicy(BARE_METAL_POLICY).resetHcr(true) | HCR.TID2 | HCR.TSW);
     expect(bare.withoutStage2).toBe(true);
-    expect(registersOfHardware(bare.machineCaches!(cachePreset('server')))).toEqual(registersOf(id));
+    expect(bare.machineCaches).toBeUndefined();
+    expect(bare.virtualCacheId!()).toBe(id);
+  });
+  it.each(['kvm-6.3', 'dirty:tid2'])('%s: a S/W op on the one line the shown L1 holds (also the shown LoC) covers the real caches to the real LoC', (policy) => {
+    const bare = bareMetalFor(policy);
+    if (typeof bare === 'string') throw new Error('expected a policy object');
+    const host = new FakePolicyHost();
+    // Operand: level 1 (field 0), set 0, way 0: the whole shown L1, which is also the shown LoC.
+    bare.onSetWay(host, 'csw', 0);
+    bare.onSetWay(host, 'cisw', 0);
+    // DC ISW keeps the data: which one line the shown hardware would discard cannot be known.
+    bare.onSetWay(host, 'isw', 0);
+    expect(host.calls).toEqual(['csw levels 1-loc', 'cisw levels 1-loc', 'cisw levels 1-loc']);
   });
 });
 

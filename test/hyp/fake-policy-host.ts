@@ -38,6 +38,9 @@ export class FakePolicyHost implements PolicyHost {
   flushPcpuBySetWay(pcpu: number): void {
     this.calls.push(`flush pcpu ${pcpu}`);
   }
+  setWayOnPcpuLevels(op: string, lastLevel: number | 'loc'): void {
+    this.calls.push(`${op} levels 1-${lastLevel}`);
+  }
   invalidateP2mRoots(): void {
     this.calls.push('invalidate roots');
   }

@@ -20,10 +20,10 @@ const skip = kernelPath === undefined && !process.env.CI;
 const why = `fetch-linux-kernel.sh exited ${fetch.status}: ${fetch.stderr.trim().split('\n').pop()}`;
 
 describe.skipIf(skip)(`CPU 1's set/way invalidate beside another VM's dirty lines${skip ? ` (skipped: ${why})` : ''}`, () => {
-  it('passthrough:novm destroys them all; HCR.VM (DCISW as DCCISW) and HCR.TSW (xen) destroy none; the guest reads what bare metal reads', async () => {
+  it('passthrough:novm destroys them all; HCR.VM (DCISW as DCCISW) and HCR.TSW (xen, kvm-6.3) destroy none; the guest reads what bare metal reads', async () => {
     expect(kernelPath, why).toBeDefined();
     const kernel = await placeKernel(new Uint8Array(readFileSync(kernelPath!)), { unpack: true });
-    const { rows } = runBringUp({ kernel, policies: ['passthrough:novm', 'passthrough', 'xen'], victimLines: 256 });
+    const { rows } = runBringUp({ kernel, policies: ['passthrough:novm', 'passthrough', 'xen', 'kvm-6.3'], victimLines: 256 });
     for (const r of rows) {
       expect(r.broughtUp, `${r.policy}: ${r.failure ?? r.end}`).toBe(true);
       expect(r.pcpu).toBe(1);
@@ -35,7 +35,7 @@ describe.skipIf(skip)(`CPU 1's set/way invalidate beside another VM's dirty line
       expect([r.guest!.lostData, r.guest!.firstDivergence], r.policy).toEqual([false, null]);
       expect(r.guest!.loadsCompared, r.policy).toBeGreaterThan(1_000_000);
     }
-    const [novm, passthrough, xen] = rows;
+    const [novm, passthrough, xen, kvm63] = rows;
     // L1 is 2 ways x 256 sets: one DCISW per line, none of them reaching memory.
     expect([novm.hcr, novm.secondaryOps, novm.destroyed, novm.kept]).toEqual(['none', '512 DCISW', 256, {}]);
     expect(novm.explanation).toMatch(/^HCR\.VM and HCR\.SWIO clear: .* discarded 256 of the other VM's 256 dirty lines/);
@@ -44,5 +44,10 @@ describe.skipIf(skip)(`CPU 1's set/way invalidate beside another VM's dirty line
     expect(passthrough.kept['cpu1.L1D'] ?? 0).toBe(0);
     // Xen traps them (and flushes its own guest's pages by VA): the other VM's lines are untouched.
     expect([xen.hcr, xen.secondaryOps, xen.destroyed]).toEqual(['VM TSW', '512 DCISW trapped', 0]);
+    // KVM 6.3 shows one set of one way (HCR.TID2): the whole L1 loop is one trapped op. Its bare
+    // metal is the same caches showing those values; built to the shown one-line geometry instead,
+    // it fetched ftrace's freshly patched call sites new where the guest fetched them old (both
+    // allowed before the patch is cleaned to the PoU) and the verdict claimed a loss.
+    expect([kvm63.hcr, kvm63.secondaryOps, kvm63.destroyed]).toEqual(['VM TSW', '1 DCISW trapped', 0]);
   }, 900_000);
 });
