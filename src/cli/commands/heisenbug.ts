@@ -53,9 +53,11 @@ const USAGE =
   "planted in the L1 of the pCPU vCPU 1 starts on, where CPU 1's v7_invalidate_l1 runs DCISW over L1.\n" +
   'A row per policy (default passthrough:novm and every policy): the HCR bits that decide what DCISW does,\n' +
   "what became of vCPU 1's S/W ops, and how many of the other VM's lines were destroyed (their latest\n" +
-  'copy anywhere differs from what it wrote). About 80 M instructions a row (--budget 4e8).\n\n' +
+  "copy anywhere differs from what it wrote), and the guest's own verdict against the same boot on bare\n" +
+  'metal. About 80 M instructions a row, run twice for the comparison (--budget 4e8).\n\n' +
   'exit codes: 0 every policy that claims safety booted (--bring-up: every policy that sets HCR.VM,\n' +
-  "SWIO or TSW destroyed nothing and brought CPU 1 up), 1 one did not, 2 usage, 3 unreadable binaries,\n" +
+  "SWIO or TSW destroyed nothing and brought CPU 1 up, and none that claims safety let the guest lose\n" +
+  "data), 1 one did not, 2 usage, 3 unreadable binaries,\n" +
   'or firmware that does not reach "Starting kernel" on bare metal\n';
 
 export const heisenbugCommand: Command = {
