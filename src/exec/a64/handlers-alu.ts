@@ -12,7 +12,10 @@ import * as operands from './operands';
 
 export type Handler = (cpu: A64Cpu, i: A64Instruction) => void;
 
-// Bound once: under tsx, imported bindings are getters, too slow for the per-instruction path.
+// Module-local copies for the test runner: vitest's transform makes every read of an imported
+// binding a getter call on the exporting module's object; without these copies (and the other
+// interpreter files') the bench loops ran 1.3-2.4x slower interpreted under vitest. Compiled dist/
+// and tsx (native ESM) ran the same either way (issue 17).
 const Op: typeof A64Op = { ...A64Op };
 const DISCARD = RegIndex.DISCARD;
 const { bswap32, divS64, divU64, mulHighS64, mulHighU64, mulLow64, mulS32, mulU32, rbit32, rev16x32, wide } = arith;
