@@ -181,7 +181,7 @@ export class VcpuPolicyHost implements PolicyHost {
   setWayOnPcpuLevels(op: SetWayOp, lastLevel: number | 'loc'): void {
     const caches = this.machine.caches;
     const pcpu = this.port.pcpu;
-    const operands = setWayOperands(caches, pcpu, 'loc').filter((operand) => lastLevel === 'loc' || ((operand >>> 1) & 7) < lastLevel);
+    const operands = setWayOperands(caches, pcpu, lastLevel);
     for (const operand of operands) caches.setWay(pcpu, op, operand);
     this.cost.el2Work(operands.length * this.cost.model.setWayOp);
   }

@@ -5,11 +5,14 @@
  */
 import type { CacheSystem } from '../cache/cache-system';
 
-/** Every S/W operand a full clean of `pcpu`'s data caches to `limitLevel` (default LoC) issues, in loop order. */
-export function setWayOperands(caches: CacheSystem, pcpu: number, limit: 'loc' | 'louis' | 1 = 'loc'): number[] {
+/**
+ * Every S/W operand a full clean of `pcpu`'s data caches issues, in loop order: to LoC, to LoUIS,
+ * or over levels 1 to `limit` when it is a number.
+ */
+export function setWayOperands(caches: CacheSystem, pcpu: number, limit: 'loc' | 'louis' | number = 'loc'): number[] {
   const clidr = caches.clidr(pcpu);
   // CLIDR: Ctype<n> at [3n-1:3n-3], LoUIS [23:21], LoC [26:24] (D17 "CLIDR_EL1").
-  const last = limit === 1 ? 1 : limit === 'louis' ? (clidr >>> 21) & 7 : (clidr >>> 24) & 7;
+  const last = typeof limit === 'number' ? limit : limit === 'louis' ? (clidr >>> 21) & 7 : (clidr >>> 24) & 7;
   const out: number[] = [];
   for (let level = 1; level <= last; level++) {
     const ctype = (clidr >>> (3 * (level - 1))) & 7;

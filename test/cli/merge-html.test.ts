@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { LosingRow, SweepHeatMap } from '../../src/report/sweep-page';
+import { expectUnwritableHtmlRefused } from '../report/bar-chart-checks';
 import { dataOfPage } from '../report/demo-report-run';
 
 const BIN = fileURLToPath(new URL('../../bin/setway.js', import.meta.url));
@@ -59,11 +60,7 @@ describe('setway merge --html', () => {
     const dir = mkdtempSync(join(tmpdir(), 'setway-merge-html-'));
     const shard = join(dir, 'shard-1.json');
     writeFileSync(shard, setway('sweep', '--policies', 'kvm', '--migrate', 'never', '--seeds', '1', '--buffer-kib', '4', '--shard', '1/1').out);
-    const bad = setway('merge', shard, '--html', '/nonexistent-dir/merged.html');
-    expect(bad.code).toBe(2);
-    expect(bad.err.trim().split('\n')).toHaveLength(1);
-    expect(bad.err).toContain('merge: cannot write --html /nonexistent-dir/merged.html');
-    expect(bad.out).toBe('');
+    expectUnwritableHtmlRefused('merge', shard);
     const notShard = join(dir, 'not-a-shard.json');
     writeFileSync(notShard, '{}');
     const page = join(dir, 'never.html');

@@ -1,4 +1,6 @@
 /** Checks the bar-chart pages (demo, compare) share: the data behind each chart, and a page that stands alone. */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import type { BarChart } from '../../src/report/demo-charts';
 import { chartLibraryScripts } from '../../src/report/chart-library';
@@ -32,4 +34,15 @@ export function expectStandsAlone(page: string, ownChars: number): void {
   const ours = libraries.reduce((p, source) => p.replace(source, ''), page);
   expect(ours.length).toBeLessThan(ownChars);
   expect([...ours.matchAll(/<script[^>]+src=|<link|<iframe|<img|@import|url\(|https?:/gi)].map((m) => ours.slice(m.index, m.index + 40))).toEqual([]);
+}
+
+/** `setway <command> ...args --html <a path in no directory>` is a usage error (exit 2, one line), reported before any run. */
+export function expectUnwritableHtmlRefused(command: string, ...args: string[]): void {
+  const path = `/nonexistent-dir/${command}.html`;
+  const bin = fileURLToPath(new URL('../../bin/setway.js', import.meta.url));
+  const r = spawnSync(process.execPath, [bin, command, ...args, '--html', path], { cwd: fileURLToPath(new URL('../../', import.meta.url)), encoding: 'utf8', timeout: 60_000 });
+  expect(r.status).toBe(2);
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  expect(r.stderr).toContain(`${command}: cannot write --html ${path}`);
+  expect(r.stdout).toBe('');
 }

@@ -2,8 +2,6 @@
  * `setway demo --html`: the data behind each chart is the demo's own JSON figures, the page stands
  * alone (no fetch of anything), and what a result row holds cannot break out of the page.
  */
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { lostData } from '../../src/scenarios/lockstep/verdict';
 import type { ScenarioResult } from '../../src/scenarios/result';
@@ -12,7 +10,7 @@ import { renderDemoPage } from '../../src/report/demo-page';
 import { escapeHtml, jsonForScript } from '../../src/report/html-escape';
 import { RESULT_COLUMNS } from '../../src/cli/commands/demo';
 import { chartsOfPage, runDemoWithReport } from './demo-report-run';
-import { expectChartsOfRows, expectStandsAlone } from './bar-chart-checks';
+import { expectChartsOfRows, expectStandsAlone, expectUnwritableHtmlRefused } from './bar-chart-checks';
 
 describe('setway demo --html', () => {
   const run = runDemoWithReport();
@@ -55,11 +53,7 @@ describe('setway demo --html', () => {
   });
 
   it('a page that cannot be written is a usage error, reported before any run', () => {
-    const r = spawnSync(process.execPath, [fileURLToPath(new URL('../../bin/setway.js', import.meta.url)), 'demo', '--html', '/nonexistent-dir/report.html'], { encoding: 'utf8', timeout: 60_000 });
-    expect(r.status).toBe(2);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toContain('demo: cannot write --html /nonexistent-dir/report.html');
-    expect(r.stdout).toBe('');
+    expectUnwritableHtmlRefused('demo');
   });
 
   it('decade ticks end at the first power of ten at or above the largest value', () => {

@@ -18,6 +18,7 @@
  * ARM B2.2.5) was fetched new on one side and old on the other: a control-flow divergence with no
  * loss behind it.
  */
+import { setWayLevel } from '../../cache/set-way';
 import { HCR } from '../../exec/el2-gate';
 import type { CacheIdentification, SetWayOp } from '../../exec/system-port';
 import { cachesShownBy } from '../cache-config-from-id';
@@ -63,6 +64,6 @@ function oneLinePerLevel(id: CacheIdentification): boolean {
 
 /** A S/W op on the one line of shown level `level`: every line of the real caches' levels up to it (D7.5.9). */
 function setWayAsShown(host: PolicyHost, shown: CacheIdentification, op: SetWayOp, operand: number): void {
-  const level = ((operand >>> 1) & 7) + 1;
+  const level = setWayLevel(operand);
   host.setWayOnPcpuLevels(op === 'isw' ? 'cisw' : op, level >= shownLoc(shown) ? 'loc' : level);
 }
