@@ -370,17 +370,33 @@ export class CacheSystem {
   }
 
   /**
-   * IC IALLU (broadcast false) / IC IALLUIS (broadcast true): counted only. Writing every dirty line
-   * beyond the PoU to memory here would let fetches see code cleaned to the PoU, but it would also
-   * put data in memory that a set/way routine left in L2 (v7_flush_kern_cache_louis ends with
-   * ICIALLU), changing what an uncached reader sees: the lab's subject. IC IVAU writes through the
-   * one line it names; a fetch path that reads from the PoU would cover IALLU (not modelled yet).
+   * IC IALLU (broadcast false) / IC IALLUIS (broadcast true): counted, and nothing more where a
+   * Point of Unification lies beyond a data cache. Writing every dirty line beyond the PoU to
+   * memory would let fetches see code cleaned to the PoU, but it would also put data in memory that
+   * a set/way routine left in L2 (v7_flush_kern_cache_louis ends with ICIALLU), changing what an
+   * uncached reader sees: the lab's subject. IC IVAU writes through the one line it names; a fetch
+   * path that reads from the PoU would cover IALLU (not modelled yet).
+   *
+   * With LoUU = LoUIS = 0 (FEAT_S2FWB hardware, Arm ARM rule IRRDBK) no data cache needs cleaning
+   * for instruction fetches to see data writes: after an I-cache invalidate they see the coherent
+   * value wherever it is. Fetches read memory here, so every dirty line is written back and kept,
+   * clean (an early write-back, which an eviction could do at any time).
    */
   instructionInvalidateAll(cpu: number, broadcast: boolean): void {
     if (this.firstLevel[cpu] === undefined) this.badCpu(cpu);
     const iLevel = this.geometry.levels.find((l) => l.kind !== 'data')?.level ?? 1;
     if (broadcast) for (let c = 0; c < this.cpus; c++) this.counts[eventIndex(c, iLevel, EV_INSTRUCTION_INVALIDATIONS)]++;
     else this.counts[eventIndex(cpu, iLevel, EV_INSTRUCTION_INVALIDATIONS)]++;
+    if (this.pouLevel === 0) this.writeBackAllForFetch(cpu);
+  }
+
+  /** Every dirty line of every cache written to memory and kept, clean (for fetches with no PoU beyond L0). */
+  private writeBackAllForFetch(cpu: number): void {
+    for (const c of this.caches) {
+      for (let slot = 0; slot < c.state.length; slot++) {
+        if ((c.state[slot] & DIRTY) !== 0) this.writeThroughForFetch(cpu, c, slot);
+      }
+    }
   }
 
   /**

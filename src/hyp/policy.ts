@@ -146,8 +146,9 @@ export interface SetWayPolicy {
   /** Cache ID values shown to the guest when the policy sets HCR.TID2. */
   virtualCacheId?(): CacheIdentification | undefined;
   /**
-   * The machine's caches instead of its preset's: only bare metal's reference for a policy that
-   * fabricates the cache ID registers has them (hardware built as the guest was told, bareMetalFor).
+   * The machine's caches instead of its preset's: hardware a policy needs (kvm:fwb: FEAT_S2FWB
+   * hardware has no Point of Unification beyond L0), or bare metal's reference for a policy that
+   * fabricates the cache ID registers (hardware built as the guest was told, bareMetalFor).
    */
   readonly machineCaches?: (preset: CacheSystemConfig) => CacheSystemConfig;
 }

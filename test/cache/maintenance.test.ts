@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CacheSystem } from '../../src/cache/cache-system';
 import { CacheAccessError } from '../../src/cache/errors';
 import type { CacheSystemConfig } from '../../src/cache/geometry';
+import { cachePreset } from '../../src/cache/presets';
 import { setWayOperand } from '../../src/cache/set-way';
 import { PhysicalAddressError, PhysicalMemory } from '../../src/mmu/physical-memory';
 
@@ -322,6 +323,24 @@ describe('I-side', () => {
     cs.instructionInvalidateByAddress(0, A);
     expect(mem.read32(A)).toBe(0xd503201f);
     expect([...cs.dirtyLines()].map((d) => d.cache)).toEqual(['cpu0.L1D']);
+  });
+
+  // FEAT_S2FWB hardware reports LoUU = LoUIS = 0 (Arm ARM rule IRRDBK): no data cache needs
+  // cleaning for fetches to see data writes, so after an I-cache invalidate they see the coherent value.
+  it('with the PoU before every data cache (LoUU = LoUIS = 0), IC IALLU makes every dirty line what fetches read', () => {
+    const mem = new PhysicalMemory([RAM]);
+    const cs = new CacheSystem({ ...cachePreset('cubietruck'), louis: 0, louu: 0 }, mem);
+    expect((cs.clidr(0) >>> 21) & 7).toBe(0); // LoUIS
+    expect((cs.clidr(0) >>> 27) & 7).toBe(0); // LoUU
+    cs.write(0, A, 4, 0xe1a00000); // code written by CPU 0, in its L1D
+    cs.write(1, A + 0x1000, 4, 0xe12fff1e); // and by CPU 1
+    cs.byAddress(1, 'cvau', A + 0x1000); // DC CVAU moves nothing: there is no level inside the PoU
+    expect([...cs.dirtyLines()].map((d) => d.cache)).toEqual(['cpu0.L1D', 'cpu1.L1D']);
+    cs.instructionInvalidateAll(0, false);
+    expect([mem.read32(A), mem.read32(A + 0x1000)]).toEqual([0xe1a00000, 0xe12fff1e]);
+    expect([...cs.dirtyLines()]).toEqual([]);
+    expect([cs.read(0, A, 4), cs.read(1, A + 0x1000, 4)]).toEqual([0xe1a00000, 0xe12fff1e]); // kept, clean
+    expect(cs.counters().perCpuLevel.find((c) => c.cpu === 0 && c.level === 1)!.writeBacks).toBe(2);
   });
 
   it('IC IALLU writes nothing through: data a set/way routine left in L2 stays there (what an uncached reader sees)', () => {

@@ -64,8 +64,20 @@ describe('cachesShownBy: hardware whose ID registers read as the fabricated ones
 });
 
 describe('bareMetalFor', () => {
-  it.each(['passthrough', 'kvm', 'kvm-2013', 'kvm:fwb', 'xen', 'jailhouse', 'dirty', 'oracle'])('%s shows the real caches: bare metal is plain passthrough:novm', (policy) => {
+  it.each(['passthrough', 'kvm', 'kvm-2013', 'xen', 'jailhouse', 'dirty', 'oracle'])('%s shows the real caches: bare metal is plain passthrough:novm', (policy) => {
     expect(bareMetalFor(policy)).toBe(BARE_METAL_POLICY);
+  });
+  it('kvm:fwb runs on FEAT_S2FWB hardware (LoUU = LoUIS = 0, rule IRRDBK): bare metal is passthrough:novm on that hardware', () => {
+    const bare = bareMetalFor('kvm:fwb');
+    if (typeof bare === 'string') throw new Error('expected a policy object');
+    expect(bare.resetHcr(true)).toBe(makePolicy(BARE_METAL_POLICY).resetHcr(true));
+    expect(bare.withoutStage2).toBe(true);
+    for (const preset of ['cubietruck', 'qemu-cortex-a15', 'qemu-cortex-a53'] as const) {
+      const fwb = makePolicy('kvm:fwb').machineCaches!(cachePreset(preset));
+      expect([fwb.louis, fwb.louu, fwb.loc]).toEqual([0, 0, cachePreset(preset).loc]);
+      expect(fwb.levels).toEqual(cachePreset(preset).levels);
+      expect(bare.machineCaches!(cachePreset(preset))).toEqual(fwb);
+    }
   });
   it.each([
     ['kvm-6.3', KVM_63_CACHE_ID],

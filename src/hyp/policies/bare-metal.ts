@@ -33,8 +33,11 @@ export function bareMetalFor(subject: string | SetWayPolicy): string | SetWayPol
   const policy = typeof subject === 'string' ? makePolicy(subject) : subject;
   const trapsIds = ((policy.resetHcr(false) | policy.resetHcr(true)) & HCR.TID2) !== 0;
   const shown = trapsIds ? policy.virtualCacheId?.() : undefined;
-  if (shown === undefined) return BARE_METAL_POLICY;
   const plain = makePolicy(BARE_METAL_POLICY);
+  if (shown === undefined) {
+    // The same hardware without the hypervisor (kvm:fwb's reports the PoU before every cache).
+    return policy.machineCaches === undefined ? BARE_METAL_POLICY : { ...plain, name: `${BARE_METAL_POLICY} on the caches ${policy.name} runs on`, machineCaches: policy.machineCaches };
+  }
   if (!oneLinePerLevel(shown)) {
     // A shown geometry of several lines: hardware built to it (S/W ops then mean what they say).
     return { ...plain, machineCaches: (preset) => cachesShownBy(shown, preset, `${preset.name} as ${policy.name} shows it`) };

@@ -16,8 +16,14 @@
  * `kvm:fwb`, on a CPU with FEAT_S2FWB (kvm_emulate.h vcpu_reset_hcr, sys_regs.c access_dcsw,
  * pgtable.c stage-2 MemAttr): HCR_EL2.FWB instead of TVM, RAM mapped "Normal Write-Back whatever
  * stage 1 says" (MemAttr 0b0110), and trapped S/W ops are ignored: a guest with its caches off
- * still reads and writes through the coherent caches, so there is nothing to flush.
+ * still reads and writes through the coherent caches, so there is nothing to flush. Hardware with
+ * FEAT_S2FWB reports CLIDR_EL1.{LoUU, LoUIS} = {0, 0}: no data cache level needs cleaning for
+ * instruction fetches to see data writes (Arm ARM D8, rule IRRDBK; DDI 0487F.b D5-2635). The
+ * policy's machine is its preset so changed: a guest's caches-off writes, which FWB makes
+ * cacheable, reach its instruction fetches after an I-cache invalidate alone, as the zImage
+ * decompressor's relocation (caches off, then only ICIALLU) needs.
  */
+import type { CacheSystemConfig } from '../../cache/geometry';
 import { HCR } from '../../exec/el2-gate';
 import type { PolicyOptions, SetWayPolicy } from '../policy';
 import { KVM_STAGE2_CHUNKS } from '../preemption';
@@ -50,9 +56,15 @@ function kvmFwb(): SetWayPolicy {
     summary: 'FEAT_S2FWB: RAM forced Write-Back at stage 2 (guest caches-off accesses stay coherent), S/W ops trapped and ignored, no TVM',
     models: 'KVM/arm64 Linux 4.17+ on FEAT_S2FWB hardware (vcpu_reset_hcr, access_dcsw)',
     stage2ForcedWriteBack: true,
+    machineCaches: withS2fwb,
     populate: 'on-demand',
     resetHcr: () => HCR.TSW,
     onSetWay: () => {},
     onCacheToggle: () => {},
   };
+}
+
+/** `preset` as FEAT_S2FWB hardware reports it: the Points of Unification before every data cache. */
+export function withS2fwb(preset: CacheSystemConfig): CacheSystemConfig {
+  return { ...preset, name: `${preset.name} with FEAT_S2FWB`, louis: 0, louu: 0 };
 }

@@ -9,7 +9,7 @@ import { isGuestCaused } from '../../hyp/guest-error';
 import type { GuestRun } from './guest-run';
 import { LoadQueue } from './load-queue';
 import type { LockstepComparer } from './lockstep-comparer';
-import { LiveReference, singleVcpuSteps, type ReferenceSide } from './reference-run';
+import { LiveReference, singleVcpuSteps, type ReferenceEnd, type ReferenceSide } from './reference-run';
 
 /** About 90 MB of loads. */
 const MAX_RECORDED_LOADS = 1 << 22;
@@ -22,6 +22,7 @@ interface Recording {
   readonly guest: GuestRun;
   readonly stopped: string;
   readonly failed: boolean;
+  readonly outOfBudget: boolean;
 }
 
 /** Run bare metal to its end keeping every load; null if more than `maxLoads` pile up. */
@@ -35,17 +36,17 @@ function record(guest: GuestRun, maxLoads: number): Recording | null {
     store: () => {},
   };
   const steps = singleVcpuSteps(guest, REPLAY_STEP * 16);
-  let end: { reason: string; failed: boolean };
+  let end: ReferenceEnd;
   try {
     while (steps.step()) if (loads.length > maxLoads) return null;
     end = steps.ended();
   } catch (e) {
     if (!isGuestCaused(e)) throw e;
-    end = { reason: `${e.name}: ${e.message}`, failed: true };
+    end = { reason: `${e.name}: ${e.message}`, failed: true, outOfBudget: e.name === 'BudgetExceeded' };
   } finally {
     guest.vcpu.port.observer = null;
   }
-  return { loads, guest, stopped: end.reason, failed: end.failed };
+  return { loads, guest, stopped: end.reason, failed: end.failed, outOfBudget: end.outOfBudget === true };
 }
 
 /** Replays a recording from the start to the comparer; the recording itself is never changed. */
@@ -57,6 +58,9 @@ class ReplayedReference implements ReferenceSide {
   constructor(private readonly run: Recording) {}
   get failed(): boolean {
     return this.run.failed;
+  }
+  get outOfBudget(): boolean {
+    return this.run.outOfBudget;
   }
   get guests(): readonly GuestRun[] {
     return [this.run.guest];

@@ -80,7 +80,8 @@ export function judgeInLockstep(
   }
   const failure = subject.failure;
   // Failing where bare metal fails too is the guest's own doing: an error, as without a comparison.
-  if (failure !== null && reference.failed) throw failure;
+  // Bare metal that only ran out of budget did not fail as a subject that faulted did.
+  if (failure !== null && reference.failed && (!reference.outOfBudget || failure.name === 'BudgetExceeded')) throw failure;
   const first = comparers.reduce<LockstepComparer | null>((best, c) => (c.first !== null && (best === null || c.firstAt < best.firstAt) ? c : best), null);
   const diverged = comparers.filter((c) => c.controlFlowDiverged);
   const cause = diverged.some((c) => c.controlFlowCause === 'unexplained') ? 'unexplained' : diverged.length > 0 ? 'after-stale-read' : null;

@@ -17,6 +17,8 @@ export interface ReferenceSide {
   readonly stopped: string | null;
   /** Bare metal itself failed (a guest error, its budget): a subject failure then is the guest's own. */
   readonly failed: boolean;
+  /** It failed only by running out of budget: a subject's other failure is then not bare metal's too. */
+  readonly outOfBudget: boolean;
   /** Bare metal's vCPUs, at their end once stopped. */
   readonly guests: readonly GuestRun[];
   /** What comparers adopt into: null for a recording. */
@@ -26,6 +28,13 @@ export interface ReferenceSide {
   step(): void;
 }
 
+/** How a bare-metal run ended. */
+export interface ReferenceEnd {
+  readonly reason: string;
+  readonly failed: boolean;
+  readonly outOfBudget?: boolean;
+}
+
 /** Instructions per step of a one-vCPU bare-metal run: small, so the subject runs little ahead. */
 const CHUNK = 4096;
 
@@ -33,6 +42,7 @@ const CHUNK = 4096;
 export class LiveReference implements ReferenceSide {
   stopped: string | null = null;
   failed = false;
+  outOfBudget = false;
   readonly machine: AdoptingMachine;
 
   /** `stepRun` runs one step (false: ended, then `ended` says how); `ports` are the vCPUs' memory ports. */
@@ -40,7 +50,7 @@ export class LiveReference implements ReferenceSide {
     readonly guests: readonly GuestRun[],
     private readonly ports: readonly TranslatedMemory[],
     private readonly stepRun: () => boolean,
-    private readonly ended: () => { readonly reason: string; readonly failed: boolean },
+    private readonly ended: () => ReferenceEnd,
   ) {
     this.machine = guests[0].machine;
   }
@@ -55,10 +65,12 @@ export class LiveReference implements ReferenceSide {
       const end = this.ended();
       this.stopped = end.reason;
       this.failed = end.failed;
+      this.outOfBudget = end.outOfBudget === true;
     } catch (e) {
       if (!isGuestCaused(e)) throw e;
       this.stopped = `${e.name}: ${e.message}`;
       this.failed = true;
+      this.outOfBudget = e.name === 'BudgetExceeded';
     }
   }
 
@@ -70,15 +82,15 @@ export class LiveReference implements ReferenceSide {
 }
 
 /** A one-vCPU bare-metal run in chunks, with no scheduling: its budget and exception loops end it. */
-export function singleVcpuSteps(guest: GuestRun, chunk = CHUNK): { step(): boolean; ended(): { reason: string; failed: boolean } } {
+export function singleVcpuSteps(guest: GuestRun, chunk = CHUNK): { step(): boolean; ended(): ReferenceEnd } {
   const { machine, vcpu, budget } = guest;
   let instructions = 0;
   let idleChunks = 0;
-  let end: { reason: string; failed: boolean } = { reason: 'running', failed: false };
+  let end: ReferenceEnd = { reason: 'running', failed: false };
   const step = (): boolean => {
     const left = budget - instructions;
     if (left <= 0) {
-      end = { reason: `ran past its budget of ${budget} instructions`, failed: true };
+      end = { reason: `ran past its budget of ${budget} instructions`, failed: true, outOfBudget: true };
       return false;
     }
     const r = machine.advance(vcpu, Math.min(chunk, left));
