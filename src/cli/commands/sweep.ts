@@ -16,7 +16,6 @@ import { loadGuestImage } from '../../scenarios/load-image';
 import type { ScenarioResult } from '../../scenarios/result';
 import { DEFAULT_SWEEP_MIGRATIONS, shardIndices, summarisePolicies, sweepRows, sweepSchedules, type SweepFunction } from '../../scenarios/sweep';
 import { defaultJobs, runSweepSchedulesOnCores } from '../../scenarios/sweep-parallel';
-import { rerunSingleThreaded } from '../single-threaded-rerun';
 import { renderSweepReport, sweepJson, type SweepConfig } from '../format/sweep-report';
 import { openHtmlFile, writeHtmlFile } from '../html-report-file';
 import { sweepPage } from '../sweep-page-input';
@@ -62,10 +61,8 @@ const USAGE =
   'data with a 95% Wilson confidence interval, and a command line replaying a losing schedule.\n' +
   `--seed S runs seed S alone (and prints its verdict when only one run results).\n` +
   '--jobs N runs schedules on N threads (default: one per core; 1 runs them all in this thread); the\n' +
-  'results and their order do not depend on it. With N > 1 the command runs again in a Node whose V8\n' +
-  'keeps no background threads (they would take cores from the sweep). --shard K/N runs the K-th of\n' +
-  "N slices of the schedules and writes them as JSON; 'setway merge' combines the N files into the\n" +
-  'report of the whole sweep.\n' +
+  'results and their order do not depend on it. --shard K/N runs the K-th of N slices of the schedules\n' +
+  "and writes them as JSON; 'setway merge' combines the N files into the report of the whole sweep.\n" +
   '--html FILE also writes the sweep as one self-contained page: the losing fraction per policy and\n' +
   'migration mode as a heat map, and every losing seed kept with the command line replaying it.\n\n' +
   `Defaults: all policies; --migrate ${DEFAULT_SWEEP_MIGRATIONS.map(formatMigrationMode).join(',')}\n` +
@@ -130,10 +127,6 @@ export const sweepCommand: Command = {
     const load = addressFlag('sweep', 'load', v.load as string | undefined);
     const jobs = intFlag('sweep', 'jobs', v.jobs as string | undefined, defaultJobs());
     if (jobs < 1) throw new CliError('sweep: --jobs must be at least 1 (1 runs every schedule in this thread)', EXIT.usage);
-    if (jobs > 1) {
-      const code = rerunSingleThreaded();
-      if (code !== null) return code;
-    }
     const shard = v.shard === undefined ? undefined : parseShard('sweep', v.shard as string);
     if (shard !== undefined && v.html !== undefined) throw new CliError('sweep: --html draws a whole sweep, not a shard: run without --shard', EXIT.usage);
     const html = v.html === undefined ? null : openHtmlFile('sweep', v.html as string);
