@@ -67,7 +67,7 @@ export function runBoot(options: BootOptions): BootResult {
     runs(bare),
     bare.vm.vcpus.map((v) => v.port),
     () => bare.runner.round(),
-    () => ({ reason: bare.runner.result().end, failed: false }),
+    () => ({ reason: bare.runner.result().end, failed: false, outOfBudget: false }),
   );
   const limit = options.compareInstructions ?? Infinity;
   const verdict = judgeInLockstep(runs(subject), () => subject.runner.round(), reference, () => subject.runner.result().instructions < limit);

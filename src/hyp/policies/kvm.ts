@@ -65,6 +65,6 @@ function kvmFwb(): SetWayPolicy {
 }
 
 /** `preset` as FEAT_S2FWB hardware reports it: the Points of Unification before every data cache. */
-export function withS2fwb(preset: CacheSystemConfig): CacheSystemConfig {
+function withS2fwb(preset: CacheSystemConfig): CacheSystemConfig {
   return { ...preset, name: `${preset.name} with FEAT_S2FWB`, louis: 0, louu: 0 };
 }

@@ -9,7 +9,7 @@ import { isGuestCaused } from '../../hyp/guest-error';
 import type { GuestRun } from './guest-run';
 import { LoadQueue } from './load-queue';
 import type { LockstepComparer } from './lockstep-comparer';
-import { LiveReference, singleVcpuSteps, type ReferenceEnd, type ReferenceSide } from './reference-run';
+import { endedBy, LiveReference, singleVcpuSteps, type ReferenceEnd, type ReferenceSide } from './reference-run';
 
 /** About 90 MB of loads. */
 const MAX_RECORDED_LOADS = 1 << 22;
@@ -20,9 +20,7 @@ const REPLAY_STEP = 4096;
 interface Recording {
   readonly loads: LoadQueue;
   readonly guest: GuestRun;
-  readonly stopped: string;
-  readonly failed: boolean;
-  readonly outOfBudget: boolean;
+  readonly end: ReferenceEnd;
 }
 
 /** Run bare metal to its end keeping every load; null if more than `maxLoads` pile up. */
@@ -42,11 +40,11 @@ function record(guest: GuestRun, maxLoads: number): Recording | null {
     end = steps.ended();
   } catch (e) {
     if (!isGuestCaused(e)) throw e;
-    end = { reason: `${e.name}: ${e.message}`, failed: true, outOfBudget: e.name === 'BudgetExceeded' };
+    end = endedBy(e);
   } finally {
     guest.vcpu.port.observer = null;
   }
-  return { loads, guest, stopped: end.reason, failed: end.failed, outOfBudget: end.outOfBudget === true };
+  return { loads, guest, end };
 }
 
 /** Replays a recording from the start to the comparer; the recording itself is never changed. */
@@ -57,10 +55,10 @@ class ReplayedReference implements ReferenceSide {
   readonly machine = null;
   constructor(private readonly run: Recording) {}
   get failed(): boolean {
-    return this.run.failed;
+    return this.run.end.failed;
   }
   get outOfBudget(): boolean {
-    return this.run.outOfBudget;
+    return this.run.end.outOfBudget;
   }
   get guests(): readonly GuestRun[] {
     return [this.run.guest];
@@ -72,7 +70,7 @@ class ReplayedReference implements ReferenceSide {
     const q = this.run.loads;
     const end = Math.min(q.length, this.i + REPLAY_STEP);
     for (; this.i < end; this.i++) this.comparer?.load(q.vaAt(this.i), q.paAt(this.i), q.sizeAt(this.i), q.valueAt(this.i));
-    if (this.i === q.length) this.stopped = this.run.stopped;
+    if (this.i === q.length) this.stopped = this.run.end.reason;
   }
 }
 

@@ -32,7 +32,12 @@ export interface ReferenceSide {
 export interface ReferenceEnd {
   readonly reason: string;
   readonly failed: boolean;
-  readonly outOfBudget?: boolean;
+  readonly outOfBudget: boolean;
+}
+
+/** The end of a bare-metal run a guest-caused error stopped. */
+export function endedBy(e: Error): ReferenceEnd {
+  return { reason: `${e.name}: ${e.message}`, failed: true, outOfBudget: e.name === 'BudgetExceeded' };
 }
 
 /** Instructions per step of a one-vCPU bare-metal run: small, so the subject runs little ahead. */
@@ -65,12 +70,10 @@ export class LiveReference implements ReferenceSide {
       const end = this.ended();
       this.stopped = end.reason;
       this.failed = end.failed;
-      this.outOfBudget = end.outOfBudget === true;
+      this.outOfBudget = end.outOfBudget;
     } catch (e) {
       if (!isGuestCaused(e)) throw e;
-      this.stopped = `${e.name}: ${e.message}`;
-      this.failed = true;
-      this.outOfBudget = e.name === 'BudgetExceeded';
+      ({ reason: this.stopped, failed: this.failed, outOfBudget: this.outOfBudget } = endedBy(e));
     }
   }
 
@@ -86,7 +89,7 @@ export function singleVcpuSteps(guest: GuestRun, chunk = CHUNK): { step(): boole
   const { machine, vcpu, budget } = guest;
   let instructions = 0;
   let idleChunks = 0;
-  let end: ReferenceEnd = { reason: 'running', failed: false };
+  let end: ReferenceEnd = { reason: 'running', failed: false, outOfBudget: false };
   const step = (): boolean => {
     const left = budget - instructions;
     if (left <= 0) {
@@ -96,12 +99,12 @@ export function singleVcpuSteps(guest: GuestRun, chunk = CHUNK): { step(): boole
     const r = machine.advance(vcpu, Math.min(chunk, left));
     instructions += r.instructions;
     if (r.halted !== null) {
-      end = { reason: r.halted, failed: false };
+      end = { reason: r.halted, failed: false, outOfBudget: false };
       return false;
     }
     idleChunks = r.instructions === 0 ? idleChunks + 1 : 0;
     if (idleChunks > EXCEPTION_LOOP_LIMIT) {
-      end = { reason: 'no instruction completed (exception loop)', failed: true };
+      end = { reason: 'no instruction completed (exception loop)', failed: true, outOfBudget: false };
       return false;
     }
     return true;
