@@ -28,6 +28,12 @@
  *   to the PoU (DC CVAU) and invalidated from the I-side (IC IVAU, IC IALLU) is what the next
  *   fetch sees, IC IVAU writes the dirty copy of its line that sits beyond the PoU through to
  *   memory (an early write-back, which an eviction could do at any time); IC IALLU only counts.
+ * - With LoUU = LoUIS = 0 (FEAT_S2FWB hardware, Arm ARM rule IRRDBK) the PoU lies before every data
+ *   cache: a cacheable fetch sees the coherent value wherever it is, with no maintenance at all.
+ *   There the executors call `prepareFetch` before fetching from a page, which writes the page's
+ *   dirty lines to memory (kept, clean) if it was written since its last fetch. `write` notes the
+ *   page of every line it makes dirty; compiled blocks' inline stores hit only lines already dirty
+ *   there (`storeHitState`), so no write escapes the note.
  * - Architecturally unpredictable outcomes are made deterministic: a S/W operand beyond the
  *   geometry has no effect (counted); invalidation of dirty data (ISW, IVAC) discards it (counted)
  *   and later reads see whatever copy or memory value remains.
@@ -119,6 +125,19 @@ export class CacheSystem {
   private readonly counts: Float64Array;
   private setWayOutOfRange = 0;
   private readonly pouLevel: number;
+  /**
+   * True when instruction fetches see the data caches' coherent value (LoUU = LoUIS = 0): the
+   * executors then call `prepareFetch` before fetching from a page.
+   */
+  readonly fetchSeesDataCaches: boolean;
+  /**
+   * The line state an inline store (src/exec/inline-data-access.ts) needs to hit without a call:
+   * Exclusive; Exclusive and Dirty where fetches see the data caches, so that every line made
+   * dirty goes through `write` and is noted in `pagesWrittenSinceFetch`.
+   */
+  readonly storeHitState: number;
+  /** Physical pages (pa / 4096) with a line made dirty since the page was last prepared for a fetch; null unless fetchSeesDataCaches. */
+  private readonly pagesWrittenSinceFetch: Set<number> | null;
   /** Index in `counts` of each CPU's L1 hits (the one counter a hit changes). */
   private readonly l1Hits: Int32Array;
 
@@ -181,6 +200,9 @@ export class CacheSystem {
     this.scratchBytes = new Uint8Array(this.scratch.buffer);
     this.counts = new Float64Array((geometry.cpus + 1) * COUNTER_LEVELS * CACHE_EVENT_COUNT);
     this.pouLevel = Math.max(geometry.louis, geometry.louu);
+    this.fetchSeesDataCaches = this.pouLevel === 0;
+    this.storeHitState = this.fetchSeesDataCaches ? EXCLUSIVE | DIRTY : EXCLUSIVE;
+    this.pagesWrittenSinceFetch = this.fetchSeesDataCaches ? new Set<number>() : null;
     this.l1Hits = Int32Array.from(this.firstLevel, (l1, cpu) => eventIndex(cpu, l1.level, EV_HITS));
   }
 
@@ -249,6 +271,8 @@ export class CacheSystem {
     // A hit needs the only copy (Exclusive); a shared or missing line is `takeOwnership`'s work.
     if (slot >= 0 && (l1.state[slot] & EXCLUSIVE) !== 0) this.counts[this.l1Hits[cpu]]++;
     else slot = this.takeOwnership(cpu, line, slot);
+    const written = this.pagesWrittenSinceFetch;
+    if (written !== null && (l1.state[slot] & DIRTY) === 0) written.add(Math.floor(pa / 4096));
     l1.state[slot] = VALID | DIRTY | EXCLUSIVE;
     l1.touch(slot);
     const d = l1.data;
@@ -370,31 +394,42 @@ export class CacheSystem {
   }
 
   /**
-   * IC IALLU (broadcast false) / IC IALLUIS (broadcast true): counted, and nothing more where a
-   * Point of Unification lies beyond a data cache. Writing every dirty line beyond the PoU to
-   * memory would let fetches see code cleaned to the PoU, but it would also put data in memory that
-   * a set/way routine left in L2 (v7_flush_kern_cache_louis ends with ICIALLU), changing what an
-   * uncached reader sees: the lab's subject. IC IVAU writes through the one line it names; a fetch
-   * path that reads from the PoU would cover IALLU (not modelled yet).
-   *
-   * With LoUU = LoUIS = 0 (FEAT_S2FWB hardware, Arm ARM rule IRRDBK) no data cache needs cleaning
-   * for instruction fetches to see data writes: after an I-cache invalidate they see the coherent
-   * value wherever it is. Fetches read memory here, so every dirty line is written back and kept,
-   * clean (an early write-back, which an eviction could do at any time).
+   * IC IALLU (broadcast false) / IC IALLUIS (broadcast true): counted, and nothing more. Writing
+   * every dirty line beyond the PoU to memory would let fetches see code cleaned to the PoU, but it
+   * would also put data in memory that a set/way routine left in L2 (v7_flush_kern_cache_louis
+   * ends with ICIALLU), changing what an uncached reader sees: the lab's subject. IC IVAU writes
+   * through the one line it names; a fetch path that reads from the PoU would cover IALLU (not
+   * modelled yet: on hardware with LoUU >= 1, code cleaned only to L2 and then IALLU fetches the
+   * old instructions here). With LoUU = LoUIS = 0 fetches need no maintenance (`prepareFetch`).
    */
   instructionInvalidateAll(cpu: number, broadcast: boolean): void {
     if (this.firstLevel[cpu] === undefined) this.badCpu(cpu);
     const iLevel = this.geometry.levels.find((l) => l.kind !== 'data')?.level ?? 1;
     if (broadcast) for (let c = 0; c < this.cpus; c++) this.counts[eventIndex(c, iLevel, EV_INSTRUCTION_INVALIDATIONS)]++;
     else this.counts[eventIndex(cpu, iLevel, EV_INSTRUCTION_INVALIDATIONS)]++;
-    if (this.pouLevel === 0) this.writeBackAllForFetch(cpu);
   }
 
-  /** Every dirty line of every cache written to memory and kept, clean (for fetches with no PoU beyond L0). */
-  private writeBackAllForFetch(cpu: number): void {
-    for (const c of this.caches) {
-      for (let slot = 0; slot < c.state.length; slot++) {
-        if ((c.state[slot] & DIRTY) !== 0) this.writeThroughForFetch(cpu, c, slot);
+  /**
+   * Before `cpu` fetches cacheable instructions from the page holding `pa`, where fetches see the
+   * data caches (LoUU = LoUIS = 0, FEAT_S2FWB hardware): if a line of the page was made dirty since
+   * the page's last fetch, every dirty line of the page is written to memory and kept, clean (an
+   * early write-back, which an eviction could do at any time), so the fetch, which reads memory,
+   * sees the coherent value as such hardware does. Elsewhere, or for a page not written, nothing.
+   */
+  prepareFetch(cpu: number, pa: number): void {
+    const written = this.pagesWrittenSinceFetch;
+    if (written === null || written.size === 0) return;
+    const page = Math.floor(pa / 4096);
+    if (!written.delete(page)) return;
+    const lb = this.lineBytes;
+    const first = (page * 4096) / lb;
+    for (let line = first; line < first + 4096 / lb; line++) {
+      for (const c of this.caches) {
+        const s = c.find(line);
+        if (s >= 0 && (c.state[s] & DIRTY) !== 0) {
+          this.writeThroughForFetch(cpu, c, s);
+          break; // at most one dirty copy
+        }
       }
     }
   }

@@ -35,6 +35,11 @@ export class InlineDataAccess {
   setMask = -1;
   counts: Float64Array = new Float64Array(1);
   hitIndex = 0;
+  /**
+   * The state bits an L1 line needs for an inline store to hit: Exclusive, or Exclusive and Dirty
+   * where the cache system must see every line a store makes dirty (CacheSystem.storeHitState).
+   */
+  storeHit: number = LineState.Exclusive;
   /** Inline accesses allowed (no observer, fast table on). */
   enabled = false;
 
@@ -61,6 +66,7 @@ export class InlineDataAccess {
     this.setMask = (v.l1.sets & (v.l1.sets - 1)) === 0 ? v.l1.sets - 1 : -1;
     this.counts = v.counts;
     this.hitIndex = v.hitIndex;
+    this.storeHit = this.caches.storeHitState;
   }
 
   /**
@@ -86,7 +92,6 @@ export interface InlineDataAccessSource {
 
 const CACHEABLE = SoftTlbFlag.Cacheable;
 const COUNTS_TLB_HIT = SoftTlbFlag.CountsTlbHit;
-const EXCLUSIVE = LineState.Exclusive;
 /** The state CacheSystem.write leaves a line it wrote in. */
 const WRITTEN = LineState.Valid | LineState.Dirty | LineState.Exclusive;
 const EMPTY_BANK = SoftTlb.EMPTY_BANK;
@@ -100,7 +105,7 @@ export function inlineAccessPrologue(memory: string, bigEndian: string | null): 
     `const DA = ${memory}.inlineAccess ?? NO_INLINE_DATA_ACCESS;`,
     'const DT = DA.tags, DP = DA.linePage, DF = DA.flags, DTR = DA.translator;',
     'let TK = 0, NH = 0, NT = 0;',
-    'let dR = 0, dW = 0, DL = DA.l1, DC = DA.counts, DH = DA.hitIndex, DWY = DA.ways, DS = DA.lineShift, DM = DA.lineMask, DSM = DA.setMask, DLT = null, DLS = null, DLD = null, DLW = null, DLH = null, DLP = null, DLM = null, DLI = null;',
+    'let dR = 0, dW = 0, DL = DA.l1, DC = DA.counts, DH = DA.hitIndex, DWY = DA.ways, DS = DA.lineShift, DM = DA.lineMask, DSM = DA.setMask, DLT = null, DLS = null, DLD = null, DLW = null, DLH = null, DLP = null, DLM = null, DLI = null, DSX = DA.storeHit;',
     inlineAccessReload(bigEndian),
   ].join(' ');
 }
@@ -128,7 +133,7 @@ export const blockFactoryArguments: readonly [string, unknown] = ['NO_INLINE_DAT
 
 /**
  * Find the L1 slot `_w` for an aligned access of `bytes` at VA `va` (a number expression), or leave
- * _w = -1. `store`: the line must be held Exclusive. `vaIsUint32`: an AArch32 address (integer math).
+ * _w = -1. `store`: the line must be held Exclusive (and Dirty where DA.storeHit says so). `vaIsUint32`: an AArch32 address (integer math).
  * Names start with `_` so they do not shadow the block's own locals.
  */
 function probe(va: string, bytes: number, store: boolean, vaIsUint32: boolean): string {
@@ -147,7 +152,7 @@ function probe(va: string, bytes: number, store: boolean, vaIsUint32: boolean): 
  * searched and the hint remembered.
  */
 function slotSearch(bytes: number, store: boolean): string {
-  const lineOk = store ? `(_S[_i] & ${EXCLUSIVE}) !== 0` : '_S[_i] !== 0';
+  const lineOk = store ? '(_S[_i] & DSX) === DSX' : '_S[_i] !== 0';
   return [
     `if (DT[_q] === _p && (DF[_q] & ${CACHEABLE}) !== 0${bytes > 1 ? ` && (_o & ${bytes - 1}) === 0` : ''}) {`,
     `const _ln = DP[_q] + (_o >>> DS), _T = DLT, _S = DLS, _h = _ln & ${WAY_HINTS - 1}, _i0 = DLI[_h]; _s = _ln & DSM;`,

@@ -7,7 +7,8 @@
  * Instruction fetches read the point of coherency directly (an instruction cache that fills from
  * memory and is never dirty); code is loaded by the host, so this only differs from hardware for
  * guests that write code through a data cache without cleaning it, which the architecture does
- * not promise to work anyway (D7.5.4).
+ * not promise to work anyway (D7.5.4), except where the PoU lies before every data cache
+ * (`fetchAddress`).
  *
  * Data accesses first look in the vCPU's SoftTlb (soft-tlb.ts): a VA page the full path has
  * already translated, checked and classified (cacheable, or plain RAM) goes straight to the
@@ -274,18 +275,28 @@ export class TranslatedMemory implements GuestMemory, CodePageSource, InlineData
   }
 
   fetch16(va: number): number {
-    return this.memory.read16(this.translator.translate(va, 'fetch', this.currentEl()).pa);
+    return this.memory.read16(this.fetchAddress(va));
   }
 
   fetch32(va: number): number {
     if ((va & 0xfff) > 0xffc) return (this.fetch16(va) | (this.fetch16(va + 2) << 16)) >>> 0;
-    return this.memory.read32(this.translator.translate(va, 'fetch', this.currentEl()).pa);
+    return this.memory.read32(this.fetchAddress(va));
   }
 
   /** The host code page for a fetch at `va`: the same translation (and faults) as `fetch32`. */
   codePage(va: number): HostCodePage | null {
-    const pa = this.translator.translate(va, 'fetch', this.currentEl()).pa;
-    return this.codePages.get(Math.floor(pa / 4096));
+    return this.codePages.get(Math.floor(this.fetchAddress(va) / 4096));
+  }
+
+  /**
+   * The physical address of a fetch at `va`. Where fetches see the data caches (LoUU = LoUIS = 0)
+   * an I-cacheable fetch (inner Write-Back or Write-Through) first has the caches put the page's
+   * newest data in memory, which is what fetches read here (CacheSystem.prepareFetch).
+   */
+  private fetchAddress(va: number): number {
+    const t = this.translator.translate(va, 'fetch', this.currentEl());
+    if (this.caches.fetchSeesDataCaches && t.attrs.innerCacheable !== 'nc') this.caches.prepareFetch(this.pcpuValue, t.pa);
+    return t.pa;
   }
 
   /** Physical address a data access to `va` would use (for maintenance by VA). */

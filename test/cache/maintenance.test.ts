@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { LineState } from '../../src/cache/cache-array';
 import { CacheSystem } from '../../src/cache/cache-system';
 import { CacheAccessError } from '../../src/cache/errors';
 import type { CacheSystemConfig } from '../../src/cache/geometry';
@@ -326,21 +327,62 @@ describe('I-side', () => {
   });
 
   // FEAT_S2FWB hardware reports LoUU = LoUIS = 0 (Arm ARM rule IRRDBK): no data cache needs
-  // cleaning for fetches to see data writes, so after an I-cache invalidate they see the coherent value.
-  it('with the PoU before every data cache (LoUU = LoUIS = 0), IC IALLU makes every dirty line what fetches read', () => {
-    const mem = new PhysicalMemory([RAM]);
-    const cs = new CacheSystem({ ...cachePreset('cubietruck'), louis: 0, louu: 0 }, mem);
-    expect((cs.clidr(0) >>> 21) & 7).toBe(0); // LoUIS
-    expect((cs.clidr(0) >>> 27) & 7).toBe(0); // LoUU
-    cs.write(0, A, 4, 0xe1a00000); // code written by CPU 0, in its L1D
-    cs.write(1, A + 0x1000, 4, 0xe12fff1e); // and by CPU 1
-    cs.byAddress(1, 'cvau', A + 0x1000); // DC CVAU moves nothing: there is no level inside the PoU
-    expect([...cs.dirtyLines()].map((d) => d.cache)).toEqual(['cpu0.L1D', 'cpu1.L1D']);
-    cs.instructionInvalidateAll(0, false);
-    expect([mem.read32(A), mem.read32(A + 0x1000)]).toEqual([0xe1a00000, 0xe12fff1e]);
-    expect([...cs.dirtyLines()]).toEqual([]);
-    expect([cs.read(0, A, 4), cs.read(1, A + 0x1000, 4)]).toEqual([0xe1a00000, 0xe12fff1e]); // kept, clean
-    expect(cs.counters().perCpuLevel.find((c) => c.cpu === 0 && c.level === 1)!.writeBacks).toBe(2);
+  // cleaning for fetches to see data writes; a cacheable fetch sees the coherent value, no maintenance needed.
+  describe('with the PoU before every data cache (LoUU = LoUIS = 0)', () => {
+    const fwbLike = () => {
+      const mem = new PhysicalMemory([RAM]);
+      return { mem, cs: new CacheSystem({ ...cachePreset('cubietruck'), louis: 0, louu: 0 }, mem) };
+    };
+
+    it('a fetch from a page written since its last fetch finds every dirty line of that page in memory, kept, clean', () => {
+      const { cs, mem } = fwbLike();
+      expect((cs.clidr(0) >>> 21) & 7).toBe(0); // LoUIS
+      expect((cs.clidr(0) >>> 27) & 7).toBe(0); // LoUU
+      expect([cs.fetchSeesDataCaches, cs.storeHitState]).toEqual([true, LineState.Exclusive | LineState.Dirty]);
+      cs.write(0, A, 4, 0xe1a00000); // code written by CPU 0, in its L1D
+      cs.write(1, A + 0x40, 4, 0xe12fff1e); // the next line by CPU 1, in its own L1D
+      cs.write(1, A + 0x1000, 4, 0xe3a00001); // the next page
+      cs.byAddress(1, 'cvau', A); // DC CVAU moves nothing: there is no level inside the PoU
+      cs.prepareFetch(0, A + 0x40);
+      expect([mem.read32(A), mem.read32(A + 0x40), mem.read32(A + 0x1000)]).toEqual([0xe1a00000, 0xe12fff1e, 0]);
+      expect([...cs.dirtyLines()].map((d) => d.pa)).toEqual([A + 0x1000]);
+      expect([cs.read(0, A, 4), cs.read(1, A + 0x40, 4)]).toEqual([0xe1a00000, 0xe12fff1e]); // kept, clean
+      expect(cs.counters().perCpuLevel.find((c) => c.cpu === 0 && c.level === 1)!.writeBacks).toBe(2);
+    });
+
+    it('a page fetched again is written back again only after a store makes one of its lines dirty again', () => {
+      const { cs, mem } = fwbLike();
+      cs.write(0, A, 4, 1);
+      cs.prepareFetch(0, A);
+      cs.write(0, A, 4, 2); // the line is clean (kept Exclusive): this store must be noted
+      cs.prepareFetch(0, A);
+      expect(mem.read32(A)).toBe(2);
+      cs.write(0, A, 4, 3);
+      cs.write(0, A + 4, 4, 4); // the line is dirty already
+      cs.prepareFetch(1, A);
+      expect([mem.read32(A), mem.read32(A + 4)]).toEqual([3, 4]);
+      const wb = () => cs.counters().perCpuLevel.filter((c) => c.level === 1).reduce((n, c) => n + c.writeBacks, 0);
+      const before = wb();
+      cs.prepareFetch(0, A); // nothing written since: nothing to do
+      expect(wb()).toBe(before);
+    });
+
+    it('IC IALLU only counts there too', () => {
+      const { cs, mem } = fwbLike();
+      cs.write(0, A, 4, 1);
+      cs.instructionInvalidateAll(0, true);
+      expect(mem.read32(A)).toBe(0);
+      expect([...cs.dirtyLines()].map((d) => d.cache)).toEqual(['cpu0.L1D']);
+    });
+  });
+
+  it('elsewhere (LoUU = 1) a fetch needs no preparing: prepareFetch leaves dirty lines alone', () => {
+    const { cs, mem } = cubietruck();
+    expect([cs.fetchSeesDataCaches, cs.storeHitState]).toEqual([false, LineState.Exclusive]);
+    cs.write(0, A, 4, 1);
+    cs.prepareFetch(0, A);
+    expect(mem.read32(A)).toBe(0);
+    expect([...cs.dirtyLines()].map((d) => d.cache)).toEqual(['cpu0.L1D']);
   });
 
   it('IC IALLU writes nothing through: data a set/way routine left in L2 stays there (what an uncached reader sees)', () => {

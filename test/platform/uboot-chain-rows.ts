@@ -35,19 +35,9 @@ const ROW_TIMEOUT_MS = 1_500_000;
 /** The policies that trap S/W ops and claim safety, in the files that run them. */
 export const CHAIN_POLICY_GROUPS = {
   a: ['xen', 'kvm', 'dirty'],
-  b: ['kvm-6.3', 'jailhouse', 'misconfig'],
+  b: ['kvm-6.3', 'jailhouse', 'misconfig', 'kvm:fwb'],
   c: ['oracle', 'dirty:dbm', 'dirty:tid2'],
 } as const;
-
-/**
- * Not in the chain, with the reason. kvm:fwb: U-Boot relocates itself with caches off, which FWB
- * makes cacheable, and jumps to the copy before its ICIALLU. On FEAT_S2FWB hardware (LoUU = 0)
- * the fetch misses the I-cache and fills from the coherent data side; setway's fetches read
- * memory, where the copy is not yet, so U-Boot dies after "DRAM:". A model gap, not the
- * policy's: it needs a fetch path that reads the coherent value (the zImage alone boots, as its
- * decompressor invalidates the I-cache before its jump: test/platform/zimage-s2fwb.test.ts).
- */
-export const NOT_IN_CHAIN = { 'kvm:fwb': 'fetches read memory, not the coherent value FEAT_S2FWB hardware fetches' } as const;
 
 export function describeChainRows(what: string, rows: { readonly passthrough?: boolean; readonly policies: readonly string[] }): void {
   const uboot = fetched('fetch-uboot.sh', 'qemu_arm');

@@ -1,6 +1,6 @@
 /**
  * kvm:fwb runs on FEAT_S2FWB hardware, which reports LoUU = LoUIS = 0 (Arm ARM rule IRRDBK): data
- * writes reach instruction fetches after an I-cache invalidate alone. Debian's armmp zImage needs
+ * writes reach instruction fetches with no data cache cleaned. Debian's armmp zImage needs
  * it: its decompressor, with caches off, copies itself past the kernel's end and then invalidates
  * only the I-cache (ICIALLU) before jumping there; FWB makes those caches-off writes cacheable.
  * Before the policy's machine said so (a Cortex-A15 geometry with LoUU = 1), the jump fetched

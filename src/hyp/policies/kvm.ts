@@ -20,8 +20,8 @@
  * FEAT_S2FWB reports CLIDR_EL1.{LoUU, LoUIS} = {0, 0}: no data cache level needs cleaning for
  * instruction fetches to see data writes (Arm ARM D8, rule IRRDBK; DDI 0487F.b D5-2635). The
  * policy's machine is its preset so changed: a guest's caches-off writes, which FWB makes
- * cacheable, reach its instruction fetches after an I-cache invalidate alone, as the zImage
- * decompressor's relocation (caches off, then only ICIALLU) needs.
+ * cacheable, reach its instruction fetches with no cleaning, as U-Boot's relocation (caches off,
+ * then a jump to the copy) and the zImage decompressor's (caches off, then only ICIALLU) need.
  */
 import type { CacheSystemConfig } from '../../cache/geometry';
 import { HCR } from '../../exec/el2-gate';
