@@ -4,8 +4,8 @@
  * against bare metal over U-Boot, its flush, the jump and the first instructions after it.
  * - passthrough without migration boots, and loses nothing;
  * - passthrough with random migration reads stale data right after the jump on every seed listed;
- * - every policy that traps S/W ops and claims safety boots with random migration on the first of
- *   those seeds, and loses nothing.
+ * - every policy that traps S/W ops boots with random migration on the first of those seeds, and
+ *   one that claims safety loses nothing (kvm-2013, which does not, has its verdict reported).
  * The rows are spread over several files so that vitest runs them on both cores (~2 G instructions
  * and 2-3 minutes a row here).
  */
@@ -14,6 +14,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { makePolicy } from '../../src/hyp/policies';
+import { claimsSafetyFor } from '../../src/hyp/policy';
 import type { MigrationMode } from '../../src/hyp/scheduler';
 import { runBoot, type BootResult } from '../../src/scenarios/boot';
 import { HEISENBUG_BOOTARGS, heisenbugInput } from '../../src/scenarios/heisenbug';
@@ -32,11 +34,11 @@ const RANDOM: MigrationMode = { kind: 'random', meanInstructions: 20_000 };
 const JUDGED = 55_000_000;
 const ROW_TIMEOUT_MS = 1_500_000;
 
-/** The policies that trap S/W ops and claim safety, in the files that run them. */
+/** The policies that trap S/W ops, in the files that run them. */
 export const CHAIN_POLICY_GROUPS = {
   a: ['xen', 'kvm', 'dirty'],
   b: ['kvm-6.3', 'jailhouse', 'misconfig', 'kvm:fwb'],
-  c: ['oracle', 'dirty:dbm', 'dirty:tid2'],
+  c: ['oracle', 'dirty:dbm', 'dirty:tid2', 'kvm-2013'],
 } as const;
 
 export function describeChainRows(what: string, rows: { readonly passthrough?: boolean; readonly policies: readonly string[] }): void {
@@ -87,14 +89,17 @@ export function describeChainRows(what: string, rows: { readonly passthrough?: b
       }, ROW_TIMEOUT_MS);
     }
 
-    it.each(rows.policies)(`%s with random migration (seed ${LOSING_SEEDS[0]}): boots to the banner, nothing lost`, (policy) => {
+    it.each(rows.policies)(`%s with random migration (seed ${LOSING_SEEDS[0]}): boots to the banner, nothing lost if it claims safety`, (policy) => {
       const r = chain(policy, RANDOM, LOSING_SEEDS[0]);
       expect(r.console).toMatch(/Starting kernel/);
       expect(r.end, r.failure ?? '').toMatch(/console matched/);
       expect(r.machine.cost.migrations).toBeGreaterThan(10_000);
       expect(r.machine.cost.setWayOpsTrapped).toBeGreaterThan(0);
-      expect(r.verdict!.firstDivergence?.text ?? null).toBeNull();
-      expect(lost(r)).toBe(false);
+      expect(r.verdict!.loadsCompared).toBeGreaterThan(10_000_000);
+      if (claimsSafetyFor(makePolicy(policy), 'a32')) {
+        expect(r.verdict!.firstDivergence?.text ?? null).toBeNull();
+        expect(lost(r)).toBe(false);
+      }
     }, ROW_TIMEOUT_MS);
   });
 }
