@@ -246,6 +246,51 @@ describe('A64 compiled blocks against the word-by-word interpreter', () => {
     expect(cpus[0].x(4)).toBeGreaterThan(0);
   });
 
+  it('keeps NOP-class hints, barriers and plain system-register reads inside one block, at EL1 and EL0', () => {
+    // What Debian's arm64 kernel puts in most functions: PACIASP/AUTIASP and BTI (NOPs without
+    // FEAT_PAuth and FEAT_BTI), barriers, and reads of SP_EL0 (current) and PSTATE. (TPIDR_EL1 is
+    // the system-register model's, which a bare executor has not.)
+    const body = Uint32Array.of(
+      0xd503233f, // paciasp
+      0xd503245f, // bti c
+      0x91000400, // add x0, x0, #1
+      0xd503201f, // nop
+      0xd503203f, // yield
+      0xd5384103, // mrs x3, sp_el0
+      0xd5033bbf, // dmb ish
+      0xd53b4225, // mrs x5, daif
+      0xd53b4206, // mrs x6, nzcv
+      0xd5384247, // mrs x7, currentel
+      0xd5384208, // mrs x8, spsel
+      0xd5033f9f, // dsb sy
+      0xd5033fdf, // isb
+      0xd50323bf, // autiasp
+      branchBack(14),
+    );
+    for (const el of [1, 0]) {
+      const c: ExecCase = { code: body, initial: { regs: new Uint32Array(64), flags: 0, scratch: new Uint8Array(512) } };
+      const [slowMem, fastMem] = memories(c);
+      const cpus = [cpuFor(slowMem, c), cpuFor(fastMem, c)];
+      for (const cpu of cpus) {
+        cpu.setSpEl0(0x1234, 0x5678);
+        cpu.vbarLo = 0x20000;
+        cpu.pstate = el === 0 ? 0 : 5; // EL0t, or EL1h
+      }
+      for (let round = 0; round < 30; round++) {
+        const budget = BUDGETS[round % BUDGETS.length];
+        expect(outcome(cpus[1], budget)).toBe(outcome(cpus[0], budget));
+        expect(state(cpus[1]), `EL${el} round ${round}`).toEqual(state(cpus[0]));
+      }
+      if (el === 1) {
+        expect(selfLoopAtCode(fastMem)).toBe(true);
+        expect([cpus[1].x(3), cpus[1].x(7)]).toEqual([0x5678_0000_1234, 4]);
+      } else {
+        // MRS SP_EL0 at EL0 is UNDEFINED: an exception to EL1, as the interpreter takes it.
+        expect(cpus[1].esr >>> 26).toBe(0);
+      }
+    }
+  });
+
   it('sees a store that rewrites a later instruction of the same compiled block', () => {
     // x0 counts iterations; when it reaches 40 the loop stores "movz x2, #7" over word 3 ("movz x2, #1").
     const body = Uint32Array.of(

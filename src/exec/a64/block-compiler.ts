@@ -257,6 +257,12 @@ function bitfieldCode(L: Locals, i: A64Instruction): string {
 function inlineCode(L: Locals, i: A64Instruction): string | null {
   const d = i.xd;
   switch (i.op) {
+    // No effect in this model (handlers-system.ts noEffect): nothing to run.
+    case Op.HINT:
+    case Op.DSB:
+    case Op.DMB:
+    case Op.ISB:
+      return '';
     case Op.ADD_SUB_IMM:
       if (i.variant === 0) return `const bl = ${i.imm | 0}, bh = 0; ${addCode(L, i.xn, '0', i.sf, i.setFlags, d)}`;
       return `const bl = ${~i.imm}, bh = -1; ${addCode(L, i.xn, '1', i.sf, i.setFlags, d)}`;

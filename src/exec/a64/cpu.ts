@@ -22,6 +22,7 @@ import { BlockExit, MAX_BLOCK_BUDGET, compileA64Block, type CompiledA64Block } f
 import { dataAbortIss, EC, instructionAbortIss, syndrome } from './syndrome';
 import { dataAbortInfo } from './data-abort-info';
 import { HANDLERS as HANDLER_TABLE } from './handlers';
+import { isPlainSystemRead } from './handlers-system';
 import { toAddress } from './operands';
 
 export type StopReason = 'budget' | 'halted' | 'wfi' | 'wfe' | 'requested' | 'exception';
@@ -75,6 +76,10 @@ const Flow = { Straight: 0, Branch: 1, Ends: 2 } as const;
 function flowOf(insn: A64Instruction): number {
   const op = insn.op;
   if ((op >= Op.ADR && op <= Op.EXTR) || op >= Op.LOGIC_SHIFTED) return Flow.Straight;
+  // NOP-class hints (NOP, YIELD, and PACIASP, AUTIASP, BTI... with FEAT_PAuth and FEAT_BTI not
+  // implemented) and barriers have no effect here (handlers-system.ts): they need not end a block.
+  // Debian's arm64 kernel starts and ends most functions with one.
+  if (op === Op.HINT || op === Op.DSB || op === Op.DMB || op === Op.ISB || isPlainSystemRead(insn)) return Flow.Straight;
   if (op >= Op.B && op <= Op.RET) return Flow.Branch;
   return Flow.Ends;
 }

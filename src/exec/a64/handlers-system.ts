@@ -29,6 +29,18 @@ const KEY = {
   FAR_EL1: sysKey({ op0: 3, op1: 0, crn: 6, crm: 0, op2: 0 }),
 } as const;
 
+/**
+ * MRS of a register no HCR_EL2 bit traps (no FEAT_FGT here) and whose read changes nothing but Xt:
+ * the PSTATE views, SP_EL0 and TPIDR_EL1 (D17; C5.2). Linux reads SP_EL0 (`current`) and
+ * TPIDR_EL1 (per-CPU offsets) in most functions. At EL0 the read may be UNDEFINED, an exception
+ * like any other. Such reads need not end a block (A64Cpu's flowOf).
+ */
+const PLAIN_READS = new Set([KEY.NZCV, KEY.DAIF, KEY.CURRENT_EL, KEY.SPSEL, KEY.SP_EL0, sysKey({ op0: 3, op1: 0, crn: 13, crm: 0, op2: 4 })]);
+
+export function isPlainSystemRead(i: A64Instruction): boolean {
+  return i.op === Op.MRS && PLAIN_READS.has(sysKey(i.sys as SysAccess));
+}
+
 /** UNALLOCATED and UNDEFINED (C4.1: unallocated encodings are UNDEFINED). */
 const undefinedInstruction: Handler = (cpu) => cpu.undefinedInstruction();
 
