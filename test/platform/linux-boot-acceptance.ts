@@ -14,7 +14,7 @@ import { TracePrinter } from '../../src/cli/trace-printer';
 import { placeKernel, type KernelPlacement } from '../../src/platform/linux-boot';
 import { bootVirt } from '../../src/platform/virt-machine';
 import { runBoot } from '../../src/scenarios/boot';
-import { lostData } from '../../src/scenarios/lockstep/verdict';
+import { dataLost, lostData } from '../../src/scenarios/lockstep/verdict';
 import { consoleLines, qemuBootConsole, upToMatch } from '../oracles/qemu-boot';
 import { findTool, QEMU_SYSTEM_AARCH64, QEMU_SYSTEM_ARM } from '../oracles/tools';
 
@@ -83,7 +83,7 @@ export function describeLinuxBoot(spec: KernelSpec): void {
       // Compared to the end: the same loads in the same order on every vCPU, ending in the same registers.
       expect(v.controlFlowDiverged).toBe(false);
       expect(v.finalStateDiffers).toBeNull();
-      expect(lostData({ dataLost: v.staleReads + v.dataDestroyed, controlFlowCause: v.controlFlowCause, guestFailure: v.guestFailure })).toBe(false);
+      expect(lostData({ dataLost: dataLost(v), controlFlowCause: v.controlFlowCause, guestFailure: v.guestFailure })).toBe(false);
       expect(v.loadsCompared).toBeGreaterThan(1_000_000);
       spec.checkTrace?.(trace);
     }, 900_000);

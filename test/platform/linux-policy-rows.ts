@@ -17,7 +17,7 @@ import { makePolicy } from '../../src/hyp/policies';
 import { claimsSafetyFor } from '../../src/hyp/policy';
 import { placeKernel, type KernelPlacement } from '../../src/platform/linux-boot';
 import { runBoot } from '../../src/scenarios/boot';
-import { lostData } from '../../src/scenarios/lockstep/verdict';
+import { dataLost, lostData } from '../../src/scenarios/lockstep/verdict';
 import { APPEND, ROOT_FS_PANIC, SMP_UP } from './linux-boot-acceptance';
 
 /** The policies that trap S/W ops (xen's row is in boot-linux.test.ts), in the files that run them. */
@@ -52,7 +52,7 @@ export function describeLinuxPolicyRows(policies: readonly string[]): void {
         expect([v.staleReads, v.dataDestroyed, v.guestFailure]).toEqual([0, 0, null]);
         expect(v.controlFlowDiverged).toBe(false);
         expect(v.finalStateDiffers).toBeNull();
-        expect(lostData({ dataLost: v.staleReads + v.dataDestroyed, controlFlowCause: v.controlFlowCause, guestFailure: v.guestFailure })).toBe(false);
+        expect(lostData({ dataLost: dataLost(v), controlFlowCause: v.controlFlowCause, guestFailure: v.guestFailure })).toBe(false);
       }
     }, ROW_TIMEOUT_MS);
   });
